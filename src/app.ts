@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Config } from './config/load-config.js'
+import type { Keyring } from './crypto/keys.js'
+import { HookService } from './hooks/hook-service.js'
+import { MAX_MANAGEMENT_BODY_BYTES } from './http/management/error-handler.js'
+import { managementPlugin } from './http/management/plugin.js'
+import { oauthPlugin } from './http/oauth/plugin.js'
+import { publicPlugin } from './http/public/plugin.js'
+import type { Logger } from './logging/logger.js'
+import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/token-bucket.js'
+import type { Store } from './storage/store.js'
+import { createTokenVerifier } from './tokens/access-token.js'
+import type { SigningKeys } from './tokens/signing-keys.js'
+import { OPENHOOKS_VERSION } from './version.js'
+
+/** How long a request may take to send its headers, and the whole request, in milliseconds. */
+export const REQUEST_TIMEOUT_MS = 30_000
+export const KEEP_ALIVE_TIMEOUT_MS = 72_000
+
+export interface AppDependencies {
+  readonly config: Config
+  readonly logger: Logger
+  readonly store: Store
+  readonly keyring: Keyring
+  readonly signingKeys: SigningKeys
+  /** Shared buckets for several nodes; one process uses memory buckets by default. */
+  readonly rateLimitStore?: RateLimitStore
+  /** Clock in epoch milliseconds, for tests. */
+  readonly now?: () => number
+}
+
+export interface App {
+  readonly server: FastifyInstance
+  readonly hooks: HookService
+}
+
+/**
+ * Builds the HTTP application without listening and without reading the environment: every
+ * plugin and route is registered here, explicitly (STYLE §1).
+ */
+export async function buildApp(deps: AppDependencies): Promise<App> {
+  const { config } = deps
+  // Typed as Fastify's logger so that the instance gets Fastify's default logger type parameter.
+  const loggerInstance: FastifyBaseLogger = deps.logger
+  const server = Fastify({
+    loggerInstance,
+    trustProxy: config.trustProxy,
+    bodyLimit: MAX_MANAGEMENT_BODY_BYTES,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    requestIdHeader: false,
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+  })
+  server.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id)
+  })
+
+  const hooks = new HookService({
+    store: deps.store,
+    secretBox: deps.keyring.hookSecrets,
+    logger: deps.logger.child({ component: 'hooks' }),
+  })
+
+  await server.register(publicPlugin, {
+    issuer: config.issuer,
+    signingKeys: deps.signingKeys,
+    ping: () => deps.store.ping(),
+  })
+  await server.register(oauthPlugin, {
+    clientCredentials: {
+      store: deps.store,
+      hasher: deps.keyring.clientSecrets,
+      signingKeys: deps.signingKeys,
+      issuer: config.issuer,
+      audienceLifetimeS: (audience) =>
+        audience === config.managementAudience ? config.tokenLifetimeS : undefined,
+    },
+  })
+  await server.register(managementPlugin, {
+    prefix: '/api/v2',
+    hooks,
+    issuer: config.issuer,
+    version: OPENHOOKS_VERSION,
+    guard: {
+      verifyToken: createTokenVerifier(deps.signingKeys, {
+        issuer: config.issuer,
+        audience: config.managementAudience,
+      }),
+      rateLimit: {
+        ...config.rateLimit,
+        store: deps.rateLimitStore ?? new MemoryRateLimitStore(config.rateLimit),
+      },
+      ...(deps.now !== undefined ? { now: deps.now } : undefined),
+    },
+  })
+  return { server, hooks }
+}

@@ -1,0 +1,86 @@
+import { parseArgs } from 'node:util'
+import { ConfigError } from '../config/load-config.js'
+import { openCore, startServer } from '../main.js'
+import { signAccessToken } from '../tokens/access-token.js'
+import { MANAGEMENT_SCOPES } from '../tokens/management-scopes.js'
+
+const USAGE = `Usage: openhooks <command> [options]
+
+Commands:
+  serve                  Start the server (configuration from the environment; see docs/configuration.md).
+  token [--scope S]      Print a Management API access token for the admin client, minted locally
+                         from the data folder (no HTTP needed). --scope takes a space-separated
+                         list; the default is every Management API scope.
+  help                   Show this text.
+`
+
+/** Exit codes: 0 ok, 1 operational error, 2 usage. */
+async function run(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv
+  switch (command) {
+    case 'serve': {
+      parseArgs({ args: rest, options: {}, strict: true })
+      await startServer(process.env, (text) => process.stdout.write(text))
+      return 0
+    }
+    case 'token': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { scope: { type: 'string' } },
+        strict: true,
+      })
+      const requested = values.scope?.split(' ').filter(Boolean) ?? [...MANAGEMENT_SCOPES]
+      const unknown = requested.filter((s) => !(MANAGEMENT_SCOPES as readonly string[]).includes(s))
+      if (unknown.length > 0) {
+        process.stderr.write(`Unknown scope: ${unknown.join(', ')}\n`)
+        return 2
+      }
+      const core = await openCore({ ...process.env, OPENHOOKS_LOG_LEVEL: 'error' })
+      try {
+        const token = await signAccessToken(core.signingKeys, {
+          issuer: core.config.issuer,
+          clientId: core.admin.clientId,
+          audience: core.config.managementAudience,
+          scopes: requested,
+          lifetimeS: core.config.tokenLifetimeS,
+        })
+        process.stdout.write(`${token}\n`)
+      } finally {
+        await core.store.close()
+      }
+      return 0
+    }
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE)
+      return 0
+    case undefined:
+    default:
+      process.stderr.write(USAGE)
+      return 2
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`)
+      process.exitCode = 1
+    } else if (
+      error instanceof TypeError &&
+      (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+    ) {
+      process.stderr.write(`${error.message}\n\n${USAGE}`)
+      process.exitCode = 2
+    } else {
+      process.stderr.write(
+        `openhooks: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      )
+      process.exitCode = 1
+    }
+  },
+)

@@ -1,0 +1,150 @@
+import { isAbsolute, resolve } from 'node:path'
+import { CONFIG_KEYS, type ConfigKey, type ConfigType } from './schema.js'
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+/** The validated, frozen configuration every component receives as an argument. */
+export interface Config {
+  readonly port: number
+  readonly host: string
+  /** Absolute path. */
+  readonly dataDir: string
+  /** Always ends with `/`. */
+  readonly issuer: string
+  /** `${issuer}api/v2/`. */
+  readonly managementAudience: string
+  readonly adminClient: { readonly clientId: string; readonly clientSecret: string } | undefined
+  /** 32 bytes, or `undefined` to use (or create) `master.key` in the data dir. */
+  readonly masterKey: Buffer | undefined
+  readonly tokenLifetimeS: number
+  readonly rateLimit: {
+    readonly enabled: boolean
+    readonly burst: number
+    readonly perSecond: number
+  }
+  readonly trustProxy: boolean
+  readonly logLevel: LogLevel
+}
+
+/** Thrown by `loadConfig` with every problem found, one per line. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+  readonly problems: readonly string[]
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.problems = problems
+  }
+}
+
+type Parsed = string | number | boolean | Buffer
+
+function parseValue(key: ConfigKey, raw: string): Parsed | { problem: string } {
+  const type: ConfigType = key.type
+  switch (type.kind) {
+    case 'string':
+      if (raw.length < (type.minLength ?? 0)) {
+        return { problem: `${key.env} must be at least ${type.minLength ?? 0} characters long` }
+      }
+      return raw
+    case 'integer': {
+      if (!/^-?\d+$/.test(raw.trim())) return { problem: `${key.env} must be an integer` }
+      const n = Number(raw)
+      if (n < type.min || n > type.max) {
+        return { problem: `${key.env} must be between ${type.min} and ${type.max}` }
+      }
+      return n
+    }
+    case 'boolean': {
+      const v = raw.trim().toLowerCase()
+      if (['true', '1', 'yes', 'on'].includes(v)) return true
+      if (['false', '0', 'no', 'off'].includes(v)) return false
+      return { problem: `${key.env} must be true or false` }
+    }
+    case 'url': {
+      let url: URL
+      try {
+        url = new URL(raw)
+      } catch {
+        return { problem: `${key.env} must be an absolute URL` }
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        return { problem: `${key.env} must be an http or https URL` }
+      }
+      if (url.search !== '' || url.hash !== '') {
+        return { problem: `${key.env} must not have a query or fragment` }
+      }
+      return url.href.endsWith('/') ? url.href : `${url.href}/`
+    }
+    case 'enum':
+      if (!type.values.includes(raw)) {
+        return { problem: `${key.env} must be one of ${type.values.join(', ')}` }
+      }
+      return raw
+    case 'base64-key': {
+      const buf = Buffer.from(raw.trim(), 'base64')
+      if (!/^[A-Za-z0-9+/=_-]+$/.test(raw.trim()) || buf.length !== type.bytes) {
+        return {
+          problem: `${key.env} must be ${type.bytes} bytes encoded as base64 (try: openssl rand -base64 ${type.bytes})`,
+        }
+      }
+      return buf
+    }
+  }
+}
+
+/**
+ * Reads and validates the configuration from an environment map. Pure: the only input is `env`
+ * (and `cwd` to resolve a relative data dir). Throws one `ConfigError` listing every problem.
+ */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  cwd = process.cwd(),
+): Config {
+  const problems: string[] = []
+  const values = new Map<string, Parsed>()
+  for (const key of CONFIG_KEYS as readonly ConfigKey[]) {
+    const raw = env[key.env]
+    if (raw === undefined || raw === '') {
+      if (key.default !== undefined) values.set(key.env, key.default)
+      continue
+    }
+    const parsed = parseValue(key, raw)
+    if (typeof parsed === 'object' && !Buffer.isBuffer(parsed)) problems.push(parsed.problem)
+    else values.set(key.env, parsed)
+  }
+
+  const clientId = values.get('OPENHOOKS_ADMIN_CLIENT_ID')
+  const clientSecret = values.get('OPENHOOKS_ADMIN_CLIENT_SECRET')
+  if ((clientId === undefined) !== (clientSecret === undefined)) {
+    problems.push(
+      'OPENHOOKS_ADMIN_CLIENT_ID and OPENHOOKS_ADMIN_CLIENT_SECRET must be set together, or both left unset',
+    )
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+
+  const port = values.get('PORT') as number
+  const issuer =
+    (values.get('OPENHOOKS_ISSUER') as string | undefined) ?? `http://localhost:${port}/`
+  const dataDir = values.get('OPENHOOKS_DATA_DIR') as string
+  const config: Config = {
+    port,
+    host: values.get('HOST') as string,
+    dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
+    issuer,
+    managementAudience: `${issuer}api/v2/`,
+    adminClient:
+      clientId === undefined
+        ? undefined
+        : { clientId: clientId as string, clientSecret: clientSecret as string },
+    masterKey: values.get('OPENHOOKS_MASTER_KEY') as Buffer | undefined,
+    tokenLifetimeS: values.get('OPENHOOKS_TOKEN_LIFETIME_S') as number,
+    rateLimit: {
+      enabled: values.get('OPENHOOKS_RATE_LIMIT_ENABLED') as boolean,
+      burst: values.get('OPENHOOKS_RATE_LIMIT_BURST') as number,
+      perSecond: values.get('OPENHOOKS_RATE_LIMIT_PER_SECOND') as number,
+    },
+    trustProxy: values.get('OPENHOOKS_TRUST_PROXY') as boolean,
+    logLevel: values.get('OPENHOOKS_LOG_LEVEL') as LogLevel,
+  }
+  return Object.freeze(config)
+}

@@ -1,0 +1,129 @@
+/**
+ * Every configuration key openhooks reads, with its type, default and documentation.
+ *
+ * This table is the single source of `docs/configuration.md` and of the README's configuration
+ * table (`npm run docs:config` regenerates both; `test/config/docs.test.ts` fails when they are
+ * stale). Values come from environment variables only; `loadConfig()` is the only reader.
+ */
+
+/** How a raw environment string is turned into a value. */
+export type ConfigType =
+  | { readonly kind: 'string'; readonly minLength?: number }
+  | { readonly kind: 'integer'; readonly min: number; readonly max: number }
+  | { readonly kind: 'boolean' }
+  | { readonly kind: 'url' }
+  | { readonly kind: 'enum'; readonly values: readonly string[] }
+  | { readonly kind: 'base64-key'; readonly bytes: number }
+
+export interface ConfigKey {
+  /** Environment variable name. */
+  readonly env: string
+  readonly type: ConfigType
+  /** Default value as documented; `undefined` means "not set" (see `description`). */
+  readonly default: string | number | boolean | undefined
+  /** Shown in the docs when the default is computed rather than fixed. */
+  readonly defaultText?: string
+  readonly description: string
+  /** Marked with a warning in the docs. */
+  readonly security?: string
+}
+
+export const CONFIG_KEYS = [
+  {
+    env: 'PORT',
+    type: { kind: 'integer', min: 0, max: 65_535 },
+    default: 3000,
+    description: 'TCP port the HTTP server listens on. `0` picks a free port.',
+  },
+  {
+    env: 'HOST',
+    type: { kind: 'string', minLength: 1 },
+    default: '127.0.0.1',
+    description:
+      'Address the HTTP server binds to. The default only accepts local connections; use `0.0.0.0` to listen on every interface.',
+  },
+  {
+    env: 'OPENHOOKS_DATA_DIR',
+    type: { kind: 'string', minLength: 1 },
+    default: './data',
+    description:
+      'Folder for the embedded SQLite database, the generated master key and the generated admin client credentials. Created when missing.',
+  },
+  {
+    env: 'OPENHOOKS_ISSUER',
+    type: { kind: 'url' },
+    default: undefined,
+    defaultText: '`http://localhost:$PORT/`',
+    description:
+      'Public base URL of this server, with a trailing slash. It is the `iss` of every token, and the Management API audience is `${OPENHOOKS_ISSUER}api/v2/`. Set it to the URL clients use, e.g. `https://auth.example.com/`.',
+  },
+  {
+    env: 'OPENHOOKS_ADMIN_CLIENT_ID',
+    type: { kind: 'string', minLength: 1 },
+    default: undefined,
+    defaultText: 'generated',
+    description:
+      'Client id of the admin client, which holds every Management API scope. Set together with `OPENHOOKS_ADMIN_CLIENT_SECRET`. When both are unset, a client is generated on first start, printed once, and saved in `$OPENHOOKS_DATA_DIR/admin-client.json` (mode 0600).',
+  },
+  {
+    env: 'OPENHOOKS_ADMIN_CLIENT_SECRET',
+    type: { kind: 'string', minLength: 16 },
+    default: undefined,
+    defaultText: 'generated',
+    description:
+      'Client secret of the admin client (at least 16 characters). Stored only as a keyed hash.',
+    security: 'Treat it like a root password: it can read and change every hook.',
+  },
+  {
+    env: 'OPENHOOKS_MASTER_KEY',
+    type: { kind: 'base64-key', bytes: 32 },
+    default: undefined,
+    defaultText: 'generated into `$OPENHOOKS_DATA_DIR/master.key`',
+    description:
+      '32 random bytes, base64. Hook secrets, the token signing key and client secret hashes are derived from it. Generate one with `openssl rand -base64 32`.',
+    security:
+      'When unset, the key is generated next to the database it protects. Set it from a secret store in production, and back it up: without it, stored secrets cannot be decrypted.',
+  },
+  {
+    env: 'OPENHOOKS_TOKEN_LIFETIME_S',
+    type: { kind: 'integer', min: 60, max: 2_592_000 },
+    default: 86_400,
+    description: 'Lifetime of Management API access tokens, in seconds (Auth0 uses 24 hours).',
+  },
+  {
+    env: 'OPENHOOKS_RATE_LIMIT_ENABLED',
+    type: { kind: 'boolean' },
+    default: true,
+    description:
+      'Whether the Management API rate limit applies. The `X-RateLimit-*` headers are sent either way.',
+  },
+  {
+    env: 'OPENHOOKS_RATE_LIMIT_BURST',
+    type: { kind: 'integer', min: 1, max: 1_000_000 },
+    default: 50,
+    description:
+      'Size of each client’s token bucket on the Management API: how many requests may arrive at once (Auth0 Enterprise production: 50).',
+  },
+  {
+    env: 'OPENHOOKS_RATE_LIMIT_PER_SECOND',
+    type: { kind: 'integer', min: 1, max: 1_000_000 },
+    default: 16,
+    description:
+      'Refill rate of each token bucket, in requests per second (Auth0 Enterprise production: 16).',
+  },
+  {
+    env: 'OPENHOOKS_TRUST_PROXY',
+    type: { kind: 'boolean' },
+    default: false,
+    description:
+      'Trust `X-Forwarded-*` headers, for the client address used in rate limiting and logs. Enable only behind a reverse proxy.',
+  },
+  {
+    env: 'OPENHOOKS_LOG_LEVEL',
+    type: { kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    default: 'info',
+    description: 'Minimum level of the JSON log lines written to stdout.',
+  },
+] as const satisfies readonly ConfigKey[]
+
+export type ConfigEnvName = (typeof CONFIG_KEYS)[number]['env']

@@ -1,0 +1,84 @@
+import { STATUS_CODES } from 'node:http'
+import {
+  MANAGEMENT_ERRORS,
+  OAUTH_ERRORS,
+  type ManagementErrorName,
+  type OAuthErrorCode,
+} from './catalog.js'
+
+/** The body of every Management API error (compat §2.2). Optional fields are omitted. */
+export interface ManagementErrorBody {
+  statusCode: number
+  error: string
+  message: string
+  errorCode?: string
+}
+
+/** A Management API error from the catalogue, thrown by services and turned into a body once. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError'
+  readonly statusCode: number
+  readonly errorCode: string | undefined
+  readonly catalogName: ManagementErrorName
+  readonly headers: Readonly<Record<string, string>>
+
+  constructor(
+    catalogName: ManagementErrorName,
+    options: { message?: string; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    const entry = MANAGEMENT_ERRORS[catalogName]
+    super(options.message ?? entry.message, { cause: options.cause })
+    this.catalogName = catalogName
+    this.statusCode = entry.status
+    this.errorCode = 'errorCode' in entry ? entry.errorCode : undefined
+    this.headers = options.headers ?? {}
+  }
+
+  /** Errors below 500 are shown to the client as they are; others get a generic body. */
+  get expose(): boolean {
+    return this.statusCode < 500
+  }
+
+  toBody(): ManagementErrorBody {
+    return {
+      statusCode: this.statusCode,
+      error: STATUS_CODES[this.statusCode] ?? 'Error',
+      message: this.message,
+      ...(this.errorCode !== undefined ? { errorCode: this.errorCode } : undefined),
+    }
+  }
+}
+
+/** RFC 6749 §5.2 error body. */
+export interface OAuthErrorBody {
+  error: string
+  error_description?: string
+}
+
+/** An OAuth error (`/oauth/token`): status from the catalogue unless given. */
+export class OAuthError extends Error {
+  override readonly name = 'OAuthError'
+  readonly error: OAuthErrorCode
+  readonly statusCode: number
+  readonly description: string | undefined
+  readonly headers: Readonly<Record<string, string>>
+
+  constructor(
+    error: OAuthErrorCode,
+    description?: string,
+    options: { statusCode?: number; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(description ?? error, { cause: options.cause })
+    this.error = error
+    this.description = description
+    this.statusCode = options.statusCode ?? OAUTH_ERRORS[error].status
+    this.headers = options.headers ?? {}
+  }
+
+  toBody(): OAuthErrorBody {
+    return {
+      error: this.error,
+      ...(this.description !== undefined ? { error_description: this.description } : undefined),
+    }
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Every error openhooks answers with, in one table. Each entry names its wire family, HTTP status,
+ * message (or message template) and, for the Management API, its `errorCode`, with the evidence
+ * for it in `../shared/spec/auth0-hooks-compat.md` (section and grade: DOC, OAS, OBS, CODE, INF).
+ *
+ * `docs/errors.md` is generated from this table (`npm run docs:errors`) and checked by
+ * `test/errors-doc.test.ts`.
+ */
+
+/** `/api/v2` errors: `{ statusCode, error, message, errorCode? }` (compat §2.2). */
+export const MANAGEMENT_ERRORS = {
+  HookDoesNotExist: {
+    status: 404,
+    message: 'Error: Hook does not exist',
+    errorCode: 'HookDoesNotExist',
+    evidence: '§2.2 OBS; also for malformed ids (Q25) and the secrets endpoints (INF)',
+  },
+  HookSecretDoesNotExist: {
+    status: 404,
+    message: 'Hook or secret not found.',
+    errorCode: 'HookSecretDoesNotExist',
+    evidence: '§2.6 OAS message; errorCode is ours (Q6)',
+  },
+  HookNameTakenOnCreate: {
+    status: 409,
+    message: 'Hook with the same name already exists.',
+    errorCode: 'HookAlreadyExists',
+    evidence: '§1.4 OAS message; errorCode is ours (Q6)',
+  },
+  HookNameTakenOnUpdate: {
+    status: 409,
+    message: 'A hook with the same name already exists.',
+    errorCode: 'HookAlreadyExists',
+    evidence: '§1.4 OAS message; errorCode is ours (Q6)',
+  },
+  HookSecretAlreadyExists: {
+    status: 409,
+    message: 'Secret with the same name already exists.',
+    errorCode: 'HookSecretAlreadyExists',
+    evidence: '§2.6 OAS message; errorCode is ours (Q6)',
+  },
+  TooManySecrets: {
+    status: 400,
+    message: 'A hook can have a maximum of 20 secrets.',
+    errorCode: 'invalid_body',
+    evidence:
+      'Q7 (INF): the 20 limit is OAS/DOC, the error for exceeding it by accumulation is ours',
+  },
+  InvalidBody: {
+    status: 400,
+    message: 'Payload validation error: …',
+    errorCode: 'invalid_body',
+    evidence: '§2.2 OBS (other endpoints); message format of z-schema, Q2',
+  },
+  InvalidJson: {
+    status: 400,
+    message: 'Invalid request payload JSON format',
+    errorCode: 'invalid_body',
+    evidence: 'INF: the text of hapi, the framework behind Auth0’s API',
+  },
+  UnsupportedMediaType: {
+    status: 415,
+    message: 'Unsupported Media Type',
+    errorCode: 'unsupported_media_type',
+    evidence: 'INF',
+  },
+  PayloadTooLarge: {
+    status: 413,
+    message: 'Payload content length greater than maximum allowed: {limit}',
+    errorCode: 'payload_too_large',
+    evidence: 'INF: the text of hapi; the limit is ours (docs/limits.md)',
+  },
+  InvalidQueryString: {
+    status: 400,
+    message: 'Query validation error: …',
+    errorCode: 'invalid_query_string',
+    evidence: '§2.2 INF',
+  },
+  InvalidUri: {
+    status: 400,
+    message: 'Path validation error: …',
+    errorCode: 'invalid_uri',
+    evidence: '§2.2 OBS (other endpoints) for the code',
+  },
+  MissingAuthentication: {
+    status: 401,
+    message: 'Missing authentication',
+    evidence: 'Q24 (Boom default)',
+  },
+  InvalidToken: {
+    status: 401,
+    message: 'Invalid token.',
+    evidence: 'Q24 (OAS text): malformed, expired, wrong issuer or audience',
+  },
+  InvalidSignature: {
+    status: 401,
+    message: 'Invalid signature received for JSON Web Token validation.',
+    evidence: 'Q24 (OAS text)',
+  },
+  InsufficientScope: {
+    status: 403,
+    message: 'Insufficient scope, expected any of: {scopes}',
+    errorCode: 'insufficient_scope',
+    evidence: '§2.2 OBS (other endpoints): comma-joined, no final period',
+  },
+  TooManyRequests: {
+    status: 429,
+    message: 'Global limit has been reached',
+    errorCode: 'too_many_requests',
+    evidence: '§2.8 OBS (other endpoints)',
+  },
+  NotFound: {
+    status: 404,
+    message: 'Not Found',
+    evidence: 'INF: unknown path or method under /api/v2',
+  },
+  InternalError: {
+    status: 500,
+    message: 'An internal server error occurred',
+    evidence: 'INF: the generic text of hapi; the cause is logged under the request id',
+  },
+  ServiceUnavailable: {
+    status: 503,
+    message: 'The server is shutting down or its storage is unavailable',
+    evidence: 'ours',
+  },
+} as const satisfies Record<
+  string,
+  { status: number; message: string; errorCode?: string; evidence: string }
+>
+
+export type ManagementErrorName = keyof typeof MANAGEMENT_ERRORS
+
+/** `/oauth/token` errors: RFC 6749 §5.2 `{ error, error_description }`. */
+export const OAUTH_ERRORS = {
+  invalid_request: { status: 400, evidence: 'RFC 6749 §5.2' },
+  invalid_client: { status: 401, evidence: 'RFC 6749 §5.2: no or several client authentications' },
+  access_denied: {
+    status: 403,
+    evidence:
+      '§7.4 OBS: Auth0 answers bad client credentials with 401 access_denied "Unauthorized"; unknown audience and missing grants with 403',
+  },
+  unauthorized_client: { status: 403, evidence: 'RFC 6749 §5.2: grant type not allowed' },
+  unsupported_grant_type: { status: 400, evidence: 'RFC 6749 §5.2' },
+  invalid_scope: { status: 400, evidence: 'RFC 6749 §5.2; §4.1 hook errors' },
+  server_error: { status: 500, evidence: '§4.1 hook errors, Q18' },
+  temporarily_unavailable: { status: 503, evidence: 'RFC 6749 §4.1.2.1' },
+} as const satisfies Record<string, { status: number; evidence: string }>
+
+export type OAuthErrorCode = keyof typeof OAUTH_ERRORS

@@ -1,0 +1,189 @@
+import { ApiError } from '../errors/api-error.js'
+import type { SecretBox } from '../crypto/keys.js'
+import type { Logger } from '../logging/logger.js'
+import type { HookFilter, HookRecord, PageRequest, SealedSecret, Store } from '../storage/store.js'
+import { normalizeHookName, type TriggerId } from './hook.js'
+
+/** Most secrets one hook may hold, counted over what is stored (compat §2.6). */
+export const MAX_SECRETS_PER_HOOK = 20
+/** Longest secret name, in characters (compat Q7; Auth0 documents none). */
+export const MAX_SECRET_NAME_CHARS = 128
+/** Longest secret value, in characters: room for a 4096-bit PEM key (compat Q7). */
+export const MAX_SECRET_VALUE_CHARS = 8 * 1024
+/** Secret names: letters, digits, `_` and `-` (compat Q7). */
+export const SECRET_NAME_PATTERN = '^[A-Za-z0-9_-]+$'
+/** What every stored secret value reads as (compat §2.6, with its trailing underscore). */
+export const SECRET_PLACEHOLDER = '_VALUE_NOT_SHOWN_'
+
+export interface CreateHookInput {
+  readonly name: string
+  readonly script: string
+  readonly triggerId: TriggerId
+  readonly enabled?: boolean
+  readonly dependencies?: Readonly<Record<string, string>>
+}
+
+export interface UpdateHookInput {
+  readonly name?: string
+  readonly script?: string
+  readonly enabled?: boolean
+  readonly dependencies?: Readonly<Record<string, string>>
+}
+
+/** Something about a hook changed: what ran before for it must not run again (warm isolates). */
+export type HookChangeListener = (hookId: string) => void
+
+function secretContext(hookId: string, name: string): string {
+  return `hook-secret:${hookId}:${name}`
+}
+
+/**
+ * The rules of hooks and their secrets, independent of HTTP: name normalisation and uniqueness,
+ * the enabled-hook rules (compat §1.2, §1.3, Q1), strict secret writes (compat §2.6, Q27) and
+ * sealing of secret values.
+ */
+export class HookService {
+  readonly #store: Store
+  readonly #box: SecretBox
+  readonly #logger: Logger
+  readonly #listeners: HookChangeListener[] = []
+
+  constructor(options: { store: Store; secretBox: SecretBox; logger: Logger }) {
+    this.#store = options.store
+    this.#box = options.secretBox
+    this.#logger = options.logger
+  }
+
+  onChange(listener: HookChangeListener): void {
+    this.#listeners.push(listener)
+  }
+
+  #changed(hookId: string): void {
+    for (const listener of this.#listeners) listener(hookId)
+  }
+
+  #logSwitch(hook: HookRecord, disabledIds: readonly string[]): void {
+    if (disabledIds.length > 0) {
+      // compat Q1: enabling is an exclusive switch; say which hooks it turned off.
+      this.#logger.info(
+        { event: 'hook.enabled', hookId: hook.id, trigger: hook.triggerId, disabledIds },
+        'hook enabled; the previously enabled hook of its trigger was disabled',
+      )
+    }
+    for (const id of disabledIds) this.#changed(id)
+  }
+
+  async list(
+    filter: HookFilter,
+    page?: PageRequest,
+  ): Promise<{ hooks: HookRecord[]; total: number }> {
+    return this.#store.listHooks(filter, page)
+  }
+
+  async get(id: string): Promise<HookRecord> {
+    const hook = await this.#store.getHook(id)
+    if (hook === undefined) throw new ApiError('HookDoesNotExist')
+    return hook
+  }
+
+  async create(input: CreateHookInput): Promise<HookRecord> {
+    const result = await this.#store.createHook({
+      name: normalizeHookName(input.name),
+      script: input.script,
+      triggerId: input.triggerId,
+      // compat §1.3: without `enabled`, the first hook of a trigger is enabled, later ones not.
+      enabled: input.enabled ?? 'if-first',
+      dependencies: input.dependencies ?? {},
+    })
+    if (!result.ok) throw new ApiError('HookNameTakenOnCreate')
+    this.#logSwitch(result.hook, result.disabledIds)
+    return result.hook
+  }
+
+  async update(id: string, input: UpdateHookInput): Promise<HookRecord> {
+    const result = await this.#store.updateHook(id, {
+      ...(input.name !== undefined ? { name: normalizeHookName(input.name) } : undefined),
+      ...(input.script !== undefined ? { script: input.script } : undefined),
+      ...(input.enabled !== undefined ? { enabled: input.enabled } : undefined),
+      ...(input.dependencies !== undefined ? { dependencies: input.dependencies } : undefined),
+    })
+    if (!result.ok) {
+      throw new ApiError(
+        result.reason === 'not-found' ? 'HookDoesNotExist' : 'HookNameTakenOnUpdate',
+      )
+    }
+    this.#changed(id)
+    this.#logSwitch(result.hook, result.disabledIds)
+    return result.hook
+  }
+
+  async delete(id: string): Promise<void> {
+    if (!(await this.#store.deleteHook(id))) throw new ApiError('HookDoesNotExist')
+    this.#changed(id)
+  }
+
+  /** Every secret name mapped to the placeholder; values are write-only. */
+  async listSecrets(hookId: string): Promise<Record<string, string>> {
+    const names = await this.#store.listSecretNames(hookId)
+    if (names === undefined) throw new ApiError('HookDoesNotExist')
+    return Object.fromEntries(names.map((name) => [name, SECRET_PLACEHOLDER]))
+  }
+
+  #seal(hookId: string, secrets: Readonly<Record<string, string>>): SealedSecret[] {
+    return Object.entries(secrets).map(([name, value]) => ({
+      name,
+      value: this.#box.seal(value, secretContext(hookId, name)),
+    }))
+  }
+
+  async addSecrets(hookId: string, secrets: Readonly<Record<string, string>>): Promise<void> {
+    const result = await this.#store.addSecrets(
+      hookId,
+      this.#seal(hookId, secrets),
+      MAX_SECRETS_PER_HOOK,
+    )
+    if (!result.ok) {
+      switch (result.reason) {
+        case 'hook-not-found':
+          throw new ApiError('HookDoesNotExist')
+        case 'name-exists':
+          throw new ApiError('HookSecretAlreadyExists')
+        case 'too-many':
+          throw new ApiError('TooManySecrets')
+        case 'name-missing':
+          throw new TypeError('addSecrets cannot report a missing name')
+      }
+    }
+    this.#changed(hookId)
+  }
+
+  async updateSecrets(hookId: string, secrets: Readonly<Record<string, string>>): Promise<void> {
+    const result = await this.#store.updateSecrets(hookId, this.#seal(hookId, secrets))
+    if (!result.ok) {
+      switch (result.reason) {
+        case 'hook-not-found':
+          throw new ApiError('HookDoesNotExist')
+        case 'name-missing':
+          throw new ApiError('HookSecretDoesNotExist')
+        case 'name-exists':
+        case 'too-many':
+          throw new TypeError(`updateSecrets cannot report ${result.reason}`)
+      }
+    }
+    this.#changed(hookId)
+  }
+
+  async deleteSecrets(hookId: string, names: readonly string[]): Promise<void> {
+    const result = await this.#store.deleteSecrets(hookId, names)
+    if (!result.ok) throw new ApiError('HookDoesNotExist')
+    this.#changed(hookId)
+  }
+
+  /** The hook's secrets in plaintext, for its own runs only. */
+  async readSecrets(hookId: string): Promise<Record<string, string>> {
+    const sealed = await this.#store.readSecrets(hookId)
+    return Object.fromEntries(
+      sealed.map((s) => [s.name, this.#box.open(s.value, secretContext(hookId, s.name))]),
+    )
+  }
+}

@@ -1,0 +1,45 @@
+import type { FastifyPluginAsync } from 'fastify'
+import { ApiError } from '../../errors/api-error.js'
+import type { HookService } from '../../hooks/hook-service.js'
+import { registerBodyParsers } from '../body-parsers.js'
+import { validatorCompiler } from '../validation.js'
+import { managementErrorHandler } from './error-handler.js'
+import { createGuard, type GuardOptions, type ManagementRouteConfig } from './guard.js'
+import { hooksRoutes } from './hooks.routes.js'
+import { OpenApiCollector } from './openapi.js'
+
+export interface ManagementPluginOptions {
+  readonly hooks: HookService
+  readonly guard: GuardOptions
+  readonly issuer: string
+  readonly version: string
+}
+
+/**
+ * `/api/v2`: the Management API. Its own body parsers, validator, error handler and guard, so
+ * every response in this scope has Auth0's error shape and rate-limit headers.
+ */
+export const managementPlugin: FastifyPluginAsync<ManagementPluginOptions> = async (
+  app,
+  options,
+) => {
+  const openapi = new OpenApiCollector()
+  app.addHook('onRoute', openapi.onRoute)
+  registerBodyParsers(app)
+  app.setValidatorCompiler(validatorCompiler)
+  // Bodies are built in wire order by toHookResponse(); schemas document them, they do not
+  // re-serialise them.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data))
+  app.setErrorHandler(managementErrorHandler)
+  app.setNotFoundHandler(() => {
+    throw new ApiError('NotFound')
+  })
+  app.addHook('onRequest', createGuard(options.guard))
+
+  await app.register(hooksRoutes, { hooks: options.hooks })
+
+  const publicRoute: ManagementRouteConfig = { public: true }
+  app.get('/openapi.json', { config: publicRoute }, async () =>
+    openapi.document({ issuer: options.issuer, version: options.version }),
+  )
+}

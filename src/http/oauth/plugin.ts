@@ -1,0 +1,118 @@
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { OAuthError } from '../../errors/api-error.js'
+import {
+  issueClientCredentialsToken,
+  type ClientCredentialsDeps,
+} from '../../flows/client-credentials.js'
+import { BodyParseError, registerBodyParsers } from '../body-parsers.js'
+
+/** Largest accepted token request body. */
+export const MAX_TOKEN_BODY_BYTES = 16 * 1024
+
+export interface OAuthPluginOptions {
+  readonly clientCredentials: ClientCredentialsDeps
+}
+
+function oauthErrorHandler(
+  error: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  let oauthError: OAuthError
+  if (error instanceof OAuthError) oauthError = error
+  else if (error instanceof BodyParseError)
+    oauthError = new OAuthError('invalid_request', error.message)
+  else if ((error as FastifyError).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    oauthError = new OAuthError(
+      'invalid_request',
+      'The request body must be application/json or application/x-www-form-urlencoded',
+    )
+  } else if ((error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    oauthError = new OAuthError('invalid_request', 'Request body is too large', { statusCode: 413 })
+  } else {
+    request.log.error({ err: error, event: 'request.failed' }, 'token request failed')
+    oauthError = new OAuthError('server_error', 'An internal server error occurred')
+  }
+  if (oauthError.statusCode < 500) request.log.info({ error: oauthError.error }, oauthError.message)
+  void reply
+    .code(oauthError.statusCode)
+    .headers({ 'cache-control': 'no-store', pragma: 'no-cache', ...oauthError.headers })
+    .send(oauthError.toBody())
+}
+
+/** A single string parameter; repeated or non-string values are an error (RFC 6749 §3.2). */
+function param(body: Record<string, unknown>, name: string): string | undefined {
+  const value = body[name]
+  if (value === undefined || value === null) return undefined
+  if (typeof value !== 'string') {
+    throw new OAuthError('invalid_request', `Parameter ${name} must be a single string`)
+  }
+  return value
+}
+
+/** Client credentials from HTTP Basic (RFC 6749 §2.3.1: each part form-urlencoded). */
+function basicCredentials(header: string | undefined): { id: string; secret: string } | undefined {
+  const match = header === undefined ? null : /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(header)
+  if (match?.[1] === undefined) return undefined
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8')
+  const colon = decoded.indexOf(':')
+  if (colon < 0) return undefined
+  try {
+    return {
+      id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')),
+      secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')),
+    }
+  } catch {
+    return undefined
+  }
+}
+
+/** `/oauth/token` with RFC 6749 error bodies. */
+export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, options) => {
+  registerBodyParsers(app)
+  app.setErrorHandler(oauthErrorHandler)
+
+  app.post('/oauth/token', { bodyLimit: MAX_TOKEN_BODY_BYTES }, async (request, reply) => {
+    const body =
+      typeof request.body === 'object' && request.body !== null && !Array.isArray(request.body)
+        ? (request.body as Record<string, unknown>)
+        : {}
+    const grantType = param(body, 'grant_type')
+    if (grantType === undefined || grantType === '') {
+      throw new OAuthError('invalid_request', 'Missing required parameter: grant_type')
+    }
+    if (grantType !== 'client_credentials') {
+      throw new OAuthError('unsupported_grant_type', `Unsupported grant type: ${grantType}`)
+    }
+
+    const basic = basicCredentials(request.headers.authorization)
+    const bodyId = param(body, 'client_id')
+    const bodySecret = param(body, 'client_secret')
+    if (basic !== undefined && bodySecret !== undefined) {
+      throw new OAuthError('invalid_request', 'Use only one client authentication method', {
+        statusCode: 400,
+      })
+    }
+    if (basic !== undefined && bodyId !== undefined && bodyId !== basic.id) {
+      throw new OAuthError('invalid_request', 'client_id does not match the HTTP Basic credentials')
+    }
+    const clientId = basic?.id ?? bodyId
+    const clientSecret = basic?.secret ?? bodySecret
+    if (clientId === undefined || clientId === '') {
+      throw new OAuthError('invalid_request', 'Missing required parameter: client_id')
+    }
+    if (clientSecret === undefined || clientSecret === '') {
+      throw new OAuthError('invalid_client', 'Client authentication is required', {
+        headers: { 'www-authenticate': 'Basic realm="openhooks"' },
+      })
+    }
+
+    const response = await issueClientCredentialsToken(options.clientCredentials, {
+      clientId,
+      clientSecret,
+      audience: param(body, 'audience'),
+      scope: param(body, 'scope'),
+    })
+    return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send(response)
+  })
+}

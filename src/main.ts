@@ -1,0 +1,90 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import closeWithGrace from 'close-with-grace'
+import { buildApp, type App } from './app.js'
+import { loadConfig, type Config } from './config/load-config.js'
+import { createKeyring, loadOrCreateMasterKey, type Keyring } from './crypto/keys.js'
+import { createLogger, type Logger } from './logging/logger.js'
+import { openSqliteStore } from './storage/sql-store.js'
+import type { Store } from './storage/store.js'
+import { ensureAdminClient, type AdminClientResult } from './tokens/admin-client.js'
+import { loadOrCreateSigningKeys, type SigningKeys } from './tokens/signing-keys.js'
+
+/** How long shutdown waits for in-flight requests before the process exits anyway. */
+export const SHUTDOWN_GRACE_MS = 10_000
+export const DATABASE_FILE = 'openhooks.db'
+
+/** What both `serve` and `token` need: configuration, storage and keys. */
+export interface Core {
+  readonly config: Config
+  readonly logger: Logger
+  readonly store: Store
+  readonly keyring: Keyring
+  readonly signingKeys: SigningKeys
+  readonly admin: AdminClientResult
+}
+
+export async function openCore(env: Readonly<Record<string, string | undefined>>): Promise<Core> {
+  const config = loadConfig(env)
+  const logger = createLogger({ level: config.logLevel })
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
+  const master = loadOrCreateMasterKey(config.masterKey, config.dataDir)
+  if (master.source !== 'config') {
+    logger.warn(
+      { event: 'config.warning', dataDir: config.dataDir },
+      'OPENHOOKS_MASTER_KEY is not set: the master key is kept in the data folder, next to the data it protects. Set it from a secret store in production.',
+    )
+  }
+  const store = await openSqliteStore({ filename: join(config.dataDir, DATABASE_FILE) })
+  try {
+    const keyring = createKeyring(master.key)
+    const signingKeys = await loadOrCreateSigningKeys(store, keyring.signingKeys)
+    const admin = await ensureAdminClient({
+      configured: config.adminClient,
+      dataDir: config.dataDir,
+      store,
+      hasher: keyring.clientSecrets,
+      managementAudience: config.managementAudience,
+    })
+    return { config, logger, store, keyring, signingKeys, admin }
+  } catch (error) {
+    await store.close()
+    throw error
+  }
+}
+
+/**
+ * `openhooks serve`: loadConfig → keys → store → buildApp → listen, with a graceful shutdown on
+ * SIGTERM and SIGINT (stop accepting, finish in-flight requests within SHUTDOWN_GRACE_MS, close
+ * the database). `print` receives the one-time admin credentials.
+ */
+export async function startServer(
+  env: Readonly<Record<string, string | undefined>>,
+  print: (text: string) => void,
+): Promise<App & { url: string }> {
+  const core = await openCore(env)
+  const { config, logger, store } = core
+  if (core.admin.generatedSecret !== undefined) {
+    print(
+      [
+        'openhooks generated an admin client for the Management API (shown once; also saved in',
+        `${core.admin.credentialsFile ?? ''} with mode 0600):`,
+        `  client_id:     ${core.admin.clientId}`,
+        `  client_secret: ${core.admin.generatedSecret}`,
+        `  audience:      ${config.managementAudience}`,
+        '',
+      ].join('\n'),
+    )
+  }
+  const app = await buildApp(core)
+  closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
+    if (err !== undefined)
+      logger.error({ err, event: 'server.crashed' }, 'shutting down after an error')
+    else logger.info({ signal, event: 'server.stopping' }, 'shutting down')
+    await app.server.close()
+    await store.close()
+  })
+  const url = await app.server.listen({ port: config.port, host: config.host })
+  logger.info({ event: 'server.started', url, issuer: config.issuer }, 'openhooks is listening')
+  return { ...app, url }
+}

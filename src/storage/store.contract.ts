@@ -1,0 +1,249 @@
+/**
+ * The contract every `Store` backend passes: run it with `describeStoreContract(name, makeStore)`.
+ * Written against the interface only, so a new backend (PostgreSQL) reuses it unchanged.
+ */
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import type { NewHook, Store } from './store.js'
+
+export type StoreFactory = () => Promise<{ store: Store; cleanup?: () => Promise<void> | void }>
+
+function newHook(overrides: Partial<NewHook> = {}): NewHook {
+  return {
+    name: 'hook-a',
+    script: 'module.exports = function (u, c, cb) { cb() }',
+    triggerId: 'pre-user-registration',
+    enabled: false,
+    dependencies: {},
+    ...overrides,
+  }
+}
+
+export function describeStoreContract(name: string, makeStore: StoreFactory): void {
+  describe(`Store contract: ${name}`, () => {
+    async function open(t: { after: (fn: () => Promise<void>) => void }): Promise<Store> {
+      const { store, cleanup } = await makeStore()
+      t.after(async () => {
+        await store.close()
+        await cleanup?.()
+      })
+      return store
+    }
+
+    it('creates, reads, lists, updates and deletes hooks', async (t) => {
+      const store = await open(t)
+      const created = await store.createHook(newHook({ dependencies: { lodash: '4.17.21' } }))
+      assert.ok(created.ok)
+      const { hook } = created
+      assert.match(hook.id, /^[0-9A-HJKMNP-TV-Z]{26}$/)
+      assert.deepStrictEqual(await store.getHook(hook.id), hook)
+      assert.deepStrictEqual(hook.dependencies, { lodash: '4.17.21' })
+      const updated = await store.updateHook(hook.id, { script: 'x', dependencies: {} })
+      assert.ok(updated.ok)
+      assert.equal(updated.hook.script, 'x')
+      assert.deepStrictEqual(updated.hook.dependencies, {})
+      assert.equal(updated.hook.name, 'hook-a')
+      assert.deepStrictEqual(await store.listHooks({}), { hooks: [updated.hook], total: 1 })
+      assert.equal(await store.deleteHook(hook.id), true)
+      assert.equal(await store.deleteHook(hook.id), false)
+      assert.equal(await store.getHook(hook.id), undefined)
+      assert.deepStrictEqual(await store.updateHook(hook.id, { script: 'y' }), {
+        ok: false,
+        reason: 'not-found',
+      })
+    })
+
+    it('keeps names unique on create and update', async (t) => {
+      const store = await open(t)
+      const a = await store.createHook(newHook({ name: 'same' }))
+      assert.ok(a.ok)
+      assert.deepStrictEqual(await store.createHook(newHook({ name: 'same' })), {
+        ok: false,
+        reason: 'name-taken',
+      })
+      const b = await store.createHook(newHook({ name: 'other' }))
+      assert.ok(b.ok)
+      assert.deepStrictEqual(await store.updateHook(b.hook.id, { name: 'same' }), {
+        ok: false,
+        reason: 'name-taken',
+      })
+      // Renaming a hook to its own name is not a conflict.
+      assert.ok((await store.updateHook(a.hook.id, { name: 'same' })).ok)
+    })
+
+    it('lists in creation order with filters, paging and totals', async (t) => {
+      const store = await open(t)
+      const ids: string[] = []
+      for (let i = 0; i < 5; i++) {
+        const r = await store.createHook(
+          newHook({
+            name: `h${i}`,
+            triggerId: i % 2 === 0 ? 'send-phone-message' : 'credentials-exchange',
+          }),
+        )
+        assert.ok(r.ok)
+        ids.push(r.hook.id)
+      }
+      assert.deepStrictEqual(
+        (await store.listHooks({})).hooks.map((h) => h.id),
+        ids,
+      )
+      const page = await store.listHooks({}, { offset: 2, limit: 2 })
+      assert.deepStrictEqual(
+        page.hooks.map((h) => h.id),
+        ids.slice(2, 4),
+      )
+      assert.equal(page.total, 5)
+      const phone = await store.listHooks({ triggerId: 'send-phone-message' })
+      assert.deepStrictEqual(
+        phone.hooks.map((h) => h.name),
+        ['h0', 'h2', 'h4'],
+      )
+      assert.equal(phone.total, 3)
+      assert.deepStrictEqual(await store.listHooks({ enabled: true }), { hooks: [], total: 0 })
+    })
+
+    it('enables the first hook of a trigger when asked "if-first"', async (t) => {
+      const store = await open(t)
+      const first = await store.createHook(newHook({ name: 'a', enabled: 'if-first' }))
+      const second = await store.createHook(newHook({ name: 'b', enabled: 'if-first' }))
+      const otherTrigger = await store.createHook(
+        newHook({ name: 'c', enabled: 'if-first', triggerId: 'send-phone-message' }),
+      )
+      assert.ok(first.ok && second.ok && otherTrigger.ok)
+      assert.equal(first.hook.enabled, true)
+      assert.equal(second.hook.enabled, false)
+      assert.equal(otherTrigger.hook.enabled, true)
+    })
+
+    it('switches the enabled hook of a trigger exclusively', async (t) => {
+      const store = await open(t)
+      const a = await store.createHook(newHook({ name: 'a', enabled: true }))
+      const b = await store.createHook(newHook({ name: 'b', enabled: true }))
+      assert.ok(a.ok && b.ok)
+      assert.deepStrictEqual(b.disabledIds, [a.hook.id])
+      assert.equal((await store.getHook(a.hook.id))?.enabled, false)
+      const back = await store.updateHook(a.hook.id, { enabled: true })
+      assert.ok(back.ok)
+      assert.deepStrictEqual(back.disabledIds, [b.hook.id])
+      assert.equal((await store.getEnabledHook('pre-user-registration'))?.id, a.hook.id)
+      const parallel = await Promise.all(
+        [a, b].map((r) => store.updateHook(r.hook.id, { enabled: true })),
+      )
+      assert.ok(parallel.every((r) => r.ok))
+      assert.equal((await store.listHooks({ enabled: true })).total, 1)
+    })
+
+    it('writes secrets all or nothing', async (t) => {
+      const store = await open(t)
+      const created = await store.createHook(newHook())
+      assert.ok(created.ok)
+      const id = created.hook.id
+      assert.deepStrictEqual(await store.listSecretNames(id), [])
+      assert.deepStrictEqual(await store.listSecretNames('missing'), undefined)
+      assert.deepStrictEqual(
+        await store.addSecrets(
+          id,
+          [
+            { name: 'B', value: 'sealed-b' },
+            { name: 'A', value: 'sealed-a' },
+          ],
+          3,
+        ),
+        { ok: true },
+      )
+      assert.deepStrictEqual(await store.listSecretNames(id), ['A', 'B'])
+      assert.deepStrictEqual(
+        await store.addSecrets(
+          id,
+          [
+            { name: 'C', value: 'c' },
+            { name: 'A', value: 'a2' },
+          ],
+          3,
+        ),
+        { ok: false, reason: 'name-exists', name: 'A' },
+      )
+      assert.deepStrictEqual(
+        await store.addSecrets(
+          id,
+          [
+            { name: 'C', value: 'c' },
+            { name: 'D', value: 'd' },
+          ],
+          3,
+        ),
+        { ok: false, reason: 'too-many', max: 3 },
+      )
+      assert.deepStrictEqual(await store.listSecretNames(id), ['A', 'B'])
+      assert.deepStrictEqual(
+        await store.updateSecrets(id, [
+          { name: 'A', value: 'new-a' },
+          { name: 'Z', value: 'z' },
+        ]),
+        { ok: false, reason: 'name-missing', name: 'Z' },
+      )
+      assert.deepStrictEqual(await store.readSecrets(id), [
+        { name: 'A', value: 'sealed-a' },
+        { name: 'B', value: 'sealed-b' },
+      ])
+      assert.deepStrictEqual(await store.updateSecrets(id, [{ name: 'A', value: 'new-a' }]), {
+        ok: true,
+      })
+      assert.deepStrictEqual(await store.deleteSecrets(id, ['B', 'nope']), { ok: true })
+      assert.deepStrictEqual(await store.readSecrets(id), [{ name: 'A', value: 'new-a' }])
+      assert.deepStrictEqual(await store.addSecrets('missing', [{ name: 'X', value: 'x' }], 20), {
+        ok: false,
+        reason: 'hook-not-found',
+      })
+      assert.deepStrictEqual(await store.deleteSecrets('missing', ['X']), {
+        ok: false,
+        reason: 'hook-not-found',
+      })
+      // Deleting the hook deletes its secrets.
+      assert.equal(await store.deleteHook(id), true)
+      assert.deepStrictEqual(await store.readSecrets(id), [])
+    })
+
+    it('stores clients, grants and signing keys', async (t) => {
+      const store = await open(t)
+      const client = await store.putClient({
+        clientId: 'cid',
+        name: 'app',
+        secretHash: 'h1',
+        appType: 'non_interactive',
+        grantTypes: ['client_credentials'],
+        clientMetadata: { plan: 'gold' },
+      })
+      assert.deepStrictEqual(await store.getClient('cid'), client)
+      const renamed = await store.putClient({ ...client, name: 'renamed', secretHash: 'h2' })
+      assert.equal(renamed.createdAt, client.createdAt)
+      assert.equal((await store.getClient('cid'))?.secretHash, 'h2')
+      const grant = await store.putClientGrant('cid', 'https://api/', ['read:x'])
+      assert.deepStrictEqual(await store.getClientGrant('cid', 'https://api/'), grant)
+      await store.putClientGrant('cid', 'https://api/', ['read:x', 'write:x'])
+      assert.deepStrictEqual((await store.getClientGrant('cid', 'https://api/'))?.scope, [
+        'read:x',
+        'write:x',
+      ])
+      assert.equal(await store.getClientGrant('cid', 'https://other/'), undefined)
+
+      assert.deepStrictEqual(await store.listSigningKeys(), [])
+      const key = await store.insertSigningKeyIfNone({
+        kid: 'k1',
+        alg: 'RS256',
+        publicJwk: '{}',
+        privateJwk: 'sealed',
+      })
+      const again = await store.insertSigningKeyIfNone({
+        kid: 'k2',
+        alg: 'RS256',
+        publicJwk: '{}',
+        privateJwk: 'sealed',
+      })
+      assert.deepStrictEqual(again, key)
+      assert.deepStrictEqual(await store.listSigningKeys(), [key])
+      await store.ping()
+    })
+  })
+}

@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { runCli, spawnServer } from '../helpers/spawn-server.js'
+
+function tempDataDir(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'openhooks-cli-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+async function getToken(url: string, clientId: string, clientSecret: string, audience: string) {
+  const res = await fetch(`${url}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+      audience,
+    }),
+  })
+  assert.equal(res.status, 200)
+  return ((await res.json()) as { access_token: string }).access_token
+}
+
+describe('openhooks serve', () => {
+  it('generates the admin client and master key once, prints the secret once, and reuses them', async (t) => {
+    const dataDir = tempDataDir(t)
+    const first = await spawnServer({ OPENHOOKS_DATA_DIR: dataDir })
+    t.after(() => first.child.kill('SIGKILL'))
+    const port = new URL(first.url).port
+    const saved = JSON.parse(readFileSync(join(dataDir, 'admin-client.json'), 'utf8')) as {
+      client_id: string
+      client_secret: string
+    }
+    assert.ok(first.stdout().includes(`client_secret: ${saved.client_secret}`))
+    assert.equal(statSync(join(dataDir, 'admin-client.json')).mode & 0o777, 0o600)
+    assert.equal(statSync(join(dataDir, 'master.key')).mode & 0o777, 0o600)
+    // The database holds only a keyed hash of the secret.
+    const db = readFileSync(join(dataDir, 'openhooks.db'))
+    assert.ok(!db.includes(saved.client_secret))
+    first.child.kill('SIGTERM')
+    assert.equal(await first.exited, 0)
+
+    const second = await spawnServer({ OPENHOOKS_DATA_DIR: dataDir, PORT: port })
+    t.after(() => second.child.kill('SIGKILL'))
+    assert.ok(!second.stdout().includes('client_secret'))
+    const audience = `http://localhost:${port}/api/v2/`
+    const token = await getToken(second.url, saved.client_id, saved.client_secret, audience)
+    const hooks = await fetch(`${second.url}/api/v2/hooks`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
+    assert.equal(hooks.status, 200)
+
+    // `openhooks token` mints a working token from the data folder alone.
+    const cli = await runCli(['token', '--scope', 'read:hooks'], {
+      OPENHOOKS_DATA_DIR: dataDir,
+      PORT: port,
+    })
+    assert.equal(cli.code, 0, cli.stderr)
+    const minted = cli.stdout.trim()
+    const read = await fetch(`${second.url}/api/v2/hooks`, {
+      headers: { authorization: `Bearer ${minted}` },
+    })
+    assert.equal(read.status, 200)
+    const write = await fetch(`${second.url}/api/v2/hooks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${minted}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x1', script: 'x', triggerId: 'send-phone-message' }),
+    })
+    assert.equal(write.status, 403)
+    second.child.kill('SIGTERM')
+    assert.equal(await second.exited, 0)
+  })
+
+  it('finishes an in-flight request on SIGTERM, then exits', async (t) => {
+    const dataDir = tempDataDir(t)
+    const server = await spawnServer({
+      OPENHOOKS_DATA_DIR: dataDir,
+      OPENHOOKS_ADMIN_CLIENT_ID: 'cid',
+      OPENHOOKS_ADMIN_CLIENT_SECRET: 'a-long-enough-secret',
+      OPENHOOKS_ISSUER: 'http://openhooks.test/',
+    })
+    t.after(() => server.child.kill('SIGKILL'))
+    const { port } = new URL(server.url)
+    const body = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: 'cid',
+      client_secret: 'a-long-enough-secret',
+      audience: 'http://openhooks.test/api/v2/',
+    }).toString()
+    // Send the headers and half the body, stop the server, then send the rest.
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/oauth/token',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          let text = ''
+          res.on('data', (c: Buffer) => (text += c.toString('utf8')))
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
+        },
+      )
+      req.on('error', reject)
+      req.write(body.slice(0, 20))
+      setTimeout(() => {
+        server.child.kill('SIGTERM')
+        setTimeout(() => req.end(body.slice(20)), 300)
+      }, 300)
+    })
+    const answered = await response
+    assert.equal(answered.status, 200, answered.body)
+    assert.equal(await server.exited, 0)
+    assert.match(server.stdout(), /"event":"server.stopping"/)
+  })
+
+  it('stops with every configuration problem listed', async () => {
+    const result = await runCli(['serve'], { PORT: 'x', OPENHOOKS_LOG_LEVEL: 'loud' })
+    assert.equal(result.code, 1)
+    assert.equal(
+      result.stderr,
+      'Invalid configuration:\n  - PORT must be an integer\n  - OPENHOOKS_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent\n',
+    )
+  })
+
+  it('answers unknown commands with the usage and exit code 2', async () => {
+    const result = await runCli(['frobnicate'], {})
+    assert.equal(result.code, 2)
+    assert.match(result.stderr, /^Usage: openhooks <command>/)
+  })
+})

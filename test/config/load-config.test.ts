@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { ConfigError, loadConfig } from '../../src/config/load-config.js'
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({}, '/srv/app')
+    assert.deepStrictEqual(config, {
+      port: 3000,
+      host: '127.0.0.1',
+      dataDir: '/srv/app/data',
+      issuer: 'http://localhost:3000/',
+      managementAudience: 'http://localhost:3000/api/v2/',
+      adminClient: undefined,
+      masterKey: undefined,
+      tokenLifetimeS: 86_400,
+      rateLimit: { enabled: true, burst: 50, perSecond: 16 },
+      trustProxy: false,
+      logLevel: 'info',
+    })
+    assert.ok(Object.isFrozen(config))
+  })
+
+  it('derives the issuer from PORT and adds a trailing slash to OPENHOOKS_ISSUER', () => {
+    assert.equal(loadConfig({ PORT: '8080' }).issuer, 'http://localhost:8080/')
+    const config = loadConfig({ OPENHOOKS_ISSUER: 'https://localhost:8443' })
+    assert.equal(config.issuer, 'https://localhost:8443/')
+    assert.equal(config.managementAudience, 'https://localhost:8443/api/v2/')
+  })
+
+  it('reads every key', () => {
+    const key = Buffer.alloc(32, 7)
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '0.0.0.0',
+      OPENHOOKS_DATA_DIR: '/var/lib/openhooks',
+      OPENHOOKS_ADMIN_CLIENT_ID: 'cid',
+      OPENHOOKS_ADMIN_CLIENT_SECRET: 'a-secret-of-16-chars',
+      OPENHOOKS_MASTER_KEY: key.toString('base64'),
+      OPENHOOKS_TOKEN_LIFETIME_S: '600',
+      OPENHOOKS_RATE_LIMIT_ENABLED: 'false',
+      OPENHOOKS_RATE_LIMIT_BURST: '10',
+      OPENHOOKS_RATE_LIMIT_PER_SECOND: '2',
+      OPENHOOKS_TRUST_PROXY: 'true',
+      OPENHOOKS_LOG_LEVEL: 'debug',
+    })
+    assert.equal(config.port, 0)
+    assert.equal(config.host, '0.0.0.0')
+    assert.equal(config.dataDir, '/var/lib/openhooks')
+    assert.deepStrictEqual(config.adminClient, {
+      clientId: 'cid',
+      clientSecret: 'a-secret-of-16-chars',
+    })
+    assert.deepStrictEqual(config.masterKey, key)
+    assert.equal(config.tokenLifetimeS, 600)
+    assert.deepStrictEqual(config.rateLimit, { enabled: false, burst: 10, perSecond: 2 })
+    assert.equal(config.trustProxy, true)
+    assert.equal(config.logLevel, 'debug')
+  })
+
+  it('lists every problem at once', () => {
+    assert.throws(
+      () =>
+        loadConfig({
+          PORT: 'eighty',
+          OPENHOOKS_ISSUER: 'ftp://example.com/',
+          OPENHOOKS_MASTER_KEY: 'too-short',
+          OPENHOOKS_RATE_LIMIT_BURST: '0',
+          OPENHOOKS_RATE_LIMIT_ENABLED: 'maybe',
+          OPENHOOKS_LOG_LEVEL: 'loud',
+          OPENHOOKS_ADMIN_CLIENT_ID: 'only-the-id',
+        }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError)
+        assert.deepStrictEqual(error.problems, [
+          'PORT must be an integer',
+          'OPENHOOKS_ISSUER must be an http or https URL',
+          'OPENHOOKS_MASTER_KEY must be 32 bytes encoded as base64 (try: openssl rand -base64 32)',
+          'OPENHOOKS_RATE_LIMIT_ENABLED must be true or false',
+          'OPENHOOKS_RATE_LIMIT_BURST must be between 1 and 1000000',
+          'OPENHOOKS_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+          'OPENHOOKS_ADMIN_CLIENT_ID and OPENHOOKS_ADMIN_CLIENT_SECRET must be set together, or both left unset',
+        ])
+        assert.match(error.message, /^Invalid configuration:\n {2}- PORT must be an integer\n/)
+        return true
+      },
+    )
+  })
+
+  it('refuses a short admin secret and an issuer with a query', () => {
+    assert.throws(
+      () =>
+        loadConfig({
+          OPENHOOKS_ADMIN_CLIENT_ID: 'cid',
+          OPENHOOKS_ADMIN_CLIENT_SECRET: 'short',
+          OPENHOOKS_ISSUER: 'https://a.example/?x=1',
+        }),
+      {
+        problems: [
+          'OPENHOOKS_ISSUER must not have a query or fragment',
+          'OPENHOOKS_ADMIN_CLIENT_SECRET must be at least 16 characters long',
+          'OPENHOOKS_ADMIN_CLIENT_ID and OPENHOOKS_ADMIN_CLIENT_SECRET must be set together, or both left unset',
+        ],
+      },
+    )
+  })
+})

@@ -1,0 +1,66 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+export const CLI_ENTRY = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
+/** How long a spawned server may take to start listening. */
+export const SERVER_START_TIMEOUT_MS = 20_000
+
+export interface RunningServer {
+  readonly child: ChildProcessWithoutNullStreams
+  readonly url: string
+  stdout(): string
+  stderr(): string
+  /** Resolves with the exit code once the process has ended. */
+  readonly exited: Promise<number | null>
+}
+
+/** Starts `openhooks serve` from source (through tsx) and waits until it listens. */
+export async function spawnServer(env: Record<string, string>): Promise<RunningServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'serve'], {
+    env: { ...process.env, PORT: '0', OPENHOOKS_LOG_LEVEL: 'info', ...env },
+  })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')))
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(
+        new Error(`server did not start within ${SERVER_START_TIMEOUT_MS} ms:\n${out}\n${err}`),
+      )
+    }, SERVER_START_TIMEOUT_MS)
+    const poll = setInterval(() => {
+      const match = /"event":"server.started","url":"([^"]+)"/.exec(out)
+      if (match?.[1] !== undefined) {
+        clearInterval(poll)
+        clearTimeout(timer)
+        resolve(match[1])
+      }
+    }, 25)
+    void exited.then((code) => {
+      clearInterval(poll)
+      clearTimeout(timer)
+      reject(new Error(`server exited with ${String(code)} before listening:\n${out}\n${err}`))
+    })
+  })
+  return { child, url, stdout: () => out, stderr: () => err, exited }
+}
+
+/** Runs the CLI to completion. */
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], {
+      env: { ...process.env, ...env },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
+    child.on('exit', (code) => resolve({ code, stdout, stderr }))
+  })
+}
