@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint'
 
 /** Folders below `src/` and the folders each one must not import from. */
 const forbidden = {
-  sandbox: ['http', 'flows', 'hooks', 'storage', 'tokens', 'rate-limit', 'cli'],
+  sandbox: ['http', 'flows', 'hooks', 'storage', 'tokens', 'rate-limit', 'cli', 'directory'],
   storage: ['http', 'flows', 'hooks', 'sandbox', 'tokens', 'rate-limit', 'cli'],
   hooks: ['http', 'flows', 'cli'],
   flows: ['http', 'cli'],
@@ -14,6 +14,7 @@ const forbidden = {
   config: ['http', 'flows', 'hooks', 'sandbox', 'storage', 'tokens', 'rate-limit', 'cli'],
   errors: ['http', 'flows', 'hooks', 'sandbox', 'storage', 'tokens', 'rate-limit', 'cli'],
   logging: ['http', 'flows', 'hooks', 'sandbox', 'storage', 'tokens', 'rate-limit', 'cli'],
+  directory: ['http', 'flows', 'hooks', 'sandbox', 'cli'],
   http: ['cli'],
 }
 
@@ -55,6 +56,41 @@ export default tseslint.config(
     },
   },
   ...layering,
+  {
+    // export/import reach the server only over HTTP: types from http/**/schemas.ts at most
+    // (STYLE.md §3, §15). main.ts also runs `serve` and `token`, which need the server's modules.
+    files: ['src/cli/**/*.ts'],
+    ignores: ['src/cli/main.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/http/**'],
+              allowTypeImports: true,
+              message: 'src/cli may import only types from src/http/**/schemas.ts (STYLE.md §3).',
+            },
+            {
+              group: [
+                '**/hooks/**',
+                '**/storage/**',
+                '**/sandbox/**',
+                '**/flows/**',
+                '**/tokens/**',
+                '**/crypto/**',
+                '**/rate-limit/**',
+                '**/config/**',
+                '../main.js',
+                '../app.js',
+              ],
+              message: 'src/cli talks to the server over HTTP only (STYLE.md §3, §15).',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     // The CLI writes its results to stdout and diagnostics to stderr (STYLE.md §8).
     files: ['src/cli/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],

@@ -2,8 +2,13 @@ import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Config } from './config/load-config.js'
 import type { Keyring } from './crypto/keys.js'
+import { ApiService } from './directory/apis.js'
+import { ClientService } from './directory/clients.js'
+import { UserService } from './directory/users.js'
 import { HookService } from './hooks/hook-service.js'
 import { MAX_MANAGEMENT_BODY_BYTES } from './http/management/error-handler.js'
+import { answerFrameworkError } from './http/framework-errors.js'
+import type { GuardOptions } from './http/management/guard.js'
 import { managementPlugin } from './http/management/plugin.js'
 import { oauthPlugin } from './http/oauth/plugin.js'
 import { publicPlugin } from './http/public/plugin.js'
@@ -13,6 +18,12 @@ import type { Store } from './storage/store.js'
 import { createTokenVerifier } from './tokens/access-token.js'
 import type { SigningKeys } from './tokens/signing-keys.js'
 import { OPENHOOKS_VERSION } from './version.js'
+
+/** The tenant name hooks see (`client.tenant`, `context.connection.tenant`). */
+export const TENANT_NAME = 'openhooks'
+
+/** Longest path parameter the router passes to a route, in characters. */
+export const MAX_PATH_PARAM_CHARS = 2_048
 
 /** How long a request may take to send its headers, and the whole request, in milliseconds. */
 export const REQUEST_TIMEOUT_MS = 30_000
@@ -28,6 +39,8 @@ export interface AppDependencies {
   readonly rateLimitStore?: RateLimitStore
   /** Clock in epoch milliseconds, for tests. */
   readonly now?: () => number
+  /** PEM certificate chain and key: the server speaks HTTPS (`OPENHOOKS_TLS_*`, read by main.ts). */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer }
 }
 
 export interface App {
@@ -41,6 +54,17 @@ export interface App {
  */
 export async function buildApp(deps: AppDependencies): Promise<App> {
   const { config } = deps
+  const guardOptions: GuardOptions = {
+    verifyToken: createTokenVerifier(deps.signingKeys, {
+      issuer: config.issuer,
+      audience: config.managementAudience,
+    }),
+    rateLimit: {
+      ...config.rateLimit,
+      store: deps.rateLimitStore ?? new MemoryRateLimitStore(config.rateLimit),
+    },
+    ...(deps.now !== undefined ? { now: deps.now } : undefined),
+  }
   // Typed as Fastify's logger so that the instance gets Fastify's default logger type parameter.
   const loggerInstance: FastifyBaseLogger = deps.logger
   const server = Fastify({
@@ -52,6 +76,13 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     requestIdHeader: false,
     genReqId: () => randomUUID(),
     return503OnClosing: true,
+    // Long ids reach the routes (and get their 404) instead of Fastify's own 414.
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_CHARS },
+    frameworkErrors: (error, request, reply) => {
+      void answerFrameworkError(error, request, reply, guardOptions)
+    },
+    // Typed as the plain-HTTP instance: routes and hooks do not depend on the transport.
+    ...((deps.tls !== undefined ? { https: deps.tls } : {}) as object),
   })
   server.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id)
@@ -68,32 +99,37 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     signingKeys: deps.signingKeys,
     ping: () => deps.store.ping(),
   })
+  const apis = new ApiService(deps.store, {
+    audience: config.managementAudience,
+    lifetimeS: config.tokenLifetimeS,
+  })
+  const users = new UserService(deps.store)
+  await users.ensureDefaultConnection()
   await server.register(oauthPlugin, {
     clientCredentials: {
       store: deps.store,
       hasher: deps.keyring.clientSecrets,
       signingKeys: deps.signingKeys,
       issuer: config.issuer,
-      audienceLifetimeS: (audience) =>
-        audience === config.managementAudience ? config.tokenLifetimeS : undefined,
+      resolveAudience: (audience) => apis.resolveAudience(audience),
     },
   })
   await server.register(managementPlugin, {
     prefix: '/api/v2',
+    guard: guardOptions,
     hooks,
+    directory: {
+      tenant: TENANT_NAME,
+      clients: new ClientService(deps.store, deps.keyring.clientSecrets),
+      apis,
+      users,
+      logs: deps.store,
+      onPasswordChanged: () => {
+        // TODO(openhooks|issue-4): run the post-change-password flow here.
+      },
+    },
     issuer: config.issuer,
     version: OPENHOOKS_VERSION,
-    guard: {
-      verifyToken: createTokenVerifier(deps.signingKeys, {
-        issuer: config.issuer,
-        audience: config.managementAudience,
-      }),
-      rateLimit: {
-        ...config.rateLimit,
-        store: deps.rateLimitStore ?? new MemoryRateLimitStore(config.rateLimit),
-      },
-      ...(deps.now !== undefined ? { now: deps.now } : undefined),
-    },
   })
   return { server, hooks }
 }

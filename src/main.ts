@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { createSecureContext } from 'node:tls'
 import closeWithGrace from 'close-with-grace'
 import { buildApp, type App } from './app.js'
-import { loadConfig, type Config } from './config/load-config.js'
+import { ConfigError, loadConfig, type Config } from './config/load-config.js'
 import { createKeyring, loadOrCreateMasterKey, type Keyring } from './crypto/keys.js'
 import { createLogger, type Logger } from './logging/logger.js'
 import { openSqliteStore } from './storage/sql-store.js'
@@ -54,6 +55,33 @@ export async function openCore(env: Readonly<Record<string, string | undefined>>
 }
 
 /**
+ * Reads the PEM files of `OPENHOOKS_TLS_CERT` and `OPENHOOKS_TLS_KEY` and checks that they form a
+ * usable pair, so that a bad file stops the start with one clear message instead of a stack.
+ */
+export function readTlsFiles(tls: NonNullable<Config['tls']>): { cert: Buffer; key: Buffer } {
+  const problems: string[] = []
+  const read = (env: string, path: string): Buffer | undefined => {
+    try {
+      return readFileSync(path)
+    } catch (error) {
+      problems.push(`${env} (${path}) cannot be read: ${(error as Error).message}`)
+      return undefined
+    }
+  }
+  const cert = read('OPENHOOKS_TLS_CERT', tls.certFile)
+  const key = read('OPENHOOKS_TLS_KEY', tls.keyFile)
+  if (cert === undefined || key === undefined) throw new ConfigError(problems)
+  try {
+    createSecureContext({ cert, key })
+  } catch (error) {
+    throw new ConfigError([
+      `OPENHOOKS_TLS_CERT and OPENHOOKS_TLS_KEY are not a usable PEM certificate and key: ${(error as Error).message}`,
+    ])
+  }
+  return { cert, key }
+}
+
+/**
  * `openhooks serve`: loadConfig → keys → store → buildApp → listen, with a graceful shutdown on
  * SIGTERM and SIGINT (stop accepting, finish in-flight requests within SHUTDOWN_GRACE_MS, close
  * the database). `print` receives the one-time admin credentials.
@@ -62,6 +90,8 @@ export async function startServer(
   env: Readonly<Record<string, string | undefined>>,
   print: (text: string) => void,
 ): Promise<App & { url: string }> {
+  const tlsSettings = loadConfig(env).tls
+  const tls = tlsSettings === undefined ? undefined : readTlsFiles(tlsSettings)
   const core = await openCore(env)
   const { config, logger, store } = core
   if (core.admin.generatedSecret !== undefined) {
@@ -76,7 +106,7 @@ export async function startServer(
       ].join('\n'),
     )
   }
-  const app = await buildApp(core)
+  const app = await buildApp({ ...core, ...(tls !== undefined ? { tls } : undefined) })
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
     if (err !== undefined)
       logger.error({ err, event: 'server.crashed' }, 'shutting down after an error')

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util'
 import { ConfigError } from '../config/load-config.js'
-import { openCore, startServer } from '../main.js'
-import { signAccessToken } from '../tokens/access-token.js'
+import { processIo, runWithUsage } from './cli-io.js'
+import { EXPORT_USAGE, exportCommand } from './export.js'
+import { IMPORT_USAGE, importCommand } from './import.js'
 import { MANAGEMENT_SCOPES } from '../tokens/management-scopes.js'
 
 const USAGE = `Usage: openhooks <command> [options]
@@ -11,6 +12,11 @@ Commands:
   token [--scope S]      Print a Management API access token for the admin client, minted locally
                          from the data folder (no HTTP needed). --scope takes a space-separated
                          list; the default is every Management API scope.
+  export --format directory|yaml --out DIR
+                         Write the server's hooks as Auth0 Deploy CLI files (over HTTP).
+  import --format directory|yaml --in DIR [--dry-run] [--delete] [--keywords FILE]
+                         Make the server's hooks match Auth0 Deploy CLI files (over HTTP).
+                         "openhooks export --help" and "import --help" list their options.
   help                   Show this text.
 `
 
@@ -20,6 +26,8 @@ async function run(argv: readonly string[]): Promise<number> {
   switch (command) {
     case 'serve': {
       parseArgs({ args: rest, options: {}, strict: true })
+      // Loaded on demand: export and import talk HTTP and need none of the server's modules.
+      const { startServer } = await import('../main.js')
       await startServer(process.env, (text) => process.stdout.write(text))
       return 0
     }
@@ -35,6 +43,10 @@ async function run(argv: readonly string[]): Promise<number> {
         process.stderr.write(`Unknown scope: ${unknown.join(', ')}\n`)
         return 2
       }
+      const [{ openCore }, { signAccessToken }] = await Promise.all([
+        import('../main.js'),
+        import('../tokens/access-token.js'),
+      ])
       const core = await openCore({ ...process.env, OPENHOOKS_LOG_LEVEL: 'error' })
       try {
         const token = await signAccessToken(core.signingKeys, {
@@ -49,6 +61,17 @@ async function run(argv: readonly string[]): Promise<number> {
         await core.store.close()
       }
       return 0
+    }
+    case 'export':
+    case 'import': {
+      const [usage, command] =
+        argv[0] === 'export' ? [EXPORT_USAGE, exportCommand] : [IMPORT_USAGE, importCommand]
+      if (rest.includes('--help') || rest.includes('-h')) {
+        process.stdout.write(usage)
+        return 0
+      }
+      const io = processIo()
+      return runWithUsage(io, usage, () => command(rest, io))
     }
     case 'help':
     case '--help':

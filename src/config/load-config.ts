@@ -23,6 +23,8 @@ export interface Config {
     readonly perSecond: number
   }
   readonly trustProxy: boolean
+  /** PEM file paths (absolute) when the server speaks HTTPS; read by `main.ts` at start. */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined
   readonly logLevel: LogLevel
 }
 
@@ -120,16 +122,25 @@ export function loadConfig(
       'OPENHOOKS_ADMIN_CLIENT_ID and OPENHOOKS_ADMIN_CLIENT_SECRET must be set together, or both left unset',
     )
   }
+  const tlsCert = values.get('OPENHOOKS_TLS_CERT') as string | undefined
+  const tlsKey = values.get('OPENHOOKS_TLS_KEY') as string | undefined
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+    problems.push(
+      'OPENHOOKS_TLS_CERT and OPENHOOKS_TLS_KEY must be set together, or both left unset',
+    )
+  }
   if (problems.length > 0) throw new ConfigError(problems)
 
   const port = values.get('PORT') as number
+  const scheme = tlsCert === undefined ? 'http' : 'https'
   const issuer =
-    (values.get('OPENHOOKS_ISSUER') as string | undefined) ?? `http://localhost:${port}/`
+    (values.get('OPENHOOKS_ISSUER') as string | undefined) ?? `${scheme}://localhost:${port}/`
   const dataDir = values.get('OPENHOOKS_DATA_DIR') as string
+  const absolute = (path: string) => (isAbsolute(path) ? path : resolve(cwd, path))
   const config: Config = {
     port,
     host: values.get('HOST') as string,
-    dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
+    dataDir: absolute(dataDir),
     issuer,
     managementAudience: `${issuer}api/v2/`,
     adminClient:
@@ -144,6 +155,10 @@ export function loadConfig(
       perSecond: values.get('OPENHOOKS_RATE_LIMIT_PER_SECOND') as number,
     },
     trustProxy: values.get('OPENHOOKS_TRUST_PROXY') as boolean,
+    tls:
+      tlsCert === undefined || tlsKey === undefined
+        ? undefined
+        : { certFile: absolute(tlsCert), keyFile: absolute(tlsKey) },
     logLevel: values.get('OPENHOOKS_LOG_LEVEL') as LogLevel,
   }
   return Object.freeze(config)

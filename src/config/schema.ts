@@ -53,7 +53,7 @@ export const CONFIG_KEYS = [
     env: 'OPENHOOKS_ISSUER',
     type: { kind: 'url' },
     default: undefined,
-    defaultText: '`http://localhost:$PORT/`',
+    defaultText: '`http://localhost:$PORT/` (`https://` when TLS is on)',
     description:
       'Public base URL of this server, with a trailing slash. It is the `iss` of every token, and the Management API audience is `${OPENHOOKS_ISSUER}api/v2/`. Set it to the URL clients use, e.g. `https://auth.example.com/`.',
   },
@@ -117,6 +117,23 @@ export const CONFIG_KEYS = [
     default: false,
     description:
       'Trust `X-Forwarded-*` headers, for the client address used in rate limiting and logs. Enable only behind a reverse proxy.',
+  },
+  {
+    env: 'OPENHOOKS_TLS_CERT',
+    type: { kind: 'string', minLength: 1 },
+    default: undefined,
+    defaultText: 'unset (plain HTTP)',
+    description:
+      'Path of a PEM file with the server certificate (and any intermediates after it). Set together with `OPENHOOKS_TLS_KEY` to serve HTTPS, which the `auth0` SDKs and the Deploy CLI require: they always call `https://DOMAIN`. For a local certificate, see docs/migrating-from-auth0.md.',
+  },
+  {
+    env: 'OPENHOOKS_TLS_KEY',
+    type: { kind: 'string', minLength: 1 },
+    default: undefined,
+    defaultText: 'unset (plain HTTP)',
+    description:
+      'Path of the PEM file with the private key of `OPENHOOKS_TLS_CERT` (unencrypted). Both files are read once, at start.',
+    security: 'Make the key file readable only by the user openhooks runs as.',
   },
   {
     env: 'OPENHOOKS_LOG_LEVEL',

@@ -1,6 +1,6 @@
 import { OAuthError } from '../errors/api-error.js'
 import type { ClientSecretHasher } from '../crypto/keys.js'
-import type { ClientRecord, ClientStore } from '../storage/store.js'
+import type { ClientGrantStore, ClientRecord, ClientStore } from '../storage/store.js'
 import { signAccessToken } from '../tokens/access-token.js'
 import type { SigningKeys } from '../tokens/signing-keys.js'
 
@@ -22,12 +22,12 @@ export interface TokenResponse {
 }
 
 export interface ClientCredentialsDeps {
-  readonly store: ClientStore
+  readonly store: ClientStore & ClientGrantStore
   readonly hasher: ClientSecretHasher
   readonly signingKeys: SigningKeys
   readonly issuer: string
-  /** Audiences this server issues tokens for, with their lifetimes in seconds. */
-  readonly audienceLifetimeS: (audience: string) => number | undefined
+  /** An audience this server issues tokens for, with its token lifetime in seconds. */
+  readonly resolveAudience: (audience: string) => Promise<{ lifetimeS: number } | undefined>
 }
 
 async function authenticateClient(
@@ -69,10 +69,11 @@ export async function issueClientCredentialsToken(
       'No audience parameter was provided, and no default audience has been configured',
     )
   }
-  const lifetimeS = deps.audienceLifetimeS(request.audience)
-  if (lifetimeS === undefined) {
+  const api = await deps.resolveAudience(request.audience)
+  if (api === undefined) {
     throw new OAuthError('access_denied', `Service not found: ${request.audience}`)
   }
+  const lifetimeS = api.lifetimeS
   const grant = await deps.store.getClientGrant(client.clientId, request.audience)
   if (grant === undefined) {
     throw new OAuthError(

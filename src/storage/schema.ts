@@ -31,6 +31,10 @@ export interface ClientsTable {
   grant_types: string
   /** JSON object. */
   client_metadata: string
+  description: string
+  token_endpoint_auth_method: string
+  /** 1 for clients openhooks manages itself (the admin client). */
+  is_system: number
   created_at: string
   updated_at: string
 }
@@ -54,10 +58,72 @@ export interface SigningKeysTable {
   created_at: string
 }
 
+export interface ResourceServersTable {
+  id: string
+  /** The audience. */
+  identifier: string
+  name: string
+  /** JSON array of `{value, description}`. */
+  scopes: string
+  token_lifetime: number
+  signing_alg: string
+  created_at: string
+  updated_at: string
+}
+
+export interface ConnectionsTable {
+  id: string
+  name: string
+  strategy: string
+  /** JSON object (`passwordPolicy`, `password_complexity_options`, …). */
+  options: string
+  created_at: string
+  updated_at: string
+}
+
+export interface UsersTable {
+  /** Without the `auth0|` prefix. */
+  id: string
+  connection_id: string
+  email: string | null
+  email_key: string | null
+  username: string | null
+  username_key: string | null
+  phone_number: string | null
+  email_verified: number
+  phone_verified: number
+  password_hash: string | null
+  user_metadata: string
+  app_metadata: string
+  last_password_reset: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface TenantLogsTable {
+  log_id: string
+  date: string
+  type: string
+  description: string | null
+  client_id: string | null
+  client_name: string | null
+  user_id: string | null
+  user_name: string | null
+  ip: string | null
+  user_agent: string | null
+  hook_id: string | null
+  /** JSON object. */
+  details: string
+}
+
 export interface Database {
   hooks: HooksTable
   hook_secrets: HookSecretsTable
   clients: ClientsTable
   client_grants: ClientGrantsTable
   signing_keys: SigningKeysTable
+  resource_servers: ResourceServersTable
+  connections: ConnectionsTable
+  users: UsersTable
+  tenant_logs: TenantLogsTable
 }

@@ -1,12 +1,36 @@
+import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { Kysely, Migrator, SqliteDialect, sql, type Selectable, type Transaction } from 'kysely'
 import { migrationProvider } from './migrations/index.js'
-import type { ClientsTable, Database, HooksTable } from './schema.js'
 import type {
+  ClientGrantsTable,
+  ClientsTable,
+  ConnectionsTable,
+  Database,
+  HooksTable,
+  ResourceServersTable,
+  TenantLogsTable,
+  UsersTable,
+} from './schema.js'
+import type {
+  ClientGrantFilter,
   ClientGrantRecord,
+  ClientPatch,
   ClientRecord,
+  ConnectionRecord,
+  NewClient,
+  NewResourceServer,
+  NewUser,
+  ResourceServerPatch,
+  ResourceServerRecord,
+  ResourceServerScope,
+  TenantLogQuery,
+  TenantLogRecord,
+  UserPatch,
+  UserRecord,
+  UserWriteResult,
   HookFilter,
   HookPatch,
   HookRecord,
@@ -59,9 +83,89 @@ function toClient(row: Selectable<ClientsTable>): ClientRecord {
     appType: row.app_type,
     grantTypes: parseStringList(row.grant_types),
     clientMetadata: parseStringMap(row.client_metadata),
+    description: row.description,
+    tokenEndpointAuthMethod: row.token_endpoint_auth_method,
+    isSystem: row.is_system === 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }
+}
+
+function parseObject(text: string): Record<string, unknown> {
+  return JSON.parse(text) as Record<string, unknown>
+}
+
+function toGrant(row: Selectable<ClientGrantsTable>): ClientGrantRecord {
+  return {
+    id: row.id,
+    clientId: row.client_id,
+    audience: row.audience,
+    scope: parseStringList(row.scope),
+  }
+}
+
+function toResourceServer(row: Selectable<ResourceServersTable>): ResourceServerRecord {
+  return {
+    id: row.id,
+    identifier: row.identifier,
+    name: row.name,
+    scopes: JSON.parse(row.scopes) as ResourceServerScope[],
+    tokenLifetime: row.token_lifetime,
+    signingAlg: row.signing_alg,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+function toConnection(row: Selectable<ConnectionsTable>): ConnectionRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    strategy: row.strategy,
+    options: parseObject(row.options),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+function toUser(row: Selectable<UsersTable>): UserRecord {
+  return {
+    id: row.id,
+    connectionId: row.connection_id,
+    email: row.email ?? undefined,
+    username: row.username ?? undefined,
+    phoneNumber: row.phone_number ?? undefined,
+    emailVerified: row.email_verified === 1,
+    phoneVerified: row.phone_verified === 1,
+    passwordHash: row.password_hash ?? undefined,
+    userMetadata: parseObject(row.user_metadata),
+    appMetadata: parseObject(row.app_metadata),
+    lastPasswordReset: row.last_password_reset ?? undefined,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+function toLog(row: Selectable<TenantLogsTable>): TenantLogRecord {
+  return {
+    logId: row.log_id,
+    date: row.date,
+    type: row.type,
+    ...(row.description !== null ? { description: row.description } : undefined),
+    ...(row.client_id !== null ? { clientId: row.client_id } : undefined),
+    ...(row.client_name !== null ? { clientName: row.client_name } : undefined),
+    ...(row.user_id !== null ? { userId: row.user_id } : undefined),
+    ...(row.user_name !== null ? { userName: row.user_name } : undefined),
+    ...(row.ip !== null ? { ip: row.ip } : undefined),
+    ...(row.user_agent !== null ? { userAgent: row.user_agent } : undefined),
+    ...(row.hook_id !== null ? { hookId: row.hook_id } : undefined),
+    details: parseObject(row.details),
+  }
+}
+
+/** Auth0-style random ids: `prefix` + lower-case hex. */
+function hexId(bytes: number): string {
+  return randomBytes(bytes).toString('hex')
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -394,7 +498,7 @@ export class SqlStore implements Store {
     })
   }
 
-  // ---- clients and grants ---------------------------------------------------------------------
+  // ---- clients ------------------------------------------------------------------------------
 
   async getClient(clientId: string): Promise<ClientRecord | undefined> {
     const row = await this.#db
@@ -405,34 +509,78 @@ export class SqlStore implements Store {
     return row === undefined ? undefined : toClient(row)
   }
 
-  async putClient(client: Omit<ClientRecord, 'createdAt' | 'updatedAt'>): Promise<ClientRecord> {
+  async listClients(page?: PageRequest): Promise<{ items: ClientRecord[]; total: number }> {
+    const count = await this.#db
+      .selectFrom('clients')
+      .select((eb) => eb.fn.countAll<number>().as('total'))
+      .executeTakeFirstOrThrow()
+    let query = this.#db
+      .selectFrom('clients')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('client_id')
+    if (page !== undefined) query = query.limit(page.limit).offset(page.offset)
+    return { items: (await query.execute()).map(toClient), total: count.total }
+  }
+
+  async putClient(client: NewClient): Promise<ClientRecord> {
     const at = this.#timestamp()
+    const fields = {
+      name: client.name,
+      description: client.description,
+      secret_hash: client.secretHash,
+      app_type: client.appType,
+      grant_types: JSON.stringify(client.grantTypes),
+      client_metadata: JSON.stringify(client.clientMetadata),
+      token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+      is_system: client.isSystem ? 1 : 0,
+    }
     const row = await this.#db
       .insertInto('clients')
-      .values({
-        client_id: client.clientId,
-        name: client.name,
-        secret_hash: client.secretHash,
-        app_type: client.appType,
-        grant_types: JSON.stringify(client.grantTypes),
-        client_metadata: JSON.stringify(client.clientMetadata),
-        created_at: at,
-        updated_at: at,
-      })
-      .onConflict((oc) =>
-        oc.column('client_id').doUpdateSet({
-          name: client.name,
-          secret_hash: client.secretHash,
-          app_type: client.appType,
-          grant_types: JSON.stringify(client.grantTypes),
-          client_metadata: JSON.stringify(client.clientMetadata),
-          updated_at: at,
-        }),
-      )
+      .values({ client_id: client.clientId, ...fields, created_at: at, updated_at: at })
+      .onConflict((oc) => oc.column('client_id').doUpdateSet({ ...fields, updated_at: at }))
       .returningAll()
       .executeTakeFirstOrThrow()
     return toClient(row)
   }
+
+  async updateClient(clientId: string, patch: ClientPatch): Promise<ClientRecord | undefined> {
+    const row = await this.#db
+      .updateTable('clients')
+      .set({
+        ...(patch.name !== undefined ? { name: patch.name } : undefined),
+        ...(patch.description !== undefined ? { description: patch.description } : undefined),
+        ...(patch.secretHash !== undefined ? { secret_hash: patch.secretHash } : undefined),
+        ...(patch.appType !== undefined ? { app_type: patch.appType } : undefined),
+        ...(patch.grantTypes !== undefined
+          ? { grant_types: JSON.stringify(patch.grantTypes) }
+          : undefined),
+        ...(patch.clientMetadata !== undefined
+          ? { client_metadata: JSON.stringify(patch.clientMetadata) }
+          : undefined),
+        ...(patch.tokenEndpointAuthMethod !== undefined
+          ? { token_endpoint_auth_method: patch.tokenEndpointAuthMethod }
+          : undefined),
+        updated_at: this.#timestamp(),
+      })
+      .where('client_id', '=', clientId)
+      .returningAll()
+      .executeTakeFirst()
+    return row === undefined ? undefined : toClient(row)
+  }
+
+  async deleteClient(clientId: string): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('client_grants').where('client_id', '=', clientId).execute()
+      const result = await trx
+        .deleteFrom('clients')
+        .where('client_id', '=', clientId)
+        .executeTakeFirst()
+      return result.numDeletedRows > 0n
+    })
+  }
+
+  // ---- client grants --------------------------------------------------------------------------
 
   async getClientGrant(clientId: string, audience: string): Promise<ClientGrantRecord | undefined> {
     const row = await this.#db
@@ -441,14 +589,31 @@ export class SqlStore implements Store {
       .where('client_id', '=', clientId)
       .where('audience', '=', audience)
       .executeTakeFirst()
-    return row === undefined
-      ? undefined
-      : {
-          id: row.id,
-          clientId: row.client_id,
-          audience: row.audience,
-          scope: parseStringList(row.scope),
-        }
+    return row === undefined ? undefined : toGrant(row)
+  }
+
+  async getClientGrantById(id: string): Promise<ClientGrantRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('client_grants')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return row === undefined ? undefined : toGrant(row)
+  }
+
+  async listClientGrants(
+    filter: ClientGrantFilter,
+    page?: PageRequest,
+  ): Promise<{ items: ClientGrantRecord[]; total: number }> {
+    let query = this.#db.selectFrom('client_grants')
+    if (filter.clientId !== undefined) query = query.where('client_id', '=', filter.clientId)
+    if (filter.audience !== undefined) query = query.where('audience', '=', filter.audience)
+    const count = await query
+      .select((eb) => eb.fn.countAll<number>().as('total'))
+      .executeTakeFirstOrThrow()
+    let rows = query.selectAll().orderBy('created_at').orderBy('id')
+    if (page !== undefined) rows = rows.limit(page.limit).offset(page.offset)
+    return { items: (await rows.execute()).map(toGrant), total: count.total }
   }
 
   async putClientGrant(
@@ -459,7 +624,7 @@ export class SqlStore implements Store {
     const row = await this.#db
       .insertInto('client_grants')
       .values({
-        id: `cgr_${ulid()}`,
+        id: `cgr_${hexId(8)}`,
         client_id: clientId,
         audience,
         scope: JSON.stringify(scope),
@@ -470,12 +635,389 @@ export class SqlStore implements Store {
       )
       .returningAll()
       .executeTakeFirstOrThrow()
-    return {
-      id: row.id,
-      clientId: row.client_id,
-      audience: row.audience,
-      scope: parseStringList(row.scope),
+    return toGrant(row)
+  }
+
+  async createClientGrant(
+    clientId: string,
+    audience: string,
+    scope: readonly string[],
+  ): Promise<{ ok: true; grant: ClientGrantRecord } | { ok: false; reason: 'exists' }> {
+    try {
+      const row = await this.#db
+        .insertInto('client_grants')
+        .values({
+          id: `cgr_${hexId(8)}`,
+          client_id: clientId,
+          audience,
+          scope: JSON.stringify(scope),
+          created_at: this.#timestamp(),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow()
+      return { ok: true, grant: toGrant(row) }
+    } catch (error) {
+      if (isUniqueViolation(error)) return { ok: false, reason: 'exists' }
+      throw error
     }
+  }
+
+  async updateClientGrant(
+    id: string,
+    scope: readonly string[],
+  ): Promise<ClientGrantRecord | undefined> {
+    const row = await this.#db
+      .updateTable('client_grants')
+      .set({ scope: JSON.stringify(scope) })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst()
+    return row === undefined ? undefined : toGrant(row)
+  }
+
+  async deleteClientGrant(id: string): Promise<boolean> {
+    const result = await this.#db
+      .deleteFrom('client_grants')
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return result.numDeletedRows > 0n
+  }
+
+  // ---- resource servers -----------------------------------------------------------------------
+
+  async listResourceServers(
+    page?: PageRequest,
+  ): Promise<{ items: ResourceServerRecord[]; total: number }> {
+    const count = await this.#db
+      .selectFrom('resource_servers')
+      .select((eb) => eb.fn.countAll<number>().as('total'))
+      .executeTakeFirstOrThrow()
+    let query = this.#db
+      .selectFrom('resource_servers')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+    if (page !== undefined) query = query.limit(page.limit).offset(page.offset)
+    return { items: (await query.execute()).map(toResourceServer), total: count.total }
+  }
+
+  async getResourceServer(idOrIdentifier: string): Promise<ResourceServerRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('resource_servers')
+      .selectAll()
+      .where((eb) => eb.or([eb('id', '=', idOrIdentifier), eb('identifier', '=', idOrIdentifier)]))
+      .executeTakeFirst()
+    return row === undefined ? undefined : toResourceServer(row)
+  }
+
+  async createResourceServer(
+    rs: NewResourceServer,
+  ): Promise<
+    { ok: true; resourceServer: ResourceServerRecord } | { ok: false; reason: 'identifier-taken' }
+  > {
+    const at = this.#timestamp()
+    try {
+      const row = await this.#db
+        .insertInto('resource_servers')
+        .values({
+          id: hexId(12),
+          identifier: rs.identifier,
+          name: rs.name,
+          scopes: JSON.stringify(rs.scopes),
+          token_lifetime: rs.tokenLifetime,
+          signing_alg: rs.signingAlg,
+          created_at: at,
+          updated_at: at,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow()
+      return { ok: true, resourceServer: toResourceServer(row) }
+    } catch (error) {
+      if (isUniqueViolation(error)) return { ok: false, reason: 'identifier-taken' }
+      throw error
+    }
+  }
+
+  async updateResourceServer(
+    id: string,
+    patch: ResourceServerPatch,
+  ): Promise<ResourceServerRecord | undefined> {
+    const row = await this.#db
+      .updateTable('resource_servers')
+      .set({
+        ...(patch.name !== undefined ? { name: patch.name } : undefined),
+        ...(patch.scopes !== undefined ? { scopes: JSON.stringify(patch.scopes) } : undefined),
+        ...(patch.tokenLifetime !== undefined
+          ? { token_lifetime: patch.tokenLifetime }
+          : undefined),
+        updated_at: this.#timestamp(),
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst()
+    return row === undefined ? undefined : toResourceServer(row)
+  }
+
+  async deleteResourceServer(id: string): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await trx
+        .deleteFrom('resource_servers')
+        .where('id', '=', id)
+        .returning('identifier')
+        .executeTakeFirst()
+      if (row === undefined) return false
+      await trx.deleteFrom('client_grants').where('audience', '=', row.identifier).execute()
+      return true
+    })
+  }
+
+  // ---- connections ----------------------------------------------------------------------------
+
+  async listConnections(): Promise<ConnectionRecord[]> {
+    const rows = await this.#db
+      .selectFrom('connections')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute()
+    return rows.map(toConnection)
+  }
+
+  async getConnection(id: string): Promise<ConnectionRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('connections')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return row === undefined ? undefined : toConnection(row)
+  }
+
+  async getConnectionByName(name: string): Promise<ConnectionRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('connections')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst()
+    return row === undefined ? undefined : toConnection(row)
+  }
+
+  async ensureConnection(
+    connection: Omit<ConnectionRecord, 'createdAt' | 'updatedAt'>,
+  ): Promise<ConnectionRecord> {
+    const at = this.#timestamp()
+    await this.#db
+      .insertInto('connections')
+      .values({
+        id: connection.id,
+        name: connection.name,
+        strategy: connection.strategy,
+        options: JSON.stringify(connection.options),
+        created_at: at,
+        updated_at: at,
+      })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute()
+    const stored = await this.getConnectionByName(connection.name)
+    if (stored === undefined) throw new Error(`connection ${connection.name} could not be stored`)
+    return stored
+  }
+
+  async updateConnectionOptions(
+    id: string,
+    options: Readonly<Record<string, unknown>>,
+  ): Promise<ConnectionRecord | undefined> {
+    const row = await this.#db
+      .updateTable('connections')
+      .set({ options: JSON.stringify(options), updated_at: this.#timestamp() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst()
+    return row === undefined ? undefined : toConnection(row)
+  }
+
+  // ---- users ----------------------------------------------------------------------------------
+
+  async createUser(user: NewUser): Promise<UserWriteResult> {
+    const at = this.#timestamp()
+    try {
+      const row = await this.#db
+        .insertInto('users')
+        .values({
+          id: hexId(12),
+          connection_id: user.connectionId,
+          email: user.email ?? null,
+          email_key: user.email?.toLowerCase() ?? null,
+          username: user.username ?? null,
+          username_key: user.username?.toLowerCase() ?? null,
+          phone_number: user.phoneNumber ?? null,
+          email_verified: user.emailVerified ? 1 : 0,
+          phone_verified: user.phoneVerified ? 1 : 0,
+          password_hash: user.passwordHash ?? null,
+          user_metadata: JSON.stringify(user.userMetadata),
+          app_metadata: JSON.stringify(user.appMetadata),
+          last_password_reset: null,
+          created_at: at,
+          updated_at: at,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow()
+      return { ok: true, user: toUser(row) }
+    } catch (error) {
+      if (isUniqueViolation(error)) return { ok: false, reason: 'exists' }
+      throw error
+    }
+  }
+
+  async getUser(id: string): Promise<UserRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return row === undefined ? undefined : toUser(row)
+  }
+
+  async findUser(
+    connectionId: string,
+    by: { readonly email: string } | { readonly username: string },
+  ): Promise<UserRecord | undefined> {
+    let query = this.#db.selectFrom('users').selectAll().where('connection_id', '=', connectionId)
+    query =
+      'email' in by
+        ? query.where('email_key', '=', by.email.toLowerCase())
+        : query.where('username_key', '=', by.username.toLowerCase())
+    const row = await query.executeTakeFirst()
+    return row === undefined ? undefined : toUser(row)
+  }
+
+  async listUsers(page?: PageRequest): Promise<{ items: UserRecord[]; total: number }> {
+    const count = await this.#db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('total'))
+      .executeTakeFirstOrThrow()
+    let query = this.#db.selectFrom('users').selectAll().orderBy('created_at').orderBy('id')
+    if (page !== undefined) query = query.limit(page.limit).offset(page.offset)
+    return { items: (await query.execute()).map(toUser), total: count.total }
+  }
+
+  async updateUser(id: string, patch: UserPatch): Promise<UserWriteResult> {
+    try {
+      const row = await this.#db
+        .updateTable('users')
+        .set({
+          ...(patch.email !== undefined
+            ? { email: patch.email, email_key: patch.email.toLowerCase() }
+            : undefined),
+          ...(patch.username !== undefined
+            ? { username: patch.username, username_key: patch.username.toLowerCase() }
+            : undefined),
+          ...(patch.phoneNumber !== undefined ? { phone_number: patch.phoneNumber } : undefined),
+          ...(patch.emailVerified !== undefined
+            ? { email_verified: patch.emailVerified ? 1 : 0 }
+            : undefined),
+          ...(patch.phoneVerified !== undefined
+            ? { phone_verified: patch.phoneVerified ? 1 : 0 }
+            : undefined),
+          ...(patch.passwordHash !== undefined ? { password_hash: patch.passwordHash } : undefined),
+          ...(patch.userMetadata !== undefined
+            ? { user_metadata: JSON.stringify(patch.userMetadata) }
+            : undefined),
+          ...(patch.appMetadata !== undefined
+            ? { app_metadata: JSON.stringify(patch.appMetadata) }
+            : undefined),
+          ...(patch.lastPasswordReset !== undefined
+            ? { last_password_reset: patch.lastPasswordReset }
+            : undefined),
+          updated_at: this.#timestamp(),
+        })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst()
+      return row === undefined
+        ? { ok: false, reason: 'not-found' }
+        : { ok: true, user: toUser(row) }
+    } catch (error) {
+      if (isUniqueViolation(error)) return { ok: false, reason: 'exists' }
+      throw error
+    }
+  }
+
+  async deleteUser(id: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom('users').where('id', '=', id).executeTakeFirst()
+    return result.numDeletedRows > 0n
+  }
+
+  // ---- tenant logs ----------------------------------------------------------------------------
+
+  async appendLog(entry: Omit<TenantLogRecord, 'logId'>): Promise<TenantLogRecord> {
+    const logId = ulid()
+    await this.#db
+      .insertInto('tenant_logs')
+      .values({
+        log_id: logId,
+        date: entry.date,
+        type: entry.type,
+        description: entry.description ?? null,
+        client_id: entry.clientId ?? null,
+        client_name: entry.clientName ?? null,
+        user_id: entry.userId ?? null,
+        user_name: entry.userName ?? null,
+        ip: entry.ip ?? null,
+        user_agent: entry.userAgent ?? null,
+        hook_id: entry.hookId ?? null,
+        details: JSON.stringify(entry.details),
+      })
+      .execute()
+    return { ...entry, logId }
+  }
+
+  async listLogs(query: TenantLogQuery): Promise<{ items: TenantLogRecord[]; total: number }> {
+    let base = this.#db.selectFrom('tenant_logs')
+    if (query.type !== undefined) base = base.where('type', '=', query.type)
+    if (query.hookId !== undefined) base = base.where('hook_id', '=', query.hookId)
+    const count = await base
+      .select((eb) => eb.fn.countAll<number>().as('total'))
+      .executeTakeFirstOrThrow()
+    let rows = base.selectAll()
+    if (query.from !== undefined || query.take !== undefined) {
+      if (query.from !== undefined) rows = rows.where('log_id', '>', query.from)
+      rows = rows.orderBy('log_id', 'asc').limit(query.take ?? 50)
+    } else {
+      rows = rows.orderBy('log_id', 'desc')
+      if (query.page !== undefined) rows = rows.limit(query.page.limit).offset(query.page.offset)
+    }
+    return { items: (await rows.execute()).map(toLog), total: count.total }
+  }
+
+  async getLog(logId: string): Promise<TenantLogRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('tenant_logs')
+      .selectAll()
+      .where('log_id', '=', logId)
+      .executeTakeFirst()
+    return row === undefined ? undefined : toLog(row)
+  }
+
+  async pruneLogs(before: string, maxRows: number): Promise<number> {
+    return this.#db.transaction().execute(async (trx) => {
+      const old = await trx.deleteFrom('tenant_logs').where('date', '<', before).executeTakeFirst()
+      const keep = await trx
+        .selectFrom('tenant_logs')
+        .select('log_id')
+        .orderBy('log_id', 'desc')
+        .offset(maxRows)
+        .limit(1)
+        .executeTakeFirst()
+      let excess = 0n
+      if (keep !== undefined) {
+        const result = await trx
+          .deleteFrom('tenant_logs')
+          .where('log_id', '<=', keep.log_id)
+          .executeTakeFirst()
+        excess = result.numDeletedRows
+      }
+      return Number(old.numDeletedRows + excess)
+    })
   }
 
   // ---- signing keys ---------------------------------------------------------------------------

@@ -210,7 +210,10 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       const client = await store.putClient({
         clientId: 'cid',
         name: 'app',
+        description: '',
         secretHash: 'h1',
+        tokenEndpointAuthMethod: 'client_secret_post',
+        isSystem: false,
         appType: 'non_interactive',
         grantTypes: ['client_credentials'],
         clientMetadata: { plan: 'gold' },
@@ -244,6 +247,148 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       assert.deepStrictEqual(again, key)
       assert.deepStrictEqual(await store.listSigningKeys(), [key])
       await store.ping()
+    })
+
+    it('stores resource servers and grants, and deleting an API deletes its grants', async (t) => {
+      const store = await open(t)
+      const created = await store.createResourceServer({
+        identifier: 'https://api/',
+        name: 'API',
+        scopes: [{ value: 'read:x', description: 'Read' }],
+        tokenLifetime: 600,
+        signingAlg: 'RS256',
+      })
+      assert.ok(created.ok)
+      const rs = created.resourceServer
+      assert.deepStrictEqual(await store.getResourceServer(rs.id), rs)
+      assert.deepStrictEqual(await store.getResourceServer('https://api/'), rs)
+      assert.deepStrictEqual(await store.createResourceServer({ ...rs, name: 'again' }), {
+        ok: false,
+        reason: 'identifier-taken',
+      })
+      assert.equal(
+        (await store.updateResourceServer(rs.id, { tokenLifetime: 60 }))?.tokenLifetime,
+        60,
+      )
+      await store.putClient({
+        clientId: 'c1',
+        name: 'c',
+        description: '',
+        secretHash: 'h',
+        appType: 'non_interactive',
+        grantTypes: [],
+        clientMetadata: {},
+        tokenEndpointAuthMethod: 'client_secret_post',
+        isSystem: false,
+      })
+      const grant = await store.createClientGrant('c1', 'https://api/', ['read:x'])
+      assert.ok(grant.ok)
+      assert.deepStrictEqual(await store.createClientGrant('c1', 'https://api/', []), {
+        ok: false,
+        reason: 'exists',
+      })
+      assert.deepStrictEqual(await store.listClientGrants({ audience: 'https://api/' }), {
+        items: [grant.grant],
+        total: 1,
+      })
+      assert.deepStrictEqual((await store.updateClientGrant(grant.grant.id, []))?.scope, [])
+      assert.equal(await store.deleteResourceServer(rs.id), true)
+      assert.equal(await store.getClientGrantById(grant.grant.id), undefined)
+      assert.equal(await store.deleteResourceServer(rs.id), false)
+    })
+
+    it('stores connections and users, unique by e-mail and username per connection', async (t) => {
+      const store = await open(t)
+      const connection = await store.ensureConnection({
+        id: 'con_1',
+        name: 'db',
+        strategy: 'auth0',
+        options: { passwordPolicy: 'good' },
+      })
+      const same = await store.ensureConnection({
+        id: 'con_2',
+        name: 'db',
+        strategy: 'auth0',
+        options: {},
+      })
+      assert.deepStrictEqual(same, connection)
+      const user = {
+        connectionId: connection.id,
+        email: 'Ann@Example.com',
+        username: 'ann',
+        phoneNumber: undefined,
+        emailVerified: false,
+        phoneVerified: false,
+        passwordHash: 'scrypt$…',
+        userMetadata: { a: 1 },
+        appMetadata: {},
+      }
+      const created = await store.createUser(user)
+      assert.ok(created.ok)
+      assert.deepStrictEqual(
+        await store.createUser({ ...user, username: 'other', email: 'ann@example.COM' }),
+        {
+          ok: false,
+          reason: 'exists',
+        },
+      )
+      assert.deepStrictEqual(
+        await store.createUser({ ...user, email: 'b@example.com', username: 'ANN' }),
+        {
+          ok: false,
+          reason: 'exists',
+        },
+      )
+      assert.deepStrictEqual(
+        await store.findUser(connection.id, { email: 'ann@example.com' }),
+        created.user,
+      )
+      assert.deepStrictEqual(await store.findUser(connection.id, { username: 'Ann' }), created.user)
+      const updated = await store.updateUser(created.user.id, {
+        lastPasswordReset: '2026-11-26T00:00:00.000Z',
+        userMetadata: {},
+      })
+      assert.ok(updated.ok)
+      assert.equal(updated.user.lastPasswordReset, '2026-11-26T00:00:00.000Z')
+      assert.deepStrictEqual(updated.user.userMetadata, {})
+      assert.equal((await store.listUsers()).total, 1)
+      assert.equal(await store.deleteUser(created.user.id), true)
+      assert.deepStrictEqual(await store.updateUser(created.user.id, {}), {
+        ok: false,
+        reason: 'not-found',
+      })
+      const changed = await store.updateConnectionOptions(connection.id, { passwordPolicy: 'low' })
+      assert.deepStrictEqual(changed?.options, { passwordPolicy: 'low' })
+    })
+
+    it('appends, pages and prunes tenant log events', async (t) => {
+      const store = await open(t)
+      const dates = [
+        '2026-01-01T00:00:00.000Z',
+        '2026-06-01T00:00:00.000Z',
+        '2026-11-01T00:00:00.000Z',
+      ]
+      const logs = []
+      for (const [i, date] of dates.entries()) {
+        logs.push(
+          await store.appendLog({ date, type: i === 1 ? 'fs' : 'ss', hookId: 'h', details: { i } }),
+        )
+      }
+      assert.deepStrictEqual(
+        (await store.listLogs({})).items.map((l) => l.logId),
+        logs.map((l) => l.logId).reverse(),
+      )
+      assert.deepStrictEqual((await store.listLogs({ type: 'fs' })).total, 1)
+      assert.deepStrictEqual(
+        (await store.listLogs({ from: logs[0]?.logId ?? '', take: 1 })).items.map((l) => l.logId),
+        [logs[1]?.logId],
+      )
+      assert.deepStrictEqual(await store.getLog(logs[2]?.logId ?? ''), logs[2])
+      assert.equal(await store.pruneLogs('2026-03-01T00:00:00.000Z', 1), 2)
+      assert.deepStrictEqual(
+        (await store.listLogs({})).items.map((l) => l.logId),
+        [logs[2]?.logId],
+      )
     })
   })
 }

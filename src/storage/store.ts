@@ -98,13 +98,32 @@ export interface SecretStore {
 export interface ClientRecord {
   readonly clientId: string
   readonly name: string
+  readonly description: string
   readonly secretHash: string
   readonly appType: string
   readonly grantTypes: readonly string[]
   readonly clientMetadata: Readonly<Record<string, string>>
+  readonly tokenEndpointAuthMethod: string
+  /** Managed by openhooks itself (the admin client): not editable through the API. */
+  readonly isSystem: boolean
   readonly createdAt: string
   readonly updatedAt: string
 }
+
+export type NewClient = Omit<ClientRecord, 'createdAt' | 'updatedAt'>
+
+export type ClientPatch = Partial<
+  Pick<
+    ClientRecord,
+    | 'name'
+    | 'description'
+    | 'secretHash'
+    | 'appType'
+    | 'grantTypes'
+    | 'clientMetadata'
+    | 'tokenEndpointAuthMethod'
+  >
+>
 
 export interface ClientGrantRecord {
   readonly id: string
@@ -115,15 +134,186 @@ export interface ClientGrantRecord {
 
 export interface ClientStore {
   getClient(clientId: string): Promise<ClientRecord | undefined>
+  /** Ordered by creation. */
+  listClients(page?: PageRequest): Promise<{ items: ClientRecord[]; total: number }>
   /** Creates the client or replaces its fields (keeping `createdAt`). */
-  putClient(client: Omit<ClientRecord, 'createdAt' | 'updatedAt'>): Promise<ClientRecord>
+  putClient(client: NewClient): Promise<ClientRecord>
+  updateClient(clientId: string, patch: ClientPatch): Promise<ClientRecord | undefined>
+  /** Deletes the client and its grants. */
+  deleteClient(clientId: string): Promise<boolean>
+}
+
+export interface ClientGrantFilter {
+  readonly clientId?: string
+  readonly audience?: string
+}
+
+export interface ClientGrantStore {
   getClientGrant(clientId: string, audience: string): Promise<ClientGrantRecord | undefined>
+  getClientGrantById(id: string): Promise<ClientGrantRecord | undefined>
+  listClientGrants(
+    filter: ClientGrantFilter,
+    page?: PageRequest,
+  ): Promise<{ items: ClientGrantRecord[]; total: number }>
   /** Creates the grant or replaces its scopes. */
   putClientGrant(
     clientId: string,
     audience: string,
     scope: readonly string[],
   ): Promise<ClientGrantRecord>
+  /** Creates a grant; `exists` when the client already has one for the audience. */
+  createClientGrant(
+    clientId: string,
+    audience: string,
+    scope: readonly string[],
+  ): Promise<{ ok: true; grant: ClientGrantRecord } | { ok: false; reason: 'exists' }>
+  updateClientGrant(id: string, scope: readonly string[]): Promise<ClientGrantRecord | undefined>
+  deleteClientGrant(id: string): Promise<boolean>
+}
+
+export interface ResourceServerScope {
+  readonly value: string
+  readonly description: string
+}
+
+export interface ResourceServerRecord {
+  readonly id: string
+  /** The audience. */
+  readonly identifier: string
+  readonly name: string
+  readonly scopes: readonly ResourceServerScope[]
+  /** Access token lifetime, in seconds. */
+  readonly tokenLifetime: number
+  readonly signingAlg: string
+  readonly createdAt: string
+  readonly updatedAt: string
+}
+
+export type NewResourceServer = Omit<ResourceServerRecord, 'id' | 'createdAt' | 'updatedAt'>
+export type ResourceServerPatch = Partial<
+  Pick<ResourceServerRecord, 'name' | 'scopes' | 'tokenLifetime'>
+>
+
+export interface ResourceServerStore {
+  listResourceServers(page?: PageRequest): Promise<{ items: ResourceServerRecord[]; total: number }>
+  /** By id or by identifier (audience), as Auth0 accepts either. */
+  getResourceServer(idOrIdentifier: string): Promise<ResourceServerRecord | undefined>
+  createResourceServer(
+    rs: NewResourceServer,
+  ): Promise<
+    { ok: true; resourceServer: ResourceServerRecord } | { ok: false; reason: 'identifier-taken' }
+  >
+  updateResourceServer(
+    id: string,
+    patch: ResourceServerPatch,
+  ): Promise<ResourceServerRecord | undefined>
+  /** Deletes the resource server and every grant for its audience. */
+  deleteResourceServer(id: string): Promise<boolean>
+}
+
+export interface ConnectionRecord {
+  readonly id: string
+  readonly name: string
+  readonly strategy: string
+  readonly options: Readonly<Record<string, unknown>>
+  readonly createdAt: string
+  readonly updatedAt: string
+}
+
+export interface ConnectionStore {
+  listConnections(): Promise<ConnectionRecord[]>
+  getConnection(id: string): Promise<ConnectionRecord | undefined>
+  getConnectionByName(name: string): Promise<ConnectionRecord | undefined>
+  /** Creates the connection unless one with that name exists; returns the stored one. */
+  ensureConnection(
+    connection: Omit<ConnectionRecord, 'createdAt' | 'updatedAt'>,
+  ): Promise<ConnectionRecord>
+  updateConnectionOptions(
+    id: string,
+    options: Readonly<Record<string, unknown>>,
+  ): Promise<ConnectionRecord | undefined>
+}
+
+export interface UserRecord {
+  /** Without the `auth0|` prefix. */
+  readonly id: string
+  readonly connectionId: string
+  readonly email: string | undefined
+  readonly username: string | undefined
+  readonly phoneNumber: string | undefined
+  readonly emailVerified: boolean
+  readonly phoneVerified: boolean
+  readonly passwordHash: string | undefined
+  readonly userMetadata: Readonly<Record<string, unknown>>
+  readonly appMetadata: Readonly<Record<string, unknown>>
+  readonly lastPasswordReset: string | undefined
+  readonly createdAt: string
+  readonly updatedAt: string
+}
+
+export type NewUser = Omit<UserRecord, 'id' | 'createdAt' | 'updatedAt' | 'lastPasswordReset'>
+export interface UserPatch {
+  readonly email?: string
+  readonly username?: string
+  readonly phoneNumber?: string
+  readonly emailVerified?: boolean
+  readonly phoneVerified?: boolean
+  readonly passwordHash?: string
+  readonly userMetadata?: Readonly<Record<string, unknown>>
+  readonly appMetadata?: Readonly<Record<string, unknown>>
+  readonly lastPasswordReset?: string
+}
+
+export type UserWriteResult =
+  | { readonly ok: true; readonly user: UserRecord }
+  | { readonly ok: false; readonly reason: 'exists' | 'not-found' }
+
+export interface UserStore {
+  /** `exists` when the e-mail or username is taken in the connection. */
+  createUser(user: NewUser): Promise<UserWriteResult>
+  getUser(id: string): Promise<UserRecord | undefined>
+  findUser(
+    connectionId: string,
+    by: { readonly email: string } | { readonly username: string },
+  ): Promise<UserRecord | undefined>
+  /** Ordered by creation. */
+  listUsers(page?: PageRequest): Promise<{ items: UserRecord[]; total: number }>
+  updateUser(id: string, patch: UserPatch): Promise<UserWriteResult>
+  deleteUser(id: string): Promise<boolean>
+}
+
+/** One tenant log event, in Auth0's shape (compat §5); `details` holds the rest. */
+export interface TenantLogRecord {
+  readonly logId: string
+  readonly date: string
+  readonly type: string
+  readonly description?: string
+  readonly clientId?: string
+  readonly clientName?: string
+  readonly userId?: string
+  readonly userName?: string
+  readonly ip?: string
+  readonly userAgent?: string
+  readonly hookId?: string
+  readonly details: Readonly<Record<string, unknown>>
+}
+
+export interface TenantLogQuery {
+  readonly type?: string
+  readonly hookId?: string
+  /** Checkpoint paging: events after this log id, oldest first. */
+  readonly from?: string
+  readonly take?: number
+  /** Offset paging, newest first. */
+  readonly page?: PageRequest
+}
+
+export interface TenantLogStore {
+  appendLog(entry: Omit<TenantLogRecord, 'logId'>): Promise<TenantLogRecord>
+  listLogs(query: TenantLogQuery): Promise<{ items: TenantLogRecord[]; total: number }>
+  getLog(logId: string): Promise<TenantLogRecord | undefined>
+  /** Removes events older than `before` and, beyond `maxRows`, the oldest; returns how many. */
+  pruneLogs(before: string, maxRows: number): Promise<number>
 }
 
 export interface SigningKeyRecord {
@@ -142,7 +332,17 @@ export interface KeyStore {
   insertSigningKeyIfNone(key: Omit<SigningKeyRecord, 'createdAt'>): Promise<SigningKeyRecord>
 }
 
-export interface Store extends HookStore, SecretStore, ClientStore, KeyStore {
+export interface Store
+  extends
+    HookStore,
+    SecretStore,
+    ClientStore,
+    ClientGrantStore,
+    ResourceServerStore,
+    ConnectionStore,
+    UserStore,
+    TenantLogStore,
+    KeyStore {
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>
   close(): Promise<void>

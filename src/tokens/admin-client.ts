@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomToken, type ClientSecretHasher } from '../crypto/keys.js'
-import type { ClientStore } from '../storage/store.js'
+import type { ClientGrantStore, ClientStore } from '../storage/store.js'
 import { MANAGEMENT_SCOPES } from './management-scopes.js'
 
 export const ADMIN_CLIENT_FILE = 'admin-client.json'
@@ -42,7 +42,7 @@ function readSaved(path: string): SavedCredentials | undefined {
 export async function ensureAdminClient(options: {
   configured: { clientId: string; clientSecret: string } | undefined
   dataDir: string
-  store: ClientStore
+  store: ClientStore & ClientGrantStore
   hasher: ClientSecretHasher
   managementAudience: string
 }): Promise<AdminClientResult> {
@@ -74,7 +74,10 @@ export async function ensureAdminClient(options: {
   await options.store.putClient({
     clientId,
     name: ADMIN_CLIENT_NAME,
+    description: 'Created by openhooks: holds every Management API scope.',
     secretHash,
+    tokenEndpointAuthMethod: 'client_secret_post',
+    isSystem: true,
     appType: 'non_interactive',
     grantTypes: ['client_credentials'],
     clientMetadata: {},

@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       tokenLifetimeS: 86_400,
       rateLimit: { enabled: true, burst: 50, perSecond: 16 },
       trustProxy: false,
+      tls: undefined,
       logLevel: 'info',
     })
     assert.ok(Object.isFrozen(config))
@@ -43,6 +44,8 @@ describe('loadConfig', () => {
       OPENHOOKS_RATE_LIMIT_PER_SECOND: '2',
       OPENHOOKS_TRUST_PROXY: 'true',
       OPENHOOKS_LOG_LEVEL: 'debug',
+      OPENHOOKS_TLS_CERT: '/etc/openhooks/cert.pem',
+      OPENHOOKS_TLS_KEY: '/etc/openhooks/key.pem',
     })
     assert.equal(config.port, 0)
     assert.equal(config.host, '0.0.0.0')
@@ -56,6 +59,37 @@ describe('loadConfig', () => {
     assert.deepStrictEqual(config.rateLimit, { enabled: false, burst: 10, perSecond: 2 })
     assert.equal(config.trustProxy, true)
     assert.equal(config.logLevel, 'debug')
+    assert.deepStrictEqual(config.tls, {
+      certFile: '/etc/openhooks/cert.pem',
+      keyFile: '/etc/openhooks/key.pem',
+    })
+  })
+
+  it('resolves relative TLS paths and defaults the issuer to https when TLS is on', () => {
+    const config = loadConfig(
+      { PORT: '8443', OPENHOOKS_TLS_CERT: 'tls/cert.pem', OPENHOOKS_TLS_KEY: 'tls/key.pem' },
+      '/srv/app',
+    )
+    assert.deepStrictEqual(config.tls, {
+      certFile: '/srv/app/tls/cert.pem',
+      keyFile: '/srv/app/tls/key.pem',
+    })
+    assert.equal(config.issuer, 'https://localhost:8443/')
+    assert.equal(config.managementAudience, 'https://localhost:8443/api/v2/')
+  })
+
+  it('needs both TLS files or neither, listed with the other problems', () => {
+    assert.throws(() => loadConfig({ OPENHOOKS_TLS_CERT: 'cert.pem', PORT: 'x' }), {
+      problems: [
+        'PORT must be an integer',
+        'OPENHOOKS_TLS_CERT and OPENHOOKS_TLS_KEY must be set together, or both left unset',
+      ],
+    })
+    assert.throws(() => loadConfig({ OPENHOOKS_TLS_KEY: 'key.pem' }), {
+      problems: [
+        'OPENHOOKS_TLS_CERT and OPENHOOKS_TLS_KEY must be set together, or both left unset',
+      ],
+    })
   })
 
   it('lists every problem at once', () => {

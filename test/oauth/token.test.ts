@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { decodeJwt, decodeProtectedHeader } from 'jose'
+import { MANAGEMENT_SCOPES } from '../../src/tokens/management-scopes.js'
 import {
   ADMIN_CLIENT_ID,
   ADMIN_CLIENT_SECRET,
@@ -31,7 +32,7 @@ async function postToken(
   })
 }
 
-const ALL_SCOPES = 'read:hooks create:hooks update:hooks delete:hooks'
+const ALL_SCOPES = MANAGEMENT_SCOPES.join(' ')
 const valid = {
   grant_type: 'client_credentials',
   client_id: ADMIN_CLIENT_ID,
@@ -97,7 +98,7 @@ describe('POST /oauth/token (client_credentials)', () => {
 
   it('narrows the requested scope to the grant', async (t) => {
     const app = await buildTestApp(t)
-    const res = await postToken(app, { ...valid, scope: 'read:hooks read:users' }, 'form')
+    const res = await postToken(app, { ...valid, scope: 'read:hooks read:widgets' }, 'form')
     assert.equal(res.statusCode, 200)
     assert.equal(res.json<{ scope: string }>().scope, 'read:hooks')
     assert.equal(decodeJwt(res.json<{ access_token: string }>().access_token).scope, 'read:hooks')
@@ -105,7 +106,7 @@ describe('POST /oauth/token (client_credentials)', () => {
 
   it('omits scope when none of the requested scopes is granted', async (t) => {
     const app = await buildTestApp(t)
-    const res = await postToken(app, { ...valid, scope: 'read:users' }, 'json')
+    const res = await postToken(app, { ...valid, scope: 'read:widgets' }, 'json')
     assert.equal(res.statusCode, 200)
     const body = res.json<Record<string, unknown>>()
     assert.deepStrictEqual(Object.keys(body), ['access_token', 'token_type', 'expires_in'])

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { importJWK, jwtVerify } from 'jose'
+import { MANAGEMENT_SCOPES } from '../../src/tokens/management-scopes.js'
 import { TEST_AUDIENCE, TEST_ISSUER, buildTestApp } from '../helpers/build-test-app.js'
 
 describe('health and discovery', () => {
@@ -52,7 +53,7 @@ describe('health and discovery', () => {
       grant_types_supported: ['client_credentials'],
       token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
       response_types_supported: ['token'],
-      scopes_supported: ['read:hooks', 'create:hooks', 'update:hooks', 'delete:hooks'],
+      scopes_supported: [...MANAGEMENT_SCOPES],
       id_token_signing_alg_values_supported: ['RS256'],
     })
   })

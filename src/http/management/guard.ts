@@ -10,6 +10,8 @@ export interface ManagementRouteConfig {
   readonly scope?: ManagementScope
   /** Served without a token (the OpenAPI document). */
   readonly public?: boolean
+  /** Error statuses the operation documents besides 400, 401, 403 and 429 (compat §2.5). */
+  readonly errors?: readonly (404 | 409)[]
 }
 
 declare module 'fastify' {
@@ -25,6 +27,29 @@ export interface GuardOptions {
   readonly now?: () => number
 }
 
+/**
+ * Takes a token from `key`'s bucket and sets the `X-RateLimit-*` headers (compat §2.8); throws
+ * the 429 error when the bucket is empty. With limits off, the headers show a full bucket.
+ */
+export async function applyRateLimit(
+  options: Pick<GuardOptions, 'rateLimit' | 'now'>,
+  key: string,
+  reply: FastifyReply,
+): Promise<void> {
+  const nowMs = (options.now ?? Date.now)()
+  if (options.rateLimit.enabled) {
+    const state = await options.rateLimit.store.take(key, nowMs)
+    void reply.header('x-ratelimit-limit', state.limit)
+    void reply.header('x-ratelimit-remaining', state.remaining)
+    void reply.header('x-ratelimit-reset', state.resetEpochS)
+    if (!state.allowed) throw new ApiError('TooManyRequests')
+  } else {
+    void reply.header('x-ratelimit-limit', options.rateLimit.burst)
+    void reply.header('x-ratelimit-remaining', options.rateLimit.burst)
+    void reply.header('x-ratelimit-reset', Math.ceil(nowMs / 1000))
+  }
+}
+
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i
 
 /**
@@ -33,26 +58,14 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i
  * scope. Buckets are per client for valid tokens and per address otherwise.
  */
 export function createGuard(options: GuardOptions) {
-  const now = options.now ?? Date.now
   return async function guard(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const config = request.routeOptions.config as ManagementRouteConfig
     const header = request.headers.authorization
     const token = header === undefined ? undefined : BEARER.exec(header)?.[1]
     const check = token === undefined ? undefined : await options.verifyToken(token)
 
-    const nowMs = now()
-    if (options.rateLimit.enabled) {
-      const key = check?.ok === true ? `client:${check.claims.clientId}` : `ip:${request.ip}`
-      const state = await options.rateLimit.store.take(key, nowMs)
-      reply.header('x-ratelimit-limit', state.limit)
-      reply.header('x-ratelimit-remaining', state.remaining)
-      reply.header('x-ratelimit-reset', state.resetEpochS)
-      if (!state.allowed) throw new ApiError('TooManyRequests')
-    } else {
-      reply.header('x-ratelimit-limit', options.rateLimit.burst)
-      reply.header('x-ratelimit-remaining', options.rateLimit.burst)
-      reply.header('x-ratelimit-reset', Math.ceil(nowMs / 1000))
-    }
+    const key = check?.ok === true ? `client:${check.claims.clientId}` : `ip:${request.ip}`
+    await applyRateLimit(options, key, reply)
 
     if (config.public === true) return
     if (header === undefined || header.trim() === '') throw new ApiError('MissingAuthentication')

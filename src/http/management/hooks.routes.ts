@@ -32,9 +32,10 @@ export const hooksRoutes: FastifyPluginAsyncTypebox<{ hooks: HookService }> = as
   app,
   { hooks },
 ) => {
-  const scope = (s: NonNullable<ManagementRouteConfig['scope']>): ManagementRouteConfig => ({
-    scope: s,
-  })
+  const scope = (
+    s: NonNullable<ManagementRouteConfig['scope']>,
+    ...errors: (404 | 409)[]
+  ): ManagementRouteConfig => ({ scope: s, errors })
 
   app.get(
     '/hooks',
@@ -75,7 +76,7 @@ export const hooksRoutes: FastifyPluginAsyncTypebox<{ hooks: HookService }> = as
   app.post(
     '/hooks',
     {
-      config: scope('create:hooks'),
+      config: scope('create:hooks', 409),
       preValidation: async (request) => {
         coerceEnabled(request.body)
       },
@@ -95,7 +96,7 @@ export const hooksRoutes: FastifyPluginAsyncTypebox<{ hooks: HookService }> = as
   app.get(
     '/hooks/:id',
     {
-      config: scope('read:hooks'),
+      config: scope('read:hooks', 404),
       schema: {
         summary: 'Get a hook',
         tags: ['hooks'],
@@ -114,7 +115,7 @@ export const hooksRoutes: FastifyPluginAsyncTypebox<{ hooks: HookService }> = as
   app.patch(
     '/hooks/:id',
     {
-      config: scope('update:hooks'),
+      config: scope('update:hooks', 404, 409),
       preValidation: async (request) => {
         coerceEnabled(request.body)
       },
@@ -135,7 +136,7 @@ export const hooksRoutes: FastifyPluginAsyncTypebox<{ hooks: HookService }> = as
   app.delete(
     '/hooks/:id',
     {
-      config: scope('delete:hooks'),
+      config: scope('delete:hooks', 404),
       schema: { summary: 'Delete a hook', tags: ['hooks'], params: HookIdParams },
     },
     async (request, reply) => {
@@ -147,7 +148,7 @@ export const hooksRoutes: FastifyPluginAsyncTypebox<{ hooks: HookService }> = as
   app.get(
     '/hooks/:id/secrets',
     {
-      config: scope('read:hooks'),
+      config: scope('read:hooks', 404),
       schema: {
         summary: "Get a hook's secrets (values are never shown)",
         tags: ['hooks'],
@@ -161,7 +162,7 @@ export const hooksRoutes: FastifyPluginAsyncTypebox<{ hooks: HookService }> = as
   app.post(
     '/hooks/:id/secrets',
     {
-      config: scope('update:hooks'),
+      config: scope('update:hooks', 404, 409),
       schema: {
         summary: 'Add hook secrets',
         tags: ['hooks'],
@@ -179,7 +180,7 @@ export const hooksRoutes: FastifyPluginAsyncTypebox<{ hooks: HookService }> = as
   app.patch(
     '/hooks/:id/secrets',
     {
-      config: scope('update:hooks'),
+      config: scope('update:hooks', 404),
       schema: {
         summary: 'Update hook secrets',
         tags: ['hooks'],
@@ -197,7 +198,7 @@ export const hooksRoutes: FastifyPluginAsyncTypebox<{ hooks: HookService }> = as
   app.delete(
     '/hooks/:id/secrets',
     {
-      config: scope('delete:hooks'),
+      config: scope('delete:hooks', 404),
       schema: {
         summary: 'Delete hook secrets',
         tags: ['hooks'],

@@ -2,6 +2,15 @@ import type { RouteOptions } from 'fastify'
 import { MANAGEMENT_SCOPES } from '../../tokens/management-scopes.js'
 import type { ManagementRouteConfig } from './guard.js'
 
+declare module 'fastify' {
+  interface FastifySchema {
+    /** OpenAPI summary of the operation. */
+    summary?: string
+    /** OpenAPI tags of the operation. */
+    tags?: readonly string[]
+  }
+}
+
 interface JsonSchema {
   readonly type?: string
   readonly properties?: Record<string, JsonSchema & { description?: string }>
@@ -14,6 +23,17 @@ interface CollectedRoute {
   readonly url: string
   readonly schema: Record<string, unknown>
   readonly config: ManagementRouteConfig
+}
+
+const ERROR_BODY_SCHEMA = {
+  type: 'object',
+  required: ['statusCode', 'error', 'message'],
+  properties: {
+    statusCode: { type: 'integer' },
+    error: { type: 'string' },
+    message: { type: 'string' },
+    errorCode: { type: 'string' },
+  },
 }
 
 const MEDIA_TYPES = ['application/json', 'application/x-www-form-urlencoded'] as const
@@ -34,7 +54,7 @@ export class OpenApiCollector {
         method: method.toLowerCase(),
         url: route.url,
         schema: route.schema as Record<string, unknown>,
-        config: (route.config ?? {}),
+        config: route.config ?? {},
       })
     }
   }
@@ -58,13 +78,21 @@ export class OpenApiCollector {
         }
       }
       if (route.method === 'delete') responses['204'] = { description: 'Deleted' }
-      for (const [status, description] of [
+      const errors: [string, string][] = [
         ['400', 'Invalid request body, query or path'],
         ['401', 'Missing, invalid or expired token'],
         ['403', 'The token lacks the scope'],
+        ...(route.config.errors ?? []).map((status): [string, string] => [
+          String(status),
+          status === 404 ? 'Not found' : 'Conflict with an existing resource',
+        ]),
         ['429', 'Too many requests; see the X-RateLimit-* headers'],
-      ] as const) {
-        responses[status] = { description }
+      ]
+      for (const [status, description] of errors) {
+        responses[status] = {
+          description,
+          content: { 'application/json': { schema: ERROR_BODY_SCHEMA } },
+        }
       }
       const scope = route.config.scope
       paths[path] = {
@@ -89,7 +117,8 @@ export class OpenApiCollector {
       }
     }
     return {
-      openapi: '3.0.3',
+      // 3.1: schemas are JSON Schema (propertyNames, patternProperties), as the validator uses them.
+      openapi: '3.1.0',
       info: {
         title: 'openhooks Management API',
         description: 'The hook endpoints of the Auth0 Management API v2, served by openhooks.',

@@ -5,11 +5,13 @@ import { registerBodyParsers } from '../body-parsers.js'
 import { validatorCompiler } from '../validation.js'
 import { managementErrorHandler } from './error-handler.js'
 import { createGuard, type GuardOptions, type ManagementRouteConfig } from './guard.js'
+import { directoryRoutes, type DirectoryRoutesOptions } from './directory.routes.js'
 import { hooksRoutes } from './hooks.routes.js'
 import { OpenApiCollector } from './openapi.js'
 
 export interface ManagementPluginOptions {
   readonly hooks: HookService
+  readonly directory: DirectoryRoutesOptions
   readonly guard: GuardOptions
   readonly issuer: string
   readonly version: string
@@ -37,6 +39,7 @@ export const managementPlugin: FastifyPluginAsync<ManagementPluginOptions> = asy
   app.addHook('onRequest', createGuard(options.guard))
 
   await app.register(hooksRoutes, { hooks: options.hooks })
+  await app.register(directoryRoutes, options.directory)
 
   const publicRoute: ManagementRouteConfig = { public: true }
   app.get('/openapi.json', { config: publicRoute }, async () =>

@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely'
 import * as initial from './0001-initial.js'
+import * as directory from './0002-directory.js'
 
 /** Forward-only migrations, applied in key order at start-up. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-directory': directory,
 }
 
 export const migrationProvider: MigrationProvider = {
