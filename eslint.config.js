@@ -15,6 +15,7 @@ const forbidden = {
   errors: ['http', 'flows', 'hooks', 'sandbox', 'storage', 'tokens', 'rate-limit', 'cli'],
   logging: ['http', 'flows', 'hooks', 'sandbox', 'storage', 'tokens', 'rate-limit', 'cli'],
   directory: ['http', 'flows', 'hooks', 'sandbox', 'cli'],
+  'tenant-log': ['http', 'flows', 'hooks', 'sandbox', 'cli', 'directory'],
   http: ['cli'],
 }
 

@@ -5,6 +5,7 @@ import type { Keyring } from './crypto/keys.js'
 import { ApiService } from './directory/apis.js'
 import { ClientService } from './directory/clients.js'
 import { UserService } from './directory/users.js'
+import { HookDispatcher } from './hooks/hook-dispatcher.js'
 import { HookService } from './hooks/hook-service.js'
 import { MAX_MANAGEMENT_BODY_BYTES } from './http/management/error-handler.js'
 import { answerFrameworkError } from './http/framework-errors.js'
@@ -14,7 +15,9 @@ import { oauthPlugin } from './http/oauth/plugin.js'
 import { publicPlugin } from './http/public/plugin.js'
 import type { Logger } from './logging/logger.js'
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/token-bucket.js'
+import type { HookRunner } from './sandbox/runner.js'
 import type { Store } from './storage/store.js'
+import { TenantLog } from './tenant-log/tenant-log.js'
 import { createTokenVerifier } from './tokens/access-token.js'
 import type { SigningKeys } from './tokens/signing-keys.js'
 import { OPENHOOKS_VERSION } from './version.js'
@@ -37,6 +40,8 @@ export interface AppDependencies {
   readonly signingKeys: SigningKeys
   /** Shared buckets for several nodes; one process uses memory buckets by default. */
   readonly rateLimitStore?: RateLimitStore
+  /** Runs hook code (in worker processes, see src/sandbox). */
+  readonly runner: HookRunner
   /** Clock in epoch milliseconds, for tests. */
   readonly now?: () => number
   /** PEM certificate chain and key: the server speaks HTTPS (`OPENHOOKS_TLS_*`, read by main.ts). */
@@ -93,6 +98,17 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     secretBox: deps.keyring.hookSecrets,
     logger: deps.logger.child({ component: 'hooks' }),
   })
+  // A saved hook, or a change to its secrets, must not run its old version again.
+  hooks.onChange((hookId) => {
+    deps.runner.retire(hookId)
+  })
+  const dispatcher = new HookDispatcher({
+    hooks,
+    runner: deps.runner,
+    logger: deps.logger.child({ component: 'hooks' }),
+    ...(deps.now !== undefined ? { now: deps.now } : undefined),
+  })
+  const tenantLog = new TenantLog(deps.store, deps.logger.child({ component: 'tenant-log' }))
 
   await server.register(publicPlugin, {
     issuer: config.issuer,
@@ -111,13 +127,17 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       hasher: deps.keyring.clientSecrets,
       signingKeys: deps.signingKeys,
       issuer: config.issuer,
+      tenant: TENANT_NAME,
       resolveAudience: (audience) => apis.resolveAudience(audience),
+      hooks: dispatcher,
+      tenantLog,
     },
   })
   await server.register(managementPlugin, {
     prefix: '/api/v2',
     guard: guardOptions,
     hooks,
+    testRunner: { hooks, runner: deps.runner, logger: deps.logger.child({ component: 'runner' }) },
     directory: {
       tenant: TENANT_NAME,
       clients: new ClientService(deps.store, deps.keyring.clientSecrets),

@@ -6,6 +6,7 @@ import { buildApp, type App } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config/load-config.js'
 import { createKeyring, loadOrCreateMasterKey, type Keyring } from './crypto/keys.js'
 import { createLogger, type Logger } from './logging/logger.js'
+import { startProcessRunner } from './sandbox/process-runner.js'
 import { openSqliteStore } from './storage/sql-store.js'
 import type { Store } from './storage/store.js'
 import { ensureAdminClient, type AdminClientResult } from './tokens/admin-client.js'
@@ -106,12 +107,21 @@ export async function startServer(
       ].join('\n'),
     )
   }
-  const app = await buildApp({ ...core, ...(tls !== undefined ? { tls } : undefined) })
+  const runner = await startProcessRunner({
+    logger: logger.child({ component: 'sandbox' }),
+    ...(config.sandbox.workers !== undefined ? { poolSize: config.sandbox.workers } : undefined),
+    defaultLimits: {
+      timeoutMs: config.sandbox.hookTimeoutMs,
+      memoryMb: config.sandbox.hookMemoryMb,
+    },
+  })
+  const app = await buildApp({ ...core, runner, ...(tls !== undefined ? { tls } : undefined) })
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
     if (err !== undefined)
       logger.error({ err, event: 'server.crashed' }, 'shutting down after an error')
     else logger.info({ signal, event: 'server.stopping' }, 'shutting down')
     await app.server.close()
+    await runner.close()
     await store.close()
   })
   const url = await app.server.listen({ port: config.port, host: config.host })

@@ -25,6 +25,12 @@ export interface Config {
   readonly trustProxy: boolean
   /** PEM file paths (absolute) when the server speaks HTTPS; read by `main.ts` at start. */
   readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined
+  readonly sandbox: {
+    /** `undefined`: one worker per core. */
+    readonly workers: number | undefined
+    readonly hookTimeoutMs: number
+    readonly hookMemoryMb: number
+  }
   readonly logLevel: LogLevel
 }
 
@@ -159,6 +165,11 @@ export function loadConfig(
       tlsCert === undefined || tlsKey === undefined
         ? undefined
         : { certFile: absolute(tlsCert), keyFile: absolute(tlsKey) },
+    sandbox: {
+      workers: values.get('OPENHOOKS_SANDBOX_WORKERS') as number | undefined,
+      hookTimeoutMs: values.get('OPENHOOKS_HOOK_TIMEOUT_MS') as number,
+      hookMemoryMb: values.get('OPENHOOKS_HOOK_MEMORY_MB') as number,
+    },
     logLevel: values.get('OPENHOOKS_LOG_LEVEL') as LogLevel,
   }
   return Object.freeze(config)

@@ -136,6 +136,28 @@ export const CONFIG_KEYS = [
     security: 'Make the key file readable only by the user openhooks runs as.',
   },
   {
+    env: 'OPENHOOKS_SANDBOX_WORKERS',
+    type: { kind: 'integer', min: 1, max: 64 },
+    default: undefined,
+    defaultText: 'number of cores',
+    description:
+      'Worker processes that run hook code. Each hook always runs in the same worker, so its warm isolate is reused.',
+  },
+  {
+    env: 'OPENHOOKS_HOOK_TIMEOUT_MS',
+    type: { kind: 'integer', min: 100, max: 300_000 },
+    default: 20_000,
+    description:
+      'Wall-clock limit of one hook call, in milliseconds (Auth0: 20 seconds). Background work after the callback may run until it.',
+  },
+  {
+    env: 'OPENHOOKS_HOOK_MEMORY_MB',
+    type: { kind: 'integer', min: 8, max: 4_096 },
+    default: 64,
+    description:
+      'Heap limit of the isolate of one hook version, in MiB. Approximate: isolated-vm notes that a script may exceed it two or three times before it is stopped.',
+  },
+  {
     env: 'OPENHOOKS_LOG_LEVEL',
     type: { kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     default: 'info',

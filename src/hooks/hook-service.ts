@@ -86,6 +86,11 @@ export class HookService {
     return hook
   }
 
+  /** The enabled hook of a trigger, if any (compat §1.2). */
+  getEnabled(triggerId: TriggerId): Promise<HookRecord | undefined> {
+    return this.#store.getEnabledHook(triggerId)
+  }
+
   async create(input: CreateHookInput): Promise<HookRecord> {
     const result = await this.#store.createHook({
       name: normalizeHookName(input.name),

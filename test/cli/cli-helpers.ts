@@ -17,6 +17,7 @@ import {
   ADMIN_CLIENT_SECRET,
   TEST_AUDIENCE,
   buildTestApp,
+  startAppRunner,
   type TestApp,
   type TestAppOptions,
 } from '../helpers/build-test-app.js'
@@ -32,7 +33,9 @@ export async function listeningApp(
   t: TestContext,
   options: TestAppOptions = {},
 ): Promise<ListeningApp> {
-  const app = await buildTestApp(t, options)
+  // A real sandbox: an enabled credentials-exchange hook runs for the CLI's own token requests,
+  // as it does on Auth0 (compat §4.1).
+  const app = await buildTestApp(t, { runner: await startAppRunner(t), ...options })
   await app.server.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.server.address() as AddressInfo
   const url = `http://127.0.0.1:${port}`

@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       rateLimit: { enabled: true, burst: 50, perSecond: 16 },
       trustProxy: false,
       tls: undefined,
+      sandbox: { workers: undefined, hookTimeoutMs: 20_000, hookMemoryMb: 64 },
       logLevel: 'info',
     })
     assert.ok(Object.isFrozen(config))

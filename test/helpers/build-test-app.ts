@@ -11,6 +11,9 @@ import { createKeyring, type Keyring } from '../../src/crypto/keys.js'
 import { createLogger } from '../../src/logging/logger.js'
 import { openSqliteStore } from '../../src/storage/sql-store.js'
 import type { Store } from '../../src/storage/store.js'
+import { startProcessRunner } from '../../src/sandbox/process-runner.js'
+import type { HookRunner, RunLimits } from '../../src/sandbox/runner.js'
+import { pino } from 'pino'
 import { signAccessToken } from '../../src/tokens/access-token.js'
 import { ensureAdminClient } from '../../src/tokens/admin-client.js'
 import { MANAGEMENT_SCOPES } from '../../src/tokens/management-scopes.js'
@@ -83,7 +86,41 @@ export interface TestApp extends App {
   ): Promise<LightMyRequestResponse>
 }
 
+/**
+ * A runner for apps whose tests run no hook: every call ends as a crash that says so. Tests that
+ * run hooks pass a real one (`startAppRunner`).
+ */
+export const NO_SANDBOX: HookRunner = {
+  run: () =>
+    Promise.resolve({
+      kind: 'crash',
+      reason: 'this test app has no sandbox; pass { runner } to buildTestApp',
+      logs: [],
+      durationMs: 0,
+      cpuMs: 0,
+    }),
+  retire: () => undefined,
+  close: () => Promise.resolve(),
+  stats: () => Promise.resolve({ workers: [], workerRestarts: 0, pendingCalls: 0 }),
+}
+
+/** A real process runner (one worker) for the tests of one file; closed with `t.after`. */
+export async function startAppRunner(
+  t: { after: (fn: () => Promise<void>) => void },
+  limits: Partial<RunLimits> = { timeoutMs: 3_000, entryTimeoutMs: 2_000 },
+): Promise<HookRunner> {
+  const runner = await startProcessRunner({
+    logger: pino({ level: 'silent' }),
+    poolSize: 1,
+    defaultLimits: limits,
+  })
+  t.after(() => runner.close())
+  return runner
+}
+
 export interface TestAppOptions {
+  /** Runs hook code; `NO_SANDBOX` when absent. */
+  readonly runner?: HookRunner
   /** Extra environment for loadConfig. */
   readonly env?: Record<string, string>
   /** Store on disk in the temp data dir instead of memory. */
@@ -134,6 +171,7 @@ export async function buildTestApp(t: TestContext, options: TestAppOptions = {})
     managementAudience: config.managementAudience,
   })
   const app = await buildApp({
+    runner: options.runner ?? NO_SANDBOX,
     config,
     logger,
     store,

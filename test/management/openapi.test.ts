@@ -137,12 +137,13 @@ test('GET /api/v2/openapi.json', async (t) => {
     }
   })
 
-  await it('lists exactly the nine hook operations under /hooks', () => {
+  await it("lists exactly Auth0's nine hook operations under /hooks, plus the Runner's two", () => {
     const listed = Object.entries(doc.paths)
       .filter(([path]) => path === '/hooks' || path.startsWith('/hooks/'))
       .flatMap(([path, item]) => Object.keys(item).map((method) => `${method} ${path}`))
       .sort()
-    assert.deepStrictEqual(listed, OPERATIONS.map(([m, p]) => `${m} ${p}`).sort())
+    const runner = ['post /hooks/{id}/test', 'get /hooks/triggers/{triggerId}/sample-payload']
+    assert.deepStrictEqual(listed, [...OPERATIONS.map(([m, p]) => `${m} ${p}`), ...runner].sort())
     assert.equal(doc.paths['/openapi.json'], undefined, 'the document does not list itself')
   })
 

@@ -7,11 +7,13 @@ import { managementErrorHandler } from './error-handler.js'
 import { createGuard, type GuardOptions, type ManagementRouteConfig } from './guard.js'
 import { directoryRoutes, type DirectoryRoutesOptions } from './directory.routes.js'
 import { hooksRoutes } from './hooks.routes.js'
+import { testRunnerRoutes, type TestRunnerOptions } from './test-runner.routes.js'
 import { OpenApiCollector } from './openapi.js'
 
 export interface ManagementPluginOptions {
   readonly hooks: HookService
   readonly directory: DirectoryRoutesOptions
+  readonly testRunner: TestRunnerOptions
   readonly guard: GuardOptions
   readonly issuer: string
   readonly version: string
@@ -39,6 +41,7 @@ export const managementPlugin: FastifyPluginAsync<ManagementPluginOptions> = asy
   app.addHook('onRequest', createGuard(options.guard))
 
   await app.register(hooksRoutes, { hooks: options.hooks })
+  await app.register(testRunnerRoutes, options.testRunner)
   await app.register(directoryRoutes, options.directory)
 
   const publicRoute: ManagementRouteConfig = { public: true }

@@ -112,6 +112,10 @@ export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, o
       clientSecret,
       audience: param(body, 'audience'),
       scope: param(body, 'scope'),
+      ip: request.ip,
+      ...(request.headers['user-agent'] !== undefined
+        ? { userAgent: request.headers['user-agent'] }
+        : undefined),
     })
     return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send(response)
   })

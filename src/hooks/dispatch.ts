@@ -1,0 +1,114 @@
+/**
+ * Runs one hook for one trigger: argument checks, `context.webtask`, the sandbox call, and the
+ * trigger's reading of the outcome. Flows call this and turn the `HookRun` into their response.
+ */
+import { createHash } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { HookRunner, OkOutcome, RunLimits, RunOutcome } from '../sandbox/runner.js'
+import type { FailedRun, TriggerDefinition, TriggerFailure } from './triggers/trigger.js'
+
+/** What of a hook the sandbox needs. */
+export interface RunnableHook {
+  readonly id: string
+  readonly script: string
+  readonly dependencies: Readonly<Record<string, string>>
+}
+
+export interface RunHookInput<Payload, Result, Failure extends TriggerFailure> {
+  readonly runner: HookRunner
+  readonly trigger: TriggerDefinition<Payload, Result, Failure>
+  readonly hook: RunnableHook
+  /** The hook's decrypted secrets, and only its own (compat §2.6, §3.8). */
+  readonly secrets: Readonly<Record<string, string>>
+  /** The trigger's wire body (compat §4); checked before the script is called. */
+  readonly payload: unknown
+  /** Overrides of the trigger's and the sandbox's limits. */
+  readonly limits?: Partial<RunLimits>
+  /** When given, receives the `hook.executed` event (STYLE §8). */
+  readonly logger?: Logger
+}
+
+/** The outcome of `runHook`, for the flow to act on. */
+export type HookRun<Result, Failure extends TriggerFailure> =
+  /** The payload failed the trigger's argument checks; the script was not called (compat §3.3). */
+  | { readonly kind: 'invalid-payload'; readonly message: string }
+  | { readonly kind: 'succeeded'; readonly result: Result; readonly outcome: OkOutcome }
+  | {
+      readonly kind: 'failed'
+      readonly failure: Failure
+      readonly failed: FailedRun
+      readonly outcome: RunOutcome
+    }
+
+/** JSON with object keys sorted at every level, so that equal maps give equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    typeof item === 'object' && item !== null && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : item,
+  )
+}
+
+/**
+ * The sandbox version key of a hook: SHA-256 over its id, script, secrets and dependencies. Any
+ * change to one of them gives a new key, hence a new isolate with fresh module state.
+ */
+export function hookVersionKey(
+  hook: RunnableHook,
+  secrets: Readonly<Record<string, string>>,
+): string {
+  return createHash('sha256')
+    .update(canonicalJson([hook.id, hook.script, secrets, hook.dependencies]))
+    .digest('hex')
+}
+
+/**
+ * Runs `hook` for `trigger` with `payload`.
+ *
+ * @example
+ * const run = await runHook({ runner, trigger: credentialsExchange, hook, secrets, payload })
+ * if (run.kind === 'failed') return oauthError(run.failure)
+ */
+export async function runHook<Payload, Result, Failure extends TriggerFailure>(
+  input: RunHookInput<Payload, Result, Failure>,
+): Promise<HookRun<Result, Failure>> {
+  const { trigger, hook } = input
+  const check = trigger.validatePayload(input.payload)
+  if (!check.ok) return { kind: 'invalid-payload', message: check.message }
+
+  const outcome = await input.runner.run({
+    hookId: hook.id,
+    versionKey: hookVersionKey(hook, input.secrets),
+    script: hook.script,
+    injectedClasses: trigger.errorClasses,
+    args: trigger.buildArgs(check.payload, input.secrets),
+    limits: { ...trigger.limits, ...input.limits },
+  })
+
+  let run: HookRun<Result, Failure>
+  if (outcome.kind === 'ok') {
+    const parsed = trigger.parseResult(outcome.value)
+    if (parsed.ok) {
+      run = { kind: 'succeeded', result: parsed.result, outcome }
+    } else {
+      const failed: FailedRun = { kind: 'invalid-result', message: parsed.message }
+      run = { kind: 'failed', failure: trigger.mapFailure(failed), failed, outcome }
+    }
+  } else {
+    run = { kind: 'failed', failure: trigger.mapFailure(outcome), failed: outcome, outcome }
+  }
+
+  if (input.logger !== undefined) {
+    const fields = {
+      event: 'hook.executed',
+      trigger: trigger.id,
+      hookId: hook.id,
+      outcome: run.kind === 'failed' ? run.failed.kind : outcome.kind,
+      durationMs: outcome.durationMs,
+      cpuMs: outcome.cpuMs,
+    }
+    if (run.kind === 'succeeded') input.logger.info(fields, 'hook executed')
+    else input.logger.warn(fields, 'hook failed')
+  }
+  return run
+}

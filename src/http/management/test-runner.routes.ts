@@ -1,0 +1,134 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { ApiError } from '../../errors/api-error.js'
+import { runHook } from '../../hooks/dispatch.js'
+import { redactRun } from '../../hooks/hook-dispatcher.js'
+import { MAX_SCRIPT_CHARS, TRIGGER_IDS, type TriggerId } from '../../hooks/hook.js'
+import type { HookService } from '../../hooks/hook-service.js'
+import { findTrigger, getTrigger } from '../../hooks/triggers/index.js'
+import type { FailedRun, TriggerDefinition, TriggerFailure } from '../../hooks/triggers/trigger.js'
+import type { Logger } from '../../logging/logger.js'
+import type { HookRunner } from '../../sandbox/runner.js'
+import type { ManagementRouteConfig } from './guard.js'
+
+export interface TestRunnerOptions {
+  readonly hooks: HookService
+  readonly runner: HookRunner
+  /** Receives the `hook.executed` event of each run. */
+  readonly logger: Logger
+}
+
+const TestHookBody = Type.Object(
+  {
+    payload: Type.Unknown({ description: "The trigger's wire body, as the Runner edits it." }),
+    script: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: MAX_SCRIPT_CHARS,
+        description: 'Run this text instead of the saved script; nothing is saved (compat Q23).',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+/** What the Runner shows for a failed run: the error's own properties, as Auth0's runner did. */
+function errorData(failed: FailedRun): Record<string, unknown> {
+  switch (failed.kind) {
+    case 'hook-error':
+      return { ...failed.error }
+    case 'compile-error':
+      return { message: failed.message, error_description: failed.description }
+    case 'invalid-result':
+      return { message: failed.message }
+    case 'timeout':
+      return { message: failed.message, limit: failed.limit, limitMs: failed.limitMs }
+    case 'memory':
+      return { message: failed.message, limit: 'memoryMb', limitMb: failed.limitMb }
+    case 'limit':
+      return { message: failed.message, limit: failed.limit, value: failed.value }
+    case 'crash':
+      return { message: `The hook could not be run: ${failed.reason}` }
+  }
+}
+
+/**
+ * The Runner (compat §4.6, Q23): run a hook, enabled or not, with a payload of the trigger's
+ * shape, and see its result, error and console output. Nothing is saved.
+ */
+export const testRunnerRoutes: FastifyPluginAsyncTypebox<TestRunnerOptions> = async (
+  app,
+  { hooks, runner, logger },
+) => {
+  const testConfig: ManagementRouteConfig = { scope: 'update:hooks', errors: [404] }
+  app.post(
+    '/hooks/:id/test',
+    {
+      config: testConfig,
+      schema: {
+        summary: 'Run a hook with a test payload',
+        tags: ['hooks'],
+        params: Type.Object({ id: Type.String() }),
+        body: TestHookBody,
+      },
+    },
+    async (request) => {
+      const hook = await hooks.get(request.params.id)
+      // The payload is unknown until the trigger's own checks have run, inside runHook.
+      const trigger = getTrigger(hook.triggerId as TriggerId) as unknown as TriggerDefinition<
+        unknown,
+        unknown,
+        TriggerFailure
+      >
+      const secrets = await hooks.readSecrets(hook.id)
+      const run = redactRun(
+        await runHook({
+          runner,
+          trigger,
+          hook: {
+            id: hook.id,
+            script: request.body.script ?? hook.script,
+            dependencies: hook.dependencies,
+          },
+          secrets,
+          payload: request.body.payload,
+          logger: logger.child({ reqId: request.id, runner: true }),
+        }),
+        secrets,
+      )
+      if (run.kind === 'invalid-payload') {
+        throw new ApiError('InvalidBody', { message: run.message })
+      }
+      return {
+        status: run.kind === 'succeeded' ? 'success' : 'error',
+        data: run.kind === 'succeeded' ? (run.outcome.value ?? null) : errorData(run.failed),
+        logs: run.outcome.logs.map((l) => ({
+          level: l.level,
+          message: l.message,
+          timestamp: l.timestamp,
+        })),
+        durationMs: run.outcome.durationMs,
+      }
+    },
+  )
+
+  const sampleConfig: ManagementRouteConfig = { scope: 'read:hooks', errors: [404] }
+  app.get(
+    '/hooks/triggers/:triggerId/sample-payload',
+    {
+      config: sampleConfig,
+      schema: {
+        summary: "The Runner's default payload of a trigger",
+        tags: ['hooks'],
+        params: Type.Object({
+          triggerId: Type.Unsafe<TriggerId>({ type: 'string', enum: [...TRIGGER_IDS] }),
+        }),
+      },
+    },
+    async (request) => {
+      const trigger = findTrigger(request.params.triggerId)
+      if (trigger === undefined) throw new ApiError('NotFound')
+      return trigger.samplePayload
+    },
+  )
+}

@@ -1,0 +1,456 @@
+/**
+ * The JavaScript that runs inside every isolate before the hook script: the console, timers,
+ * `require`, the callback and the error serialisation of compat §3.4–3.5. It is evaluated once per
+ * isolate with `evalClosure`; `$0`–`$2` are host callbacks that take and return primitives only,
+ * and stay in this closure (never on the global object, STYLE §9.2). It returns one dispatcher
+ * function the worker calls for each entry:
+ *
+ * - `('run', callId, argsJson, maxLogBytes, wrapper?)`: evaluates the module first when `wrapper`
+ *   is given, then calls the exported function. Returns `'started'`, `'no-function'` or
+ *   `'threw:<description>'` (module evaluation failed).
+ * - `('fire', timerId)`: runs a timer callback.
+ * - `('end', callId)`: forgets a call and its timers (deadline reached).
+ *
+ * Host callbacks:
+ * - `$0 log(callId, level, message) → boolean`: false once the call's log budget is spent.
+ * - `$1 timer(op, callId, timerId, delayMs, repeat) → boolean`: `op` is `'set'` or `'clear'`;
+ *   `'set'` answers false when the call may create no more timers.
+ * - `$2 done(callId, kind, payload)`: `kind` is `'ok'` (payload: JSON text, or undefined for no
+ *   value), `'error'` (payload: JSON text of the error's own properties), `'extra'` (a second
+ *   completion, ignored) or `'late-error'` (payload: description of an exception after completion).
+ *
+ * The code is strict, so `cb.caller` and `cb.arguments` throw instead of exposing this closure. It
+ * keeps its own copies of the built-ins it relies on, taken before any hook code runs, so that a
+ * script that patches `JSON` or `Array.prototype` breaks only itself. Nothing here is a security
+ * boundary: the isolate is. A script can at worst confuse the reports about its own calls, and the
+ * worker validates everything these callbacks receive.
+ */
+export const ISOLATE_RUNTIME_SOURCE = String.raw`
+'use strict';
+const hostLog = $0;
+const hostTimer = $1;
+const hostDone = $2;
+
+const ReflectApply = Reflect.apply;
+const ObjectCreate = Object.create;
+const ObjectDefineProperty = Object.defineProperty;
+const ObjectGetOwnPropertyNames = Object.getOwnPropertyNames;
+const ObjectIsPrototypeOf = Object.prototype.isPrototypeOf;
+const JSONStringify = JSON.stringify;
+const JSONParse = JSON.parse;
+const StringCtor = String;
+const ErrorCtor = Error;
+const ErrorPrototype = Error.prototype;
+const TypeErrorCtor = TypeError;
+const MapCtor = Map;
+const MapGet = Map.prototype.get;
+const MapSet = Map.prototype.set;
+const MapDelete = Map.prototype.delete;
+const MapForEach = Map.prototype.forEach;
+const PromiseCtor = Promise;
+const PromiseThen = Promise.prototype.then;
+const StringSlice = String.prototype.slice;
+const StringReplace = String.prototype.replace;
+const NumberCtor = Number;
+const MathTrunc = Math.trunc;
+const globalObject = globalThis;
+
+const MAX_TIMER_DELAY_MS = 2147483647;
+const FORMAT_PATTERN = /%[sdifjoOc%]/g;
+
+const calls = new MapCtor();
+const timers = new MapCtor();
+let currentCallId = 0;
+let hookFn;
+let nextTimerId = 1;
+
+function getCall(callId) { return ReflectApply(MapGet, calls, [callId]); }
+
+function define(target, key, value) {
+  ObjectDefineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+// A completed call without timers is forgotten at the start of the next entry, not at once: the
+// rest of the current entry (code after cb, microtasks) may still log or start timers for it.
+let idle = [];
+function finishIfIdle(callId, call) {
+  if (call.done && call.timers === 0) define(idle, idle.length, callId);
+}
+function sweep() {
+  const ids = idle;
+  idle = [];
+  for (let i = 0; i < ids.length; i++) {
+    const call = getCall(ids[i]);
+    if (call !== undefined && call.done && call.timers === 0) ReflectApply(MapDelete, calls, [ids[i]]);
+  }
+}
+
+// ---- errors (compat §3.5) --------------------------------------------------------------------
+
+function isError(value) {
+  try { return ReflectApply(ObjectIsPrototypeOf, ErrorPrototype, [value]); } catch (e) { return false; }
+}
+
+function safeString(value) {
+  try { return StringCtor(value); } catch (e) { return 'a value that cannot be converted to a string'; }
+}
+
+function describe(value) {
+  if (isError(value)) {
+    try {
+      const name = value.name;
+      const message = value.message;
+      return (typeof name === 'string' ? name : 'Error') + ': ' + safeString(message);
+    } catch (e) { return 'Error'; }
+  }
+  return safeString(value);
+}
+
+function serializeError(value) {
+  try {
+    let error = value;
+    if (!isError(value)) {
+      // Auth0's adapter: new Error(value.message || String(value) || 'Unknown error')
+      error = new ErrorCtor(value.message || StringCtor(value) || 'Unknown error');
+    }
+    const names = ObjectGetOwnPropertyNames(error);
+    const body = ObjectCreate(null);
+    for (let i = 0; i < names.length; i++) define(body, names[i], error[names[i]]);
+    return JSONStringify(body);
+  } catch (e) {
+    return JSONStringify({ message: 'Error serializing error: ' + describe(e) });
+  }
+}
+
+function toError(reason) {
+  if (reason) return reason;
+  return new ErrorCtor(reason === undefined || reason === null ? 'Unknown error' : safeString(reason));
+}
+
+// ---- completion (compat §3.4) ----------------------------------------------------------------
+
+function complete(callId, error, data) {
+  const call = getCall(callId);
+  if (call === undefined) return;
+  if (call.done) {
+    if (!call.extra) {
+      call.extra = true;
+      hostDone(callId, 'extra', undefined);
+    }
+    return;
+  }
+  let kind = 'ok';
+  let payload;
+  if (error) {
+    kind = 'error';
+    payload = serializeError(error);
+  } else {
+    try {
+      payload = JSONStringify(data);
+    } catch (e) {
+      kind = 'error';
+      payload = serializeError(new ErrorCtor('Error when JSON serializing the result of the extension point'));
+    }
+  }
+  // The call counts as done only once the host has the outcome, so that a completion cut short
+  // (the stack ran out inside this function) can be retried.
+  hostDone(callId, kind, payload);
+  call.done = true;
+  finishIfIdle(callId, call);
+}
+
+// A completion that could not run where cb was called, typically because the script called cb at
+// the edge of a stack overflow and the runtime itself ran out of stack. Recording it calls
+// nothing; it is finished from the bottom of the stack when the entry's code returns.
+let deferred;
+
+function flushDeferred() {
+  if (deferred === undefined) return;
+  const pending = deferred;
+  deferred = undefined;
+  const call = getCall(pending.callId);
+  if (call !== undefined && !call.done) complete(pending.callId, pending.error, pending.data);
+}
+
+function makeCallback(callId) {
+  return function cb(error, data) {
+    try {
+      complete(callId, error, data);
+    } catch (e) {
+      if (deferred === undefined) deferred = { callId, error, data };
+    }
+  };
+}
+
+function fail(callId, reason) {
+  const call = getCall(callId);
+  if (call === undefined) return;
+  if (call.done) {
+    hostDone(callId, 'late-error', describe(reason));
+    return;
+  }
+  complete(callId, toError(reason), undefined);
+}
+
+
+// ---- console ---------------------------------------------------------------------------------
+
+function inspect(value) {
+  switch (typeof value) {
+    case 'string': return value;
+    case 'function': return '[Function: ' + (value.name || '(anonymous)') + ']';
+    case 'bigint': return safeString(value) + 'n';
+    case 'symbol': case 'number': case 'boolean': case 'undefined':
+      return safeString(value);
+    default:
+      if (value === null) return 'null';
+      if (isError(value)) {
+        try { const stack = value.stack; if (typeof stack === 'string') return stack; } catch (e) {}
+        return describe(value);
+      }
+      try {
+        const json = JSONStringify(value);
+        return json === undefined ? safeString(value) : json;
+      } catch (e) {
+        return '[object: ' + describe(e) + ']';
+      }
+  }
+}
+
+function format(args) {
+  let out = '';
+  let next = 0;
+  const first = args[0];
+  if (typeof first === 'string' && args.length > 1) {
+    next = 1;
+    out = ReflectApply(StringReplace, first, [FORMAT_PATTERN, function (token) {
+      if (token === '%%') return '%';
+      if (next >= args.length) return token;
+      const value = args[next++];
+      switch (token) {
+        case '%s': return typeof value === 'string' ? value : inspect(value);
+        case '%d': case '%i': {
+          let n;
+          try { n = NumberCtor(value); } catch (e) { return 'NaN'; }
+          return safeString(token === '%i' ? MathTrunc(n) : n);
+        }
+        case '%f': try { return safeString(NumberCtor(value)); } catch (e) { return 'NaN'; }
+        case '%c': return '';
+        default: return inspect(value);
+      }
+    }]);
+  } else if (args.length > 0) {
+    out = inspect(first);
+    next = 1;
+  }
+  for (let i = next; i < args.length; i++) out += ' ' + inspect(args[i]);
+  return out;
+}
+
+function consoleMethod(level) {
+  return function () {
+    const callId = currentCallId;
+    const call = getCall(callId);
+    if (call === undefined || call.logsFull) return;
+    let message = format(arguments);
+    if (message.length > call.maxLogBytes) message = ReflectApply(StringSlice, message, [0, call.maxLogBytes + 1]);
+    if (!hostLog(callId, level, message)) call.logsFull = true;
+  };
+}
+
+const consoleObject = {
+  log: consoleMethod('log'),
+  info: consoleMethod('info'),
+  warn: consoleMethod('warn'),
+  error: consoleMethod('error'),
+  debug: consoleMethod('debug'),
+  trace: consoleMethod('debug'),
+  dir: consoleMethod('log'),
+};
+
+// ---- timers ----------------------------------------------------------------------------------
+
+class Timeout {
+  #id;
+  constructor(id) { this.#id = id; }
+  static idOf(value) {
+    if (typeof value === 'number') return value;
+    if (value !== null && typeof value === 'object' && #id in value) return value.#id;
+    return undefined;
+  }
+  ref() { return this; }
+  unref() { return this; }
+  hasRef() { return true; }
+  refresh() { return this; }
+  [Symbol.toPrimitive]() { return this.#id; }
+}
+
+function schedule(callback, delay, args, repeat, immediate) {
+  if (typeof callback !== 'function') {
+    throw new TypeErrorCtor('The "callback" argument must be of type function. Received ' + typeof callback);
+  }
+  const callId = currentCallId;
+  const call = getCall(callId);
+  const id = nextTimerId++;
+  if (call === undefined) return new Timeout(id);
+  let ms = immediate ? -1 : NumberCtor(delay);
+  if (!immediate && !(ms >= 1 && ms <= MAX_TIMER_DELAY_MS)) ms = 1;
+  if (!hostTimer('set', callId, id, ms, repeat)) {
+    throw new ErrorCtor('[openhooks] this call created too many timers (maxTimers)');
+  }
+  call.timers++;
+  ReflectApply(MapSet, timers, [id, { callId, callback, args, repeat }]);
+  return new Timeout(id);
+}
+
+function unschedule(handle) {
+  const id = Timeout.idOf(handle);
+  if (id === undefined) return;
+  const timer = ReflectApply(MapGet, timers, [id]);
+  if (timer === undefined) return;
+  ReflectApply(MapDelete, timers, [id]);
+  hostTimer('clear', timer.callId, id, 0, false);
+  const call = getCall(timer.callId);
+  if (call !== undefined) {
+    call.timers--;
+    finishIfIdle(timer.callId, call);
+  }
+}
+
+function restArgs(args, from) {
+  const out = [];
+  for (let i = from; i < args.length; i++) define(out, i - from, args[i]);
+  return out;
+}
+
+function setTimeout(callback, delay) { return schedule(callback, delay, restArgs(arguments, 2), false, false); }
+function setInterval(callback, delay) { return schedule(callback, delay, restArgs(arguments, 2), true, false); }
+function setImmediate(callback) { return schedule(callback, 0, restArgs(arguments, 1), false, true); }
+function clearTimeout(handle) { unschedule(handle); }
+function queueMicrotask(callback) {
+  if (typeof callback !== 'function') {
+    throw new TypeErrorCtor('The "callback" argument must be of type function. Received ' + typeof callback);
+  }
+  ReflectApply(PromiseThen, PromiseCtor.resolve(), [callback]);
+}
+
+function fire(timerId) {
+  const timer = ReflectApply(MapGet, timers, [timerId]);
+  if (timer === undefined) return;
+  const callId = timer.callId;
+  currentCallId = callId;
+  const call = getCall(callId);
+  if (!timer.repeat) {
+    ReflectApply(MapDelete, timers, [timerId]);
+    if (call !== undefined) call.timers--;
+  }
+  try {
+    ReflectApply(timer.callback, undefined, timer.args);
+  } catch (e) {
+    flushDeferred();
+    // compat §3.4: an uncaught exception in a later callback fails the run like cb(err).
+    fail(callId, e);
+  }
+  flushDeferred();
+  if (call !== undefined) finishIfIdle(callId, call);
+}
+
+// ---- require ---------------------------------------------------------------------------------
+
+function require(name) {
+  // TODO(sandbox|v1): built-in and declared modules come with the Node-compatibility issue (Q13).
+  const error = new ErrorCtor("Cannot find module '" + safeString(name) + "'");
+  error.code = 'MODULE_NOT_FOUND';
+  throw error;
+}
+
+// ---- globals ---------------------------------------------------------------------------------
+
+function defineGlobal(key, value) {
+  ObjectDefineProperty(globalObject, key, { value, writable: true, enumerable: false, configurable: true });
+}
+defineGlobal('global', globalObject);
+defineGlobal('console', consoleObject);
+defineGlobal('setTimeout', setTimeout);
+defineGlobal('setInterval', setInterval);
+defineGlobal('setImmediate', setImmediate);
+defineGlobal('clearTimeout', clearTimeout);
+defineGlobal('clearInterval', clearTimeout);
+defineGlobal('clearImmediate', clearTimeout);
+defineGlobal('queueMicrotask', queueMicrotask);
+
+// ---- entries ---------------------------------------------------------------------------------
+
+function load(wrapper) {
+  const module = { exports: {}, id: '.', filename: '/hook.js', loaded: false };
+  try {
+    ReflectApply(wrapper, module.exports, [module.exports, require, module, '/hook.js', '/']);
+  } catch (e) {
+    return 'threw:' + describe(e);
+  }
+  module.loaded = true;
+  if (typeof module.exports !== 'function') return 'no-function';
+  hookFn = module.exports;
+  return 'loaded';
+}
+
+function run(callId, argsJson, maxLogBytes, wrapper) {
+  currentCallId = callId;
+  const call = { done: false, extra: false, logsFull: false, maxLogBytes, timers: 0 };
+  ReflectApply(MapSet, calls, [callId, call]);
+  if (wrapper !== undefined) {
+    const loaded = load(wrapper);
+    if (loaded !== 'loaded') {
+      forget(callId);
+      return loaded;
+    }
+  }
+  const parsed = JSONParse(argsJson);
+  const args = [];
+  for (let i = 0; i < parsed.length; i++) define(args, i, parsed[i]);
+  define(args, parsed.length, makeCallback(callId));
+  let returned;
+  try {
+    returned = ReflectApply(hookFn, undefined, args);
+  } catch (e) {
+    flushDeferred();
+    fail(callId, e);
+    return 'started';
+  }
+  flushDeferred();
+  // Extension (compat §3.4): a returned thenable that resolves to a value completes the call with
+  // it; one that resolves to undefined leaves completion to cb; a rejection fails the call.
+  if (returned !== null && (typeof returned === 'object' || typeof returned === 'function')) {
+    try {
+      const then = returned.then;
+      if (typeof then === 'function') {
+        ReflectApply(then, returned, [
+          function (value) { if (value !== undefined) complete(callId, null, value); },
+          function (reason) { fail(callId, reason); },
+        ]);
+      }
+    } catch (e) {
+      fail(callId, e);
+    }
+  }
+  return 'started';
+}
+
+function forget(callId) {
+  ReflectApply(MapDelete, calls, [callId]);
+  const ids = [];
+  ReflectApply(MapForEach, timers, [function (timer, id) { if (timer.callId === callId) define(ids, ids.length, id); }]);
+  for (let i = 0; i < ids.length; i++) ReflectApply(MapDelete, timers, [ids[i]]);
+}
+
+return function dispatch(op, a, b, c, d) {
+  if (idle.length > 0) sweep();
+  flushDeferred();
+  switch (op) {
+    case 'run': return run(a, b, c, d);
+    case 'fire': fire(a); return undefined;
+    case 'end': forget(a); return undefined;
+    default: return undefined;
+  }
+};
+`

@@ -1,0 +1,926 @@
+/**
+ * The sandbox worker process: the only importer of isolated-vm (STYLE §9.1). It is started by
+ * `process-runner.ts` with `child_process.fork` and `--no-node-snapshot`, and talks to the parent
+ * over file descriptor 3 with the frames of `protocol.ts`. Running this file is its entry point.
+ *
+ * It keeps one isolate per (hook id, version key, memory limit) in an LRU bounded by count and by
+ * heap size. Each entry into an isolate is synchronous (`applySync` with a timeout), so one worker
+ * runs one piece of hook code at a time; timers and the per-call deadline are host timers of this
+ * process. See README.md for the limits this does and does not enforce.
+ */
+import { writeSync } from 'node:fs'
+import { Socket } from 'node:net'
+import ivm from 'isolated-vm'
+import { ISOLATE_RUNTIME_SOURCE } from './isolate-runtime.js'
+import { looksLikeBareFunction, SCRIPT_FILENAME, wrapBareFunction, wrapModule } from './prelude.js'
+import type { WrappedScript } from './prelude.js'
+import {
+  encodeFrame,
+  FrameDecoder,
+  FrameWriter,
+  isolateKey,
+  MAX_PARENT_FRAME_BYTES,
+  parseParentMessage,
+} from './protocol.js'
+import type { HookCode, RunMessage, WorkerMessage, WorkerOutcome } from './protocol.js'
+import { DEFAULT_MAX_WARM_HEAP_MB, DEFAULT_MAX_WARM_ISOLATES } from './runner.js'
+import type { LogEntry, LogLevel, RunLimits, WorkerStats } from './runner.js'
+
+/** Calls between two heap samples of one isolate. */
+const HEAP_SAMPLE_EVERY_CALLS = 16
+
+/** Limit of our own short entries (loading the wrapper, forgetting a call). */
+const INTERNAL_ENTRY_TIMEOUT_MS = 1_000
+
+/** Exit code when isolated-vm reports a catastrophic error. */
+const EXIT_CATASTROPHIC = 70
+
+const CHANNEL_FD = 3
+
+/** Names the runtime's frames in stack traces. */
+const RUNTIME_FILENAME = 'openhooks:runtime'
+
+const LOG_LEVELS: ReadonlySet<string> = new Set<LogLevel>(['log', 'info', 'warn', 'error', 'debug'])
+
+type Dispatch = (op: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown) => unknown
+
+interface Timer {
+  readonly id: number
+  readonly call: Call
+  readonly repeat: boolean
+  readonly delayMs: number
+  handle: NodeJS.Timeout | NodeJS.Immediate | undefined
+}
+
+interface Call {
+  readonly id: number
+  readonly slot: Slot
+  readonly limits: RunLimits
+  readonly deadlineAt: number
+  deadline: NodeJS.Timeout | undefined
+  readonly logs: LogEntry[]
+  lateLogs: LogEntry[]
+  logBytes: number
+  logsFull: boolean
+  cpuNs: bigint
+  timersCreated: number
+  readonly timers: Set<Timer>
+  /** The isolate side has reported completion (so it forgets the call once its timers are gone). */
+  completedInIsolate: boolean
+  outcome: WorkerOutcome | undefined
+  sent: boolean
+  ended: boolean
+}
+
+interface Slot {
+  readonly key: string
+  readonly hookId: string
+  readonly memoryMb: number
+  isolate: ivm.Isolate | undefined
+  context: ivm.Context | undefined
+  dispatch: ivm.Reference<Dispatch> | undefined
+  /** Wrapped script candidates still to try when the module is first loaded (Q10). */
+  candidates: ivm.Reference[]
+  loaded: boolean
+  compileError: string | undefined
+  readonly calls: Map<number, Call>
+  readonly timers: Map<number, Timer>
+  /** Out of the LRU; disposed when its last call ends. */
+  retired: boolean
+  heapBytes: number
+  finishedCalls: number
+}
+
+type WorkerSettings = { readonly maxWarmIsolates: number; readonly maxWarmHeapBytes: number }
+
+// The worker is an entry point of its own: its settings come from the environment that
+// process-runner.ts gives it (and nothing else is in that environment).
+
+const settings: WorkerSettings = {
+  maxWarmIsolates: positiveIntFromEnv(
+    'OPENHOOKS_SANDBOX_MAX_WARM_ISOLATES',
+    DEFAULT_MAX_WARM_ISOLATES,
+  ),
+  maxWarmHeapBytes:
+    positiveIntFromEnv('OPENHOOKS_SANDBOX_MAX_WARM_HEAP_MB', DEFAULT_MAX_WARM_HEAP_MB) *
+    1024 *
+    1024,
+}
+
+/** Insertion order is recency order: a used slot is deleted and re-inserted. */
+const warm = new Map<string, Slot>()
+const retiredSlots = new Set<Slot>()
+const outbox: Call[] = []
+let writer: FrameWriter | undefined
+
+function positiveIntFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name]
+  const value = raw === undefined ? NaN : Number(raw)
+  return Number.isSafeInteger(value) && value > 0 ? value : fallback
+}
+
+function send(message: WorkerMessage): void {
+  writer?.write(message)
+}
+
+function note(level: 'info' | 'warn' | 'error', event: string, hookId?: string, detail?: string) {
+  send({
+    t: 'note',
+    level,
+    event,
+    ...(hookId !== undefined ? { hookId } : undefined),
+    ...(detail !== undefined ? { detail } : undefined),
+  })
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slots
+
+function onCatastrophicError(hookId: string) {
+  return (message: string): void => {
+    // isolated-vm: v8 lost control of the isolate; the process must end. Best effort to tell the
+    // parent why, synchronously, then stop at once (the parent fails the calls and replaces us).
+    try {
+      writeSync(
+        CHANNEL_FD,
+        encodeFrame({
+          t: 'note',
+          level: 'error',
+          event: 'isolate.catastrophic',
+          hookId,
+          detail: message,
+        }),
+      )
+    } catch {
+      // the parent learns from the exit
+    }
+    process.exitCode = EXIT_CATASTROPHIC
+    process.kill(process.pid, 'SIGKILL')
+  }
+}
+
+function buildSlot(message: RunMessage, code: HookCode, key: string): Slot {
+  const slot: Slot = {
+    key,
+    hookId: message.hookId,
+    memoryMb: message.limits.memoryMb,
+    isolate: undefined,
+    context: undefined,
+    dispatch: undefined,
+    candidates: [],
+    loaded: false,
+    compileError: undefined,
+    calls: new Map(),
+    timers: new Map(),
+    retired: false,
+    heapBytes: 0,
+    finishedCalls: 0,
+  }
+  slot.isolate = new ivm.Isolate({
+    memoryLimit: message.limits.memoryMb,
+    onCatastrophicError: onCatastrophicError(message.hookId),
+  })
+  try {
+    prepareSlot(slot, slot.isolate, code)
+  } catch (error) {
+    disposeIsolate(slot)
+    throw error
+  }
+  slot.heapBytes = sampleHeap(slot)
+  return slot
+}
+
+function prepareSlot(slot: Slot, isolate: ivm.Isolate, code: HookCode): void {
+  const context = isolate.createContextSync()
+  slot.context = context
+  slot.dispatch = context.evalClosureSync(
+    ISOLATE_RUNTIME_SOURCE,
+    [
+      new ivm.Callback((callId: unknown, level: unknown, text: unknown) =>
+        onLog(slot, callId, level, text),
+      ),
+      new ivm.Callback(
+        (op: unknown, callId: unknown, timerId: unknown, delayMs: unknown, repeat: unknown) =>
+          onTimer(slot, op, callId, timerId, delayMs, repeat),
+      ),
+      new ivm.Callback((callId: unknown, kind: unknown, payload: unknown) => {
+        onDone(slot, callId, kind, payload)
+      }),
+    ],
+    { result: { reference: true }, timeout: INTERNAL_ENTRY_TIMEOUT_MS, filename: RUNTIME_FILENAME },
+  ) as ivm.Reference<Dispatch>
+
+  // compat Q10: the module body first; a bare function expression when the body exports nothing.
+  const attempts: WrappedScript[] = [wrapModule(code.script, code.classes)]
+  if (looksLikeBareFunction(code.script)) {
+    attempts.push(wrapBareFunction(code.script, code.classes))
+  }
+  let firstError: string | undefined
+  for (const attempt of attempts) {
+    try {
+      const script = isolate.compileScriptSync(attempt.source, {
+        filename: SCRIPT_FILENAME,
+        lineOffset: attempt.lineOffset,
+      })
+      try {
+        slot.candidates.push(
+          script.runSync(context, { reference: true, timeout: INTERNAL_ENTRY_TIMEOUT_MS }),
+        )
+      } finally {
+        script.release()
+      }
+    } catch (error) {
+      firstError ??= messageOf(error)
+    }
+  }
+  if (slot.candidates.length === 0) {
+    slot.compileError = firstError ?? 'the script could not be compiled'
+    disposeIsolate(slot)
+  }
+}
+
+function sampleHeap(slot: Slot): number {
+  if (slot.isolate === undefined || slot.isolate.isDisposed) return 0
+  try {
+    const heap = slot.isolate.getHeapStatisticsSync()
+    return heap.used_heap_size + heap.externally_allocated_size
+  } catch {
+    return 0
+  }
+}
+
+function disposeIsolate(slot: Slot): void {
+  for (const candidate of slot.candidates) candidate.release()
+  slot.candidates = []
+  slot.dispatch?.release()
+  slot.context?.release()
+  if (slot.isolate !== undefined && !slot.isolate.isDisposed) {
+    try {
+      slot.isolate.dispose()
+    } catch {
+      // already gone
+    }
+  }
+  slot.dispatch = undefined
+  slot.context = undefined
+  slot.isolate = undefined
+  slot.heapBytes = 0
+}
+
+/** Takes a slot out of the LRU; it is disposed as soon as no call uses it. */
+function retireSlot(slot: Slot): void {
+  if (warm.get(slot.key) === slot) warm.delete(slot.key)
+  if (slot.calls.size === 0) {
+    disposeIsolate(slot)
+    retiredSlots.delete(slot)
+  } else {
+    slot.retired = true
+    retiredSlots.add(slot)
+  }
+}
+
+function enforceBounds(keep: Slot): void {
+  let heap = 0
+  for (const slot of warm.values()) heap += slot.heapBytes
+  for (const slot of warm.values()) {
+    if (warm.size <= settings.maxWarmIsolates && heap <= settings.maxWarmHeapBytes) return
+    if (slot === keep || slot.calls.size > 0) continue
+    heap -= slot.heapBytes
+    retireSlot(slot)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Host callbacks, called synchronously from inside an entry. They never enter the isolate.
+
+function callOf(slot: Slot, callId: unknown): Call | undefined {
+  return typeof callId === 'number' ? slot.calls.get(callId) : undefined
+}
+
+function addLog(call: Call, level: LogLevel, text: string): boolean {
+  if (call.logsFull) return false
+  const bytes = Buffer.byteLength(text)
+  const target = call.sent ? call.lateLogs : call.logs
+  const timestamp = new Date().toISOString()
+  if (call.logBytes + bytes > call.limits.maxLogBytes) {
+    call.logsFull = true
+    const room = call.limits.maxLogBytes - call.logBytes
+    if (room > 0) {
+      // Keep what fits of the line (a multi-byte character cut in two becomes U+FFFD).
+      target.push({ level, message: Buffer.from(text).subarray(0, room).toString(), timestamp })
+    }
+    target.push({
+      level: 'warn',
+      message: `[openhooks] console output truncated: the call reached its limit of ${call.limits.maxLogBytes} bytes (maxLogBytes)`,
+      timestamp,
+    })
+    return false
+  }
+  call.logBytes += bytes
+  target.push({ level, message: text, timestamp })
+  return true
+}
+
+function onLog(slot: Slot, callId: unknown, level: unknown, text: unknown): boolean {
+  const call = callOf(slot, callId)
+  if (call === undefined || call.ended || typeof level !== 'string' || typeof text !== 'string') {
+    return false
+  }
+  return addLog(call, LOG_LEVELS.has(level) ? (level as LogLevel) : 'log', text)
+}
+
+function onTimer(
+  slot: Slot,
+  op: unknown,
+  callId: unknown,
+  timerId: unknown,
+  delayMs: unknown,
+  repeat: unknown,
+): boolean {
+  if (typeof timerId !== 'number') return false
+  if (op === 'clear') {
+    const timer = slot.timers.get(timerId)
+    if (timer !== undefined) dropTimer(timer)
+    return true
+  }
+  const call = callOf(slot, callId)
+  if (op !== 'set' || call === undefined || call.ended || typeof delayMs !== 'number') return false
+  if (call.timersCreated >= call.limits.maxTimers) {
+    limitReached(call, 'maxTimers', call.limits.maxTimers)
+    return false
+  }
+  call.timersCreated++
+  const timer: Timer = {
+    id: timerId,
+    call,
+    repeat: repeat === true,
+    delayMs: Math.max(0, delayMs),
+    handle: undefined,
+  }
+  slot.timers.set(timerId, timer)
+  call.timers.add(timer)
+  arm(timer, delayMs < 0)
+  return true
+}
+
+function arm(timer: Timer, immediate: boolean): void {
+  timer.handle = immediate
+    ? setImmediate(fireTimer, timer)
+    : setTimeout(fireTimer, timer.delayMs, timer)
+}
+
+function dropTimer(timer: Timer): void {
+  if (timer.handle !== undefined) {
+    clearTimeout(timer.handle as NodeJS.Timeout)
+    clearImmediate(timer.handle as NodeJS.Immediate)
+  }
+  timer.handle = undefined
+  timer.call.slot.timers.delete(timer.id)
+  timer.call.timers.delete(timer)
+  touched.add(timer.call)
+}
+
+function onDone(slot: Slot, callId: unknown, kind: unknown, payload: unknown): void {
+  const call = callOf(slot, callId)
+  if (call === undefined || call.ended) return
+  switch (kind) {
+    case 'ok':
+      if (payload !== undefined && typeof payload !== 'string') return
+      call.completedInIsolate = true
+      if (payload !== undefined && Buffer.byteLength(payload) > call.limits.maxResultBytes) {
+        limitReached(call, 'maxResultBytes', call.limits.maxResultBytes)
+      } else {
+        answer(call, {
+          kind: 'ok',
+          ...(payload !== undefined ? { valueJson: payload } : undefined),
+          logs: [],
+          cpuMs: 0,
+        })
+      }
+      return
+    case 'error':
+      if (typeof payload !== 'string') return
+      call.completedInIsolate = true
+      if (Buffer.byteLength(payload) > call.limits.maxResultBytes) {
+        limitReached(call, 'maxResultBytes', call.limits.maxResultBytes)
+      } else {
+        answer(call, { kind: 'hook-error', errorJson: payload, logs: [], cpuMs: 0 })
+      }
+      return
+    case 'extra':
+      addLog(call, 'warn', '[openhooks] cb was called again after the call completed; ignored')
+      return
+    case 'late-error':
+      addLog(
+        call,
+        'warn',
+        `[openhooks] uncaught exception after the call completed: ${typeof payload === 'string' ? payload : 'unknown'}`,
+      )
+      return
+    default:
+      return
+  }
+}
+
+/** Records the outcome; it is sent after the current entry, with the CPU time of the call. */
+function answer(call: Call, outcome: WorkerOutcome): void {
+  touched.add(call)
+  if (call.outcome !== undefined) return
+  call.outcome = outcome
+  outbox.push(call)
+}
+
+function limitReached(call: Call, limit: 'maxTimers' | 'maxResultBytes', value: number): void {
+  if (pendingEnds.has(call)) return
+  if (call.outcome === undefined) {
+    answer(call, { kind: 'limit', limit, value, logs: [], cpuMs: 0 })
+  } else {
+    addLog(call, 'warn', `[openhooks] background work stopped: limit ${limit} (${value}) reached`)
+  }
+  // The call's timers and isolate-side state go as soon as the current entry is over.
+  pendingEnds.add(call)
+}
+
+/** Calls to end (timers dropped, isolate-side state forgotten) once the current entry is over. */
+const pendingEnds = new Set<Call>()
+/** Calls whose completion or timers changed during the current entry. */
+const touched = new Set<Call>()
+
+// ---------------------------------------------------------------------------------------------
+// Entries
+
+type EntryFailure =
+  | { readonly kind: 'timeout' }
+  | { readonly kind: 'memory' }
+  | { readonly kind: 'disposed'; readonly message: string }
+  | { readonly kind: 'error'; readonly message: string; readonly errorJson: string }
+
+type EntryResult =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly failure: EntryFailure }
+
+function entryTimeout(call: Call): number {
+  const remaining = call.deadlineAt - Date.now()
+  return Math.max(1, Math.min(call.limits.entryTimeoutMs, remaining))
+}
+
+/** One synchronous entry into the isolate on behalf of `call`. */
+function enter(call: Call, args: unknown[], timeoutMs: number): EntryResult {
+  const slot = call.slot
+  const isolate = slot.isolate
+  const dispatch = slot.dispatch
+  if (isolate === undefined || dispatch === undefined) {
+    return { ok: false, failure: { kind: 'disposed', message: 'the isolate is gone' } }
+  }
+  const before = isolate.cpuTime
+  let result: EntryResult
+  try {
+    result = {
+      ok: true,
+      value: dispatch.applySync(undefined, args as [string], { timeout: timeoutMs }),
+    }
+  } catch (error) {
+    result = { ok: false, failure: classify(error, isolate) }
+  }
+  if (!isolate.isDisposed) call.cpuNs += isolate.cpuTime - before
+  return result
+}
+
+function classify(error: unknown, isolate: ivm.Isolate): EntryFailure {
+  const message = messageOf(error)
+  // isolated-vm has no error codes, only these fixed messages (src/isolate/run_with_timeout.h).
+  if (message === 'Isolate was disposed during execution due to memory limit')
+    return { kind: 'memory' }
+  if (message.startsWith('Script execution timed out')) return { kind: 'timeout' }
+  if (isolate.isDisposed) return { kind: 'disposed', message }
+  // Anything else escaped the runtime's own try/catch: in practice an unhandled promise
+  // rejection, which isolated-vm rethrows from the entry as a copy of the rejection value.
+  return { kind: 'error', message, errorJson: serializeHostError(error) }
+}
+
+/** compat §3.5 applied to a value isolated-vm copied out of the isolate. */
+function serializeHostError(value: unknown): string {
+  if (value instanceof Error) {
+    const body: Record<string, unknown> = {}
+    for (const key of Object.getOwnPropertyNames(value)) {
+      body[key] = (value as unknown as Record<string, unknown>)[key]
+    }
+    try {
+      return JSON.stringify(body)
+    } catch (error) {
+      return JSON.stringify({ message: `Error serializing error: ${messageOf(error)}` })
+    }
+  }
+  // Auth0's adapter: new Error(value.message || String(value) || 'Unknown error')
+  const fromMessage =
+    typeof value === 'object' && value !== null && 'message' in value ? value.message : undefined
+  const message = fromMessage ? stringOf(fromMessage) : value == null ? '' : stringOf(value)
+  return JSON.stringify({ message: message || 'Unknown error' })
+}
+
+function stringOf(value: unknown): string {
+  switch (typeof value) {
+    case 'object':
+      return value === null ? 'null' : Object.prototype.toString.call(value)
+    case 'function':
+      return '[function]'
+    case 'string':
+      return value
+    case 'bigint':
+    case 'boolean':
+    case 'number':
+    case 'symbol':
+    case 'undefined':
+      return String(value)
+  }
+}
+
+/** Handles a failed entry of `call`, then whatever the failure means for the slot. */
+function entryFailed(call: Call, failure: EntryFailure, timeoutMs: number): void {
+  const slot = call.slot
+  switch (failure.kind) {
+    case 'memory':
+      // The isolate is gone with every call on it.
+      for (const other of slot.calls.values()) {
+        if (other.outcome === undefined) {
+          answer(other, { kind: 'memory', limitMb: slot.memoryMb, logs: [], cpuMs: 0 })
+        }
+      }
+      killSlot(slot)
+      return
+    case 'disposed':
+      for (const other of slot.calls.values()) {
+        if (other.outcome === undefined) {
+          answer(other, {
+            kind: 'crash',
+            reason: `the hook's isolate was disposed: ${failure.message}`,
+            logs: [],
+            cpuMs: 0,
+          })
+        }
+      }
+      killSlot(slot)
+      return
+    case 'timeout': {
+      const byDeadline = timeoutMs < call.limits.entryTimeoutMs
+      if (call.outcome === undefined) {
+        answer(call, {
+          kind: 'timeout',
+          limit: byDeadline ? 'timeoutMs' : 'entryTimeoutMs',
+          limitMs: byDeadline ? call.limits.timeoutMs : call.limits.entryTimeoutMs,
+          logs: [],
+          cpuMs: 0,
+        })
+      } else {
+        addLog(
+          call,
+          'warn',
+          `[openhooks] background work stopped: it ran longer than ${timeoutMs} ms at once`,
+        )
+      }
+      pendingEnds.add(call)
+      // The script was stopped midway: its module state is suspect, start afresh next time.
+      retireSlot(slot)
+      return
+    }
+    case 'error':
+      if (call.outcome === undefined) {
+        answer(call, { kind: 'hook-error', errorJson: failure.errorJson, logs: [], cpuMs: 0 })
+      } else {
+        addLog(call, 'warn', `[openhooks] background work stopped: ${failure.message}`)
+      }
+      pendingEnds.add(call)
+      return
+  }
+}
+
+/** The isolate died: every call on the slot ends now. */
+function killSlot(slot: Slot): void {
+  if (warm.get(slot.key) === slot) warm.delete(slot.key)
+  for (const call of [...slot.calls.values()]) {
+    for (const timer of [...call.timers]) dropTimer(timer)
+    call.completedInIsolate = true
+    finishCall(call)
+  }
+  disposeIsolate(slot)
+  retiredSlots.delete(slot)
+}
+
+/** Sends the outcomes recorded during the last entry, then ends the calls that are over. */
+function settle(): void {
+  while (outbox.length > 0) {
+    const call = outbox.shift()
+    if (call === undefined || call.sent || call.outcome === undefined) continue
+    call.sent = true
+    const outcome: WorkerOutcome = {
+      ...call.outcome,
+      logs: call.logs,
+      cpuMs: Number(call.cpuNs) / 1e6,
+    }
+    send({ t: 'result', id: call.id, outcome })
+  }
+  for (const call of [...pendingEnds]) {
+    pendingEnds.delete(call)
+    endCall(call)
+  }
+  for (const call of [...touched]) {
+    touched.delete(call)
+    maybeFinish(call)
+  }
+}
+
+/** A call answered by the isolate with no timers left is over; nothing to tell the isolate. */
+function maybeFinish(call: Call): void {
+  if (
+    !call.ended &&
+    call.outcome !== undefined &&
+    call.completedInIsolate &&
+    call.timers.size === 0
+  ) {
+    finishCall(call)
+  }
+}
+
+/** Ends a call early or at its deadline: drops its timers and its state inside the isolate. */
+function endCall(call: Call): void {
+  if (call.ended) return
+  // The isolate forgets a call by itself once it completed and has no timers left.
+  const isolateKnows = !call.completedInIsolate || call.timers.size > 0
+  for (const timer of [...call.timers]) dropTimer(timer)
+  const slot = call.slot
+  if (isolateKnows && slot.dispatch !== undefined) {
+    const result = enter(call, ['end', call.id], INTERNAL_ENTRY_TIMEOUT_MS)
+    if (!result.ok && (result.failure.kind === 'memory' || result.failure.kind === 'disposed')) {
+      killSlot(slot)
+    }
+  }
+  call.completedInIsolate = true
+  finishCall(call)
+}
+
+function finishCall(call: Call): void {
+  if (call.ended) return
+  call.ended = true
+  if (call.deadline !== undefined) clearTimeout(call.deadline)
+  const slot = call.slot
+  slot.calls.delete(call.id)
+  touched.delete(call)
+  if (call.outcome !== undefined && !call.sent) {
+    // ended before settle() ran (an isolate that died, a compile error): send now
+    call.sent = true
+    send({
+      t: 'result',
+      id: call.id,
+      outcome: { ...call.outcome, logs: call.logs, cpuMs: Number(call.cpuNs) / 1e6 },
+    })
+  }
+  if (call.lateLogs.length > 0)
+    send({ t: 'late-logs', id: call.id, hookId: slot.hookId, logs: call.lateLogs })
+  slot.finishedCalls++
+  if (slot.calls.size === 0) {
+    if (slot.retired) {
+      disposeIsolate(slot)
+      retiredSlots.delete(slot)
+    } else if (slot.finishedCalls % HEAP_SAMPLE_EVERY_CALLS === 0) {
+      slot.heapBytes = sampleHeap(slot)
+    }
+  }
+}
+
+function onDeadline(call: Call): void {
+  call.deadline = undefined
+  if (call.ended) return
+  if (call.outcome === undefined) {
+    answer(call, {
+      kind: 'timeout',
+      limit: 'timeoutMs',
+      limitMs: call.limits.timeoutMs,
+      logs: [],
+      cpuMs: 0,
+    })
+    // isolated-vm's timeout does not cover awaited promises (#518): whatever the call left pending
+    // stays in the isolate, so it is rebuilt once its other calls are over.
+    retireSlot(call.slot)
+  }
+  pendingEnds.add(call)
+  settle()
+}
+
+function fireTimer(timer: Timer): void {
+  timer.handle = undefined
+  const call = timer.call
+  const slot = call.slot
+  if (call.ended || slot.timers.get(timer.id) !== timer) return
+  if (!timer.repeat) dropTimer(timer)
+  const timeoutMs = entryTimeout(call)
+  const result = enter(call, ['fire', timer.id], timeoutMs)
+  if (!result.ok) entryFailed(call, result.failure, timeoutMs)
+  // An entry never ends calls itself (settle does), so the timer is still ours unless cleared.
+  else if (timer.repeat && slot.timers.get(timer.id) === timer) arm(timer, false)
+  settle()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+
+function handleRun(message: RunMessage): void {
+  const now = Date.now()
+  const emptyCall = { logs: [], cpuMs: 0 }
+  if (now >= message.deadlineAt) {
+    send({
+      t: 'result',
+      id: message.id,
+      outcome: {
+        kind: 'timeout',
+        limit: 'timeoutMs',
+        limitMs: message.limits.timeoutMs,
+        ...emptyCall,
+      },
+    })
+    return
+  }
+  const key = isolateKey(message.hookId, message.versionKey, message.limits.memoryMb)
+  let slot = warm.get(key)
+  if (slot === undefined) {
+    if (message.code === undefined) {
+      // Evicted or retired since the parent last sent the code (or a fresh worker).
+      send({ t: 'need-code', id: message.id })
+      return
+    }
+    try {
+      slot = buildSlot(message, message.code, key)
+    } catch (error) {
+      send({
+        t: 'result',
+        id: message.id,
+        outcome: {
+          kind: 'crash',
+          reason: `could not start an isolate: ${messageOf(error)}`,
+          ...emptyCall,
+        },
+      })
+      return
+    }
+    warm.set(key, slot)
+    enforceBounds(slot)
+  } else {
+    warm.delete(key)
+    warm.set(key, slot)
+  }
+  if (slot.compileError !== undefined) {
+    send({
+      t: 'result',
+      id: message.id,
+      outcome: { kind: 'compile-error', description: slot.compileError, ...emptyCall },
+    })
+    return
+  }
+  const call: Call = {
+    id: message.id,
+    slot,
+    limits: message.limits,
+    deadlineAt: message.deadlineAt,
+    deadline: undefined,
+    logs: [],
+    lateLogs: [],
+    logBytes: 0,
+    logsFull: false,
+    cpuNs: 0n,
+    timersCreated: 0,
+    timers: new Set(),
+    completedInIsolate: false,
+    outcome: undefined,
+    sent: false,
+    ended: false,
+  }
+  slot.calls.set(call.id, call)
+  call.deadline = setTimeout(onDeadline, message.deadlineAt - now, call)
+
+  if (slot.loaded) {
+    const timeoutMs = entryTimeout(call)
+    const result = enter(
+      call,
+      ['run', call.id, message.args, message.limits.maxLogBytes],
+      timeoutMs,
+    )
+    if (!result.ok) entryFailed(call, result.failure, timeoutMs)
+  } else {
+    load(call, message)
+  }
+  settle()
+}
+
+/** First call of a slot: evaluates the module (compat Q10: body, then bare function), then runs. */
+function load(call: Call, message: RunMessage): void {
+  const slot = call.slot
+  while (slot.candidates.length > 0) {
+    const candidate = slot.candidates.shift()
+    if (candidate === undefined) break
+    const timeoutMs = entryTimeout(call)
+    const result = enter(
+      call,
+      ['run', call.id, message.args, message.limits.maxLogBytes, candidate.derefInto()],
+      timeoutMs,
+    )
+    candidate.release()
+    if (!result.ok) {
+      entryFailed(call, result.failure, timeoutMs)
+      return
+    }
+    if (result.value === 'started') {
+      slot.loaded = true
+      for (const rest of slot.candidates) rest.release()
+      slot.candidates = []
+      return
+    }
+    if (typeof result.value === 'string' && result.value.startsWith('threw:')) {
+      compileFailed(call, result.value.slice('threw:'.length))
+      return
+    }
+    // 'no-function': try the next candidate
+  }
+  compileFailed(call, 'The script must export a function: module.exports = function (…) { … }')
+}
+
+function compileFailed(call: Call, description: string): void {
+  const slot = call.slot
+  call.completedInIsolate = true
+  answer(call, { kind: 'compile-error', description, logs: [], cpuMs: 0 })
+  for (const timer of [...call.timers]) dropTimer(timer)
+  // Keep the verdict for this version; the isolate itself is no longer needed.
+  slot.compileError = description
+  finishCall(call)
+  if (slot.calls.size === 0) disposeIsolate(slot)
+  else retireSlot(slot)
+}
+
+function handleRetire(hookId: string): void {
+  for (const slot of [...warm.values()]) {
+    if (slot.hookId === hookId) retireSlot(slot)
+  }
+}
+
+function stats(): WorkerStats {
+  let heap = 0
+  let inFlight = 0
+  for (const slot of warm.values()) {
+    slot.heapBytes = sampleHeap(slot)
+    heap += slot.heapBytes
+    inFlight += slot.calls.size
+  }
+  for (const slot of retiredSlots) inFlight += slot.calls.size
+  let liveIsolates = 0
+  for (const slot of warm.values()) if (slot.isolate !== undefined) liveIsolates++
+  return {
+    pid: process.pid,
+    warmIsolates: liveIsolates,
+    isolateHeapBytes: heap,
+    rssBytes: process.memoryUsage.rss(),
+    inFlightCalls: inFlight,
+  }
+}
+
+function onFrame(value: unknown): void {
+  const message = parseParentMessage(value)
+  if (message === undefined) {
+    note('error', 'worker.protocol_error', undefined, 'invalid message from the parent')
+    process.exit(1)
+  }
+  switch (message.t) {
+    case 'run':
+      handleRun(message)
+      return
+    case 'retire':
+      handleRetire(message.hookId)
+      return
+    case 'stats':
+      send({ t: 'stats', id: message.id, stats: stats() })
+      return
+  }
+}
+
+function startWorker(): void {
+  const socket = new Socket({ fd: CHANNEL_FD, readable: true, writable: true })
+  writer = new FrameWriter(socket)
+  const decoder = new FrameDecoder(MAX_PARENT_FRAME_BYTES)
+  socket.on('data', (chunk: Buffer) => {
+    for (const frame of decoder.push(chunk)) {
+      if (!frame.ok) {
+        note('error', 'worker.protocol_error', undefined, frame.error)
+        process.exit(1)
+      }
+      onFrame(frame.value)
+    }
+  })
+  // The parent went away: nothing left to serve.
+  socket.on('close', () => process.exit(0))
+  socket.on('error', () => process.exit(1))
+  process.on('disconnect', () => process.exit(0))
+  send({ t: 'ready', pid: process.pid })
+}
+
+startWorker()

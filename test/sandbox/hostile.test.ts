@@ -1,0 +1,176 @@
+/**
+ * One hostile script per file in ./hostile/ (STYLE §11). Each file states its attack and what must
+ * happen in header comments:
+ *
+ *   // attack: what the script tries
+ *   // expect: <outcome kind> /regex on the message/   or   // expect: ok <JSON value>
+ *   // expect-log: /regex on the last console line/      (optional)
+ *   // limits: {"timeoutMs": 300}                       (optional, JSON)
+ *   // setup: other-hook-secrets | previous-caller      (optional)
+ *
+ * For each file: the call ends within its deadline plus a margin with the expected outcome, the
+ * host process is untouched, and the next call of another hook on the same worker succeeds.
+ */
+import assert from 'node:assert/strict'
+import { readdirSync, readFileSync } from 'node:fs'
+import { after, before, describe, it } from 'node:test'
+import type { HookRunner, RunLimits, RunOutcome } from '../../src/sandbox/runner.js'
+import { DEFAULT_RUN_LIMITS } from '../../src/sandbox/runner.js'
+import {
+  ALL_CLASSES,
+  FAST_LIMITS,
+  runScript,
+  startTestRunner,
+  uniqueHookId,
+} from './sandbox-helpers.js'
+
+/** How late an outcome may arrive after the call's deadline. */
+const DEADLINE_SLACK_MS = 1_000
+
+const HOSTILE_DIR = new URL('./hostile/', import.meta.url)
+
+interface Attack {
+  readonly file: string
+  readonly attack: string
+  readonly kind: RunOutcome['kind']
+  readonly messagePattern?: RegExp
+  readonly value?: unknown
+  readonly logPattern?: RegExp
+  readonly limits: Partial<RunLimits>
+  readonly setup?: 'other-hook-secrets' | 'previous-caller'
+  readonly script: string
+}
+
+function header(script: string, name: string): string | undefined {
+  const match = new RegExp(`^// ${name}: (.*)$`, 'm').exec(script)
+  return match?.[1]?.trim()
+}
+
+function toRegExp(text: string): RegExp {
+  const match = /^\/(.*)\/([a-z]*)$/.exec(text)
+  if (match === null) throw new Error(`not a /regex/: ${text}`)
+  return new RegExp(match[1] ?? '', match[2])
+}
+
+function loadAttack(file: string): Attack {
+  const script = readFileSync(new URL(file, HOSTILE_DIR), 'utf8')
+  const attack = header(script, 'attack')
+  const expect = header(script, 'expect')
+  if (attack === undefined || expect === undefined) throw new Error(`${file}: missing header`)
+  const space = expect.indexOf(' ')
+  const kind = expect.slice(0, space) as RunOutcome['kind']
+  const rest = expect.slice(space + 1)
+  const limits = header(script, 'limits')
+  const setup = header(script, 'setup')
+  const log = header(script, 'expect-log')
+  return {
+    file,
+    attack,
+    kind,
+    ...(kind === 'ok'
+      ? { value: JSON.parse(rest) as unknown }
+      : { messagePattern: toRegExp(rest) }),
+    ...(log !== undefined ? { logPattern: toRegExp(log) } : undefined),
+    limits: limits === undefined ? {} : (JSON.parse(limits) as Partial<RunLimits>),
+    ...(setup === 'other-hook-secrets' || setup === 'previous-caller' ? { setup } : undefined),
+    script,
+  }
+}
+
+function messageOf(outcome: RunOutcome): string {
+  switch (outcome.kind) {
+    case 'ok':
+      return ''
+    case 'hook-error':
+      return typeof outcome.error.message === 'string' ? outcome.error.message : ''
+    case 'compile-error':
+      return outcome.description
+    case 'timeout':
+    case 'memory':
+    case 'limit':
+      return outcome.message
+    case 'crash':
+      return outcome.reason
+  }
+}
+
+const attacks = readdirSync(HOSTILE_DIR)
+  .filter((file) => file.endsWith('.js'))
+  .sort()
+  .map(loadAttack)
+
+let runner: HookRunner
+const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).sort()
+
+before(async () => {
+  // One worker: every attack shares it with the well-behaved hook that runs after it.
+  runner = await startTestRunner({ poolSize: 1 })
+})
+after(async () => {
+  await runner.close()
+})
+
+describe('hostile scripts', () => {
+  it('there are at least 25 of them, one attack per file', () => {
+    assert.ok(attacks.length >= 25, String(attacks.length))
+  })
+
+  for (const attack of attacks) {
+    it(`${attack.file}: ${attack.attack}`, async () => {
+      const hookId = uniqueHookId(attack.file)
+      if (attack.setup === 'other-hook-secrets') {
+        const other = await runScript(
+          runner,
+          'const kept = []\nmodule.exports = function (u, c, cb) { kept.push(c.webtask.secrets.KEY); globalThis.leak = c.webtask.secrets.KEY; console.log(c.webtask.secrets.KEY); cb(null, "stored") }',
+          { args: [{}, { webtask: { secrets: { KEY: 'NEEDLE-OTHER-HOOK-SECRET' } } }] },
+        )
+        assert.equal(other.kind, 'ok')
+      }
+      if (attack.setup === 'previous-caller') {
+        await runScript(runner, attack.script, {
+          hookId,
+          args: [
+            { email: 'NEEDLE-PREVIOUS-CALLER' },
+            { webtask: { secrets: { S: 'NEEDLE-PREVIOUS-CALLER' } } },
+          ],
+        })
+      }
+
+      const limits = { ...DEFAULT_RUN_LIMITS, ...FAST_LIMITS, ...attack.limits }
+      const started = performance.now()
+      const outcome = await runScript(runner, attack.script, {
+        hookId,
+        limits: attack.limits,
+        args: [{ email: 'someone@example.com' }, { webtask: { secrets: { OWN: 'own secret' } } }],
+      })
+      const elapsed = performance.now() - started
+
+      assert.ok(
+        elapsed <= limits.timeoutMs + DEADLINE_SLACK_MS,
+        `took ${Math.round(elapsed)} ms, deadline ${limits.timeoutMs} ms`,
+      )
+      assert.equal(outcome.kind, attack.kind, JSON.stringify(outcome).slice(0, 2_000))
+      if (attack.kind === 'ok') {
+        assert.deepEqual(outcome.kind === 'ok' ? outcome.value : undefined, attack.value)
+      } else {
+        assert.match(messageOf(outcome), attack.messagePattern ?? /./)
+      }
+      if (attack.logPattern !== undefined) {
+        assert.match(outcome.logs.at(-1)?.message ?? '', attack.logPattern)
+      }
+
+      // The host is untouched: no prototype pollution, process still ours.
+      assert.deepEqual(Object.getOwnPropertyNames(Object.prototype).sort(), prototypeKeys)
+      assert.equal(({} as Record<string, unknown>).polluted, undefined)
+      assert.equal(typeof process.pid, 'number')
+
+      // The next call of another hook on the same worker succeeds.
+      const next = await runScript(
+        runner,
+        'module.exports = function (user, context, cb) { cb(null, { ok: user.n + 1, classes: typeof InvalidScopeError }) }',
+        { args: [{ n: 1 }, {}], classes: ALL_CLASSES },
+      )
+      assert.deepEqual(next.kind === 'ok' ? next.value : next, { ok: 2, classes: 'function' })
+    })
+  }
+})

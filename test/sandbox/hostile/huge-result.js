@@ -1,0 +1,6 @@
+/* eslint-disable -- a hostile hook script: data for hostile.test.ts, run only inside the sandbox */
+// attack: answer with a result far larger than the result limit
+// expect: limit /^The hook's result or error is larger than 262144 bytes \(maxResultBytes\)$/
+module.exports = function (user, context, cb) {
+  cb(null, { blob: 'z'.repeat(5 * 1024 * 1024) })
+}

@@ -1,0 +1,13 @@
+/* eslint-disable -- a hostile hook script: data for hostile.test.ts, run only inside the sandbox */
+// attack: an infinite loop in WebAssembly, outside JavaScript's own interrupt checks
+// expect: timeout /time limit of 300 ms \(timeoutMs\)/
+// limits: {"timeoutMs": 300}
+module.exports = function (user, context, cb) {
+  // (module (func (export "f") (loop (br 0))))
+  const bytes = new Uint8Array([
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 7, 5, 1, 1, 102, 0, 0, 10, 9, 1, 7,
+    0, 3, 64, 12, 0, 11, 11,
+  ])
+  new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports.f()
+  cb(null, 'returned')
+}

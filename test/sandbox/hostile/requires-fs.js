@@ -1,0 +1,7 @@
+/* eslint-disable -- a hostile hook script: data for hostile.test.ts, run only inside the sandbox */
+// attack: require('fs') to reach the host's Node.js API
+// expect: hook-error /^Cannot find module 'fs'$/
+module.exports = function (user, context, cb) {
+  const api = require('fs')
+  cb(null, typeof api)
+}

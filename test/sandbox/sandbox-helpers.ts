@@ -1,0 +1,74 @@
+/**
+ * Shared setup for the sandbox tests: a real process runner with a silent logger, and the Auth0
+ * error classes as the triggers inject them (the sandbox tests must not import src/hooks).
+ */
+import { pino } from 'pino'
+import { startProcessRunner } from '../../src/sandbox/process-runner.js'
+import type { ProcessRunnerOptions } from '../../src/sandbox/process-runner.js'
+import type {
+  HookRunner,
+  InjectedErrorClass,
+  RunLimits,
+  RunOutcome,
+  RunOutcomeKind,
+} from '../../src/sandbox/runner.js'
+
+export const ALL_CLASSES: readonly InjectedErrorClass[] = [
+  { name: 'ExtensibilityUserError', extends: 'Error', friendlyMessage: false },
+  { name: 'InvalidRequestError', extends: 'ExtensibilityUserError', friendlyMessage: false },
+  { name: 'InvalidScopeError', extends: 'ExtensibilityUserError', friendlyMessage: false },
+  { name: 'ServerError', extends: 'ExtensibilityUserError', friendlyMessage: false },
+  { name: 'PreUserRegistrationError', extends: 'ExtensibilityUserError', friendlyMessage: true },
+  { name: 'SendPhoneMessageError', extends: 'ExtensibilityUserError', friendlyMessage: true },
+]
+
+/** Short limits so that failing cases end fast. */
+export const FAST_LIMITS: Partial<RunLimits> = { timeoutMs: 2_000, entryTimeoutMs: 1_000 }
+
+export async function startTestRunner(
+  options: Partial<ProcessRunnerOptions> = {},
+): Promise<HookRunner> {
+  return startProcessRunner({ logger: pino({ level: 'silent' }), poolSize: 2, ...options })
+}
+
+let counter = 0
+
+/** A fresh hook id per call site unless one is given, so tests never share isolates by accident. */
+export function uniqueHookId(prefix = 'hook'): string {
+  counter++
+  return `${prefix}-${process.pid}-${counter}`
+}
+
+export interface RunScriptOptions {
+  readonly hookId?: string
+  readonly versionKey?: string
+  readonly args?: readonly unknown[]
+  readonly limits?: Partial<RunLimits>
+  readonly classes?: readonly InjectedErrorClass[]
+}
+
+export function runScript(
+  runner: HookRunner,
+  script: string,
+  options: RunScriptOptions = {},
+): Promise<RunOutcome> {
+  return runner.run({
+    hookId: options.hookId ?? uniqueHookId(),
+    versionKey: options.versionKey ?? 'v1',
+    script,
+    injectedClasses: options.classes ?? ALL_CLASSES,
+    args: options.args ?? [{ name: 'user' }, { webtask: { secrets: {} } }],
+    limits: { ...FAST_LIMITS, ...options.limits },
+  })
+}
+
+/** Narrows an outcome to one kind, failing with the whole outcome in the message otherwise. */
+export function expectKind<K extends RunOutcomeKind>(
+  outcome: RunOutcome,
+  kind: K,
+): Extract<RunOutcome, { kind: K }> {
+  if (outcome.kind !== kind) {
+    throw new Error(`expected outcome ${kind}, got ${JSON.stringify(outcome, null, 2)}`)
+  }
+  return outcome as Extract<RunOutcome, { kind: K }>
+}

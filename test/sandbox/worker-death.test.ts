@@ -1,0 +1,146 @@
+/**
+ * Supervision: a worker that dies is replaced at once, its calls end as `crash`, and hooks on
+ * other workers carry on. Also the runner's own limits and shutdown.
+ */
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { workerSlotOf } from '../../src/sandbox/process-runner.js'
+import type { HookRunner } from '../../src/sandbox/runner.js'
+import { expectKind, runScript, startTestRunner, uniqueHookId } from './sandbox-helpers.js'
+
+const POOL_SIZE = 2
+
+/** A hook id that the pool sends to `slot`. */
+function hookIdOnSlot(slot: number): string {
+  for (;;) {
+    const id = uniqueHookId('slot')
+    if (workerSlotOf(id, POOL_SIZE) === slot) return id
+  }
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+async function pidOfSlot(runner: HookRunner, slot: number): Promise<number> {
+  const stats = await runner.stats()
+  const worker = stats.workers[slot]
+  assert.ok(worker !== undefined)
+  return worker.pid
+}
+
+describe('worker supervision', () => {
+  it('a killed worker fails its calls as crash, is replaced, and other workers carry on', async (t) => {
+    const runner = await startTestRunner({ poolSize: POOL_SIZE })
+    t.after(() => runner.close())
+    const victim = hookIdOnSlot(0)
+    const bystander = hookIdOnSlot(1)
+    const doomedPid = await pidOfSlot(runner, 0)
+
+    const inFlight = runScript(runner, 'module.exports = function () {}', {
+      hookId: victim,
+      limits: { timeoutMs: 10_000 },
+    })
+    const onOtherWorker = runScript(
+      runner,
+      'module.exports = function (u, c, cb) { setTimeout(function () { cb(null, "survived") }, 300) }',
+      { hookId: bystander, limits: { timeoutMs: 10_000 } },
+    )
+    await waitFor(async () => (await runner.stats()).pendingCalls === 2, 2_000)
+    process.kill(doomedPid, 'SIGKILL')
+
+    const crashed = expectKind(await inFlight, 'crash')
+    assert.match(
+      crashed.reason,
+      /^the sandbox worker exited \(signal SIGKILL\) while the call ran$/,
+    )
+    assert.ok(crashed.durationMs < 5_000)
+    assert.equal(expectKind(await onOtherWorker, 'ok').value, 'survived')
+
+    // The replacement serves the same slot right away.
+    const again = await runScript(
+      runner,
+      'module.exports = function (u, c, cb) { cb(null, "back") }',
+      {
+        hookId: victim,
+      },
+    )
+    assert.equal(expectKind(again, 'ok').value, 'back')
+    const stats = await runner.stats()
+    assert.equal(stats.workerRestarts, 1)
+    assert.notEqual(stats.workers[0]?.pid, doomedPid)
+  })
+
+  it('a call sent while the worker is being replaced still runs', async (t) => {
+    const runner = await startTestRunner({ poolSize: 1 })
+    t.after(() => runner.close())
+    const pid = await pidOfSlot(runner, 0)
+    process.kill(pid, 'SIGKILL')
+    await waitFor(async () => (await runner.stats()).workerRestarts === 1, 5_000)
+    const outcome = await runScript(runner, 'module.exports = function (u, c, cb) { cb(null, 1) }')
+    assert.equal(expectKind(outcome, 'ok').value, 1)
+  })
+
+  it('keeps at most maxWarmIsolatesPerWorker warm; an evicted hook is rebuilt on its next call', async (t) => {
+    const runner = await startTestRunner({ poolSize: 1, maxWarmIsolatesPerWorker: 2 })
+    t.after(() => runner.close())
+    const script = 'let n = 0\nmodule.exports = function (u, c, cb) { n++; cb(null, n) }'
+    const [a, b, c] = [uniqueHookId('lru'), uniqueHookId('lru'), uniqueHookId('lru')]
+    const counts: unknown[] = []
+    for (const hookId of [a, a, b, c, a]) {
+      counts.push(expectKind(await runScript(runner, script, { hookId }), 'ok').value)
+    }
+    // a is evicted when c arrives (a was used before b), so its count starts again.
+    assert.deepEqual(counts, [1, 2, 1, 1, 1])
+    const stats = await runner.stats()
+    assert.equal(stats.workers[0]?.warmIsolates, 2)
+  })
+
+  it('refuses calls beyond maxPendingCalls', async (t) => {
+    const runner = await startTestRunner({ poolSize: 1, maxPendingCalls: 2 })
+    t.after(() => runner.close())
+    const slow =
+      'module.exports = function (u, c, cb) { setTimeout(function () { cb(null, "done") }, 200) }'
+    const first = runScript(runner, slow)
+    const second = runScript(runner, slow)
+    const third = await runScript(runner, slow)
+    const limit = expectKind(third, 'limit')
+    assert.deepEqual([limit.limit, limit.value], ['maxPendingCalls', 2])
+    assert.equal(limit.message, 'The sandbox already has 2 calls pending (maxPendingCalls)')
+    assert.equal(expectKind(await first, 'ok').value, 'done')
+    assert.equal(expectKind(await second, 'ok').value, 'done')
+  })
+
+  it('close() ends pending calls as crash and refuses new ones', async () => {
+    const runner = await startTestRunner({ poolSize: 1 })
+    const pending = runScript(runner, 'module.exports = function () {}', {
+      limits: { timeoutMs: 10_000 },
+    })
+    await waitFor(async () => (await runner.stats()).pendingCalls === 1, 2_000)
+    const started = Date.now()
+    await runner.close()
+    assert.ok(Date.now() - started < 5_000)
+    assert.equal(expectKind(await pending, 'crash').reason, 'the sandbox was closed')
+    const after = await runScript(runner, 'module.exports = function (u, c, cb) { cb() }')
+    assert.equal(expectKind(after, 'crash').reason, 'the sandbox is closed')
+  })
+
+  it('rejects misuse: bad limits and unsafe class names', async (t) => {
+    const runner = await startTestRunner({ poolSize: 1 })
+    t.after(() => runner.close())
+    await assert.rejects(
+      runScript(runner, 'module.exports = function () {}', { limits: { memoryMb: 1 } }),
+      /sandbox limit memoryMb must be an integer from 8 to 4096, got 1/,
+    )
+    await assert.rejects(
+      runScript(runner, 'module.exports = function () {}', {
+        classes: [{ name: 'X { } ; process', extends: 'Error', friendlyMessage: false }],
+      }),
+      /invalid injected class name/,
+    )
+  })
+})
