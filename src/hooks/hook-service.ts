@@ -101,6 +101,8 @@ export class HookService {
       dependencies: input.dependencies ?? {},
     })
     if (!result.ok) throw new ApiError('HookNameTakenOnCreate')
+    // A new enabled hook changes what its trigger runs.
+    this.#changed(result.hook.id)
     this.#logSwitch(result.hook, result.disabledIds)
     return result.hook
   }

@@ -172,6 +172,26 @@ describe('credentials-exchange fires on /oauth/token', () => {
     })
   })
 
+  it('runs a hook created right after an exchange that found none', async (t) => {
+    const app = await buildTestApp(t, { runner })
+    const { client, hookId } = await setUp(
+      app,
+      `module.exports = function (c, s, a, ctx, cb) { cb(null, { scope: ['first'] }) }`,
+    )
+    await app.api('DELETE', `/api/v2/hooks/${hookId}`)
+    // This exchange finds no hook, and the dispatcher remembers that for a moment.
+    assert.equal(
+      (await tokenRequest(app, client)).json<{ scope: string }>().scope,
+      'read:things write:things',
+    )
+    await app.api('POST', '/api/v2/hooks', {
+      name: 'second',
+      script: `module.exports = function (c, s, a, ctx, cb) { cb(null, { scope: ['second'] }) }`,
+      triggerId: 'credentials-exchange',
+    })
+    assert.equal((await tokenRequest(app, client)).json<{ scope: string }>().scope, 'second')
+  })
+
   it('skips the point when no hook is enabled, and picks up a newly enabled one at once', async (t) => {
     const app = await buildTestApp(t, { runner })
     const { client, hookId } = await setUp(
