@@ -9,6 +9,7 @@ import { HookDispatcher } from './hooks/hook-dispatcher.js'
 import { HookService } from './hooks/hook-service.js'
 import { MAX_MANAGEMENT_BODY_BYTES } from './http/management/error-handler.js'
 import { answerFrameworkError } from './http/framework-errors.js'
+import { dbConnectionsPlugin } from './http/dbconnections/plugin.js'
 import type { GuardOptions } from './http/management/guard.js'
 import { managementPlugin } from './http/management/plugin.js'
 import { oauthPlugin } from './http/oauth/plugin.js'
@@ -132,6 +133,9 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       hooks: dispatcher,
       tenantLog,
     },
+  })
+  await server.register(dbConnectionsPlugin, {
+    signup: { store: deps.store, users, tenant: TENANT_NAME, hooks: dispatcher, tenantLog },
   })
   await server.register(managementPlugin, {
     prefix: '/api/v2',

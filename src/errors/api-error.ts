@@ -1,7 +1,9 @@
 import { STATUS_CODES } from 'node:http'
 import {
+  DB_CONNECTIONS_ERRORS,
   MANAGEMENT_ERRORS,
   OAUTH_ERRORS,
+  type DbConnectionsErrorName,
   type ManagementErrorName,
   type OAuthErrorCode,
 } from './catalog.js'
@@ -79,6 +81,75 @@ export class OAuthError extends Error {
     return {
       error: this.error,
       ...(this.description !== undefined ? { error_description: this.description } : undefined),
+    }
+  }
+}
+
+/** `PasswordStrengthError`'s `description`: the connection's rules, each with its verdict. */
+export interface PasswordStrengthDescription {
+  readonly rules: readonly unknown[]
+  readonly verified: false
+}
+
+/**
+ * The body of every `/dbconnections/*` error (compat §4.2). `message` and `policy` appear only in
+ * `PasswordStrengthError`, whose `description` is an object.
+ */
+export interface DbConnectionsErrorBody {
+  name: string
+  message?: string
+  code: string
+  description: string | PasswordStrengthDescription
+  policy?: string
+  statusCode: number
+}
+
+/** A `/dbconnections/*` error from the catalogue, turned into a body once by its plugin. */
+export class DbConnectionsError extends Error {
+  override readonly name = 'DbConnectionsError'
+  readonly catalogName: DbConnectionsErrorName
+  readonly statusCode: number
+  /** The wire `name`, e.g. `BadRequestError`. */
+  readonly errorName: string
+  readonly code: string
+  readonly description: string | PasswordStrengthDescription
+  readonly policy: string | undefined
+
+  constructor(
+    catalogName: DbConnectionsErrorName,
+    options: {
+      description?: string
+      passwordStrength?: { rules: readonly unknown[]; policy: string }
+      cause?: unknown
+    } = {},
+  ) {
+    const entry = DB_CONNECTIONS_ERRORS[catalogName]
+    const text = options.description ?? entry.description
+    super(text, { cause: options.cause })
+    this.catalogName = catalogName
+    this.statusCode = entry.status
+    this.errorName = entry.name
+    this.code = entry.code
+    this.description =
+      options.passwordStrength !== undefined
+        ? { rules: options.passwordStrength.rules, verified: false }
+        : text
+    this.policy = options.passwordStrength?.policy
+  }
+
+  get expose(): boolean {
+    return this.statusCode < 500
+  }
+
+  toBody(): DbConnectionsErrorBody {
+    const isStrength = this.policy !== undefined
+    return {
+      name: this.errorName,
+      ...(isStrength ? { message: this.message } : undefined),
+      code: this.code,
+      description: this.description,
+      ...(this.policy !== undefined ? { policy: this.policy } : undefined),
+      statusCode: this.statusCode,
     }
   }
 }

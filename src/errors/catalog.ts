@@ -226,3 +226,70 @@ export const OAUTH_ERRORS = {
 } as const satisfies Record<string, { status: number; evidence: string }>
 
 export type OAuthErrorCode = keyof typeof OAUTH_ERRORS
+
+/**
+ * `/dbconnections/*` errors: `{ name, code, description, statusCode }` (compat §4.2). `name` is the
+ * error class Auth0's Authentication API reports; `description` is a default that the flow may make
+ * more precise (which parameter is missing, the hook's message). `PasswordStrengthError` adds
+ * `message` and `policy`, and its `description` is an object (see `DbConnectionsError`).
+ */
+export const DB_CONNECTIONS_ERRORS = {
+  InvalidSignup: {
+    status: 400,
+    name: 'BadRequestError',
+    code: 'invalid_signup',
+    description: 'Invalid sign up',
+    evidence:
+      'OBS: auth0/node-auth0#886 quotes this body; auth0/docs#7875 lists the code. The precise descriptions (missing or malformed parameter, unknown client or connection) are ours',
+  },
+  InvalidBody: {
+    status: 400,
+    name: 'BadRequestError',
+    code: 'invalid_body',
+    description: 'Invalid request payload JSON format',
+    evidence: 'INF: the text of hapi, as on the Management API; also for unsupported media types',
+  },
+  PayloadTooLarge: {
+    status: 413,
+    name: 'PayloadTooLargeError',
+    code: 'payload_too_large',
+    description: 'Payload content length greater than maximum allowed: {limit}',
+    evidence: 'INF: the text of hapi; the limit is ours',
+  },
+  UserExists: {
+    status: 400,
+    name: 'BadRequestError',
+    code: 'user_exists',
+    description: 'The user already exists.',
+    evidence: '§4.2 OBS (public client code)',
+  },
+  PasswordTooWeak: {
+    status: 400,
+    name: 'PasswordStrengthError',
+    code: 'invalid_password',
+    description: 'Password is too weak',
+    evidence:
+      'OBS: Auth0 answers `{name, message: "Password is too weak", code, description: {rules, verified}, policy, statusCode}`; `description` here is the `message`',
+  },
+  HookDenied: {
+    status: 400,
+    name: 'BadRequestError',
+    code: 'extensibility_error',
+    description: '{message}',
+    evidence:
+      '§4.2 INF, Q21: the first argument of the hook error (or the timeout, compile or limit text)',
+  },
+  InternalError: {
+    status: 500,
+    name: 'InternalServerError',
+    code: 'server_error',
+    description: 'An internal server error occurred',
+    evidence:
+      'ours: also a sandbox crash during pre-user-registration ("The hook could not be run"); the cause is logged under the request id',
+  },
+} as const satisfies Record<
+  string,
+  { status: number; name: string; code: string; description: string; evidence: string }
+>
+
+export type DbConnectionsErrorName = keyof typeof DB_CONNECTIONS_ERRORS

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http'
-import { MANAGEMENT_ERRORS, OAUTH_ERRORS } from './catalog.js'
+import { DB_CONNECTIONS_ERRORS, MANAGEMENT_ERRORS, OAUTH_ERRORS } from './catalog.js'
 
 /** The whole of docs/errors.md, from the error catalogue. */
 export function renderErrorsDoc(): string {
@@ -9,6 +9,10 @@ export function renderErrorsDoc(): string {
   })
   const oauth = Object.entries(OAUTH_ERRORS).map(
     ([code, entry]) => `| \`${code}\` | ${entry.status} | ${entry.evidence} |`,
+  )
+  const dbConnections = Object.entries(DB_CONNECTIONS_ERRORS).map(
+    ([name, entry]) =>
+      `| ${name} | ${entry.status} | \`${entry.name}\` | \`${entry.code}\` | \`${entry.description}\` | ${entry.evidence} |`,
   )
   return `# Errors
 
@@ -39,5 +43,15 @@ Body: \`{"error", "error_description"?}\` (RFC 6749 §5.2), with \`Cache-Control
 | error | Status | Evidence |
 |---|---|---|
 ${oauth.join('\n')}
+
+## Database connections (\`/dbconnections/*\`)
+
+Body: \`{"name", "code", "description", "statusCode"}\`. \`PasswordStrengthError\` also has
+\`message\` (the text below) and \`policy\` (the connection's rules as a bullet list), and its
+\`description\` is \`{"rules": […], "verified": false}\`. See docs/flows.md.
+
+| Name | Status | name | code | description | Evidence |
+|---|---|---|---|---|---|
+${dbConnections.join('\n')}
 `
 }

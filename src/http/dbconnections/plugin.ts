@@ -1,0 +1,114 @@
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { DbConnectionsError } from '../../errors/api-error.js'
+import type { SignupDeps } from '../../flows/signup.js'
+import { BodyParseError, registerBodyParsers } from '../body-parsers.js'
+import { signupRoutes } from './signup.routes.js'
+
+/** Largest accepted `/dbconnections/*` request body. */
+export const MAX_DBCONNECTIONS_BODY_BYTES = 16 * 1024
+
+/**
+ * How long closing the server waits for detached post-registration hooks still running, in
+ * milliseconds; the sandbox's own deadline ends each of them anyway.
+ */
+export const DETACHED_DRAIN_TIMEOUT_MS = 5_000
+
+export interface DbConnectionsPluginOptions {
+  readonly signup: Omit<SignupDeps, 'runDetached'>
+}
+
+function toDbConnectionsError(error: FastifyError | Error): DbConnectionsError {
+  if (error instanceof DbConnectionsError) return error
+  if (error instanceof BodyParseError) {
+    return new DbConnectionsError('InvalidBody', { description: error.message })
+  }
+  switch ((error as FastifyError).code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new DbConnectionsError('InvalidBody', {
+        description:
+          'The request body must be application/json or application/x-www-form-urlencoded',
+      })
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new DbConnectionsError('PayloadTooLarge', {
+        description: `Payload content length greater than maximum allowed: ${MAX_DBCONNECTIONS_BODY_BYTES}`,
+      })
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new DbConnectionsError('InvalidBody')
+    default:
+      return new DbConnectionsError('InternalError', { cause: error })
+  }
+}
+
+/** The only place that turns an error into a `/dbconnections/*` body (STYLE §6). */
+function dbConnectionsErrorHandler(
+  error: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const dbError = toDbConnectionsError(error)
+  if (dbError.statusCode >= 500) {
+    request.log.error(
+      { err: error, cause: dbError.cause, event: 'request.failed' },
+      'signup failed',
+    )
+  } else {
+    request.log.info({ statusCode: dbError.statusCode, code: dbError.code }, dbError.message)
+  }
+  void reply.code(dbError.statusCode).send(dbError.toBody())
+}
+
+/**
+ * Detached tasks (post-registration hooks) run after the response; closing the server waits for
+ * them, up to a deadline, so that their `fpurh` events are written before the store closes.
+ */
+function detachedTasks(): {
+  run: (task: () => Promise<void>) => void
+  drain: () => Promise<void>
+  onError: (handler: (error: unknown) => void) => void
+} {
+  const pending = new Set<Promise<void>>()
+  let report: (error: unknown) => void = () => undefined
+  return {
+    run(task) {
+      const running = task()
+        .catch((error: unknown) => {
+          report(error)
+        })
+        .finally(() => pending.delete(running))
+      pending.add(running)
+    },
+    async drain() {
+      if (pending.size === 0) return
+      let timer: NodeJS.Timeout | undefined
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, DETACHED_DRAIN_TIMEOUT_MS)
+      })
+      await Promise.race([Promise.allSettled([...pending]), deadline])
+      clearTimeout(timer)
+    },
+    onError(handler) {
+      report = handler
+    },
+  }
+}
+
+/** `/dbconnections/*`: Auth0's Authentication API database endpoints, with their error bodies. */
+export const dbConnectionsPlugin: FastifyPluginAsync<DbConnectionsPluginOptions> = async (
+  app,
+  options,
+) => {
+  registerBodyParsers(app)
+  app.setErrorHandler(dbConnectionsErrorHandler)
+  const detached = detachedTasks()
+  detached.onError((error) => {
+    app.log.error({ err: error, event: 'hook.detached_failed' }, 'detached hook task failed')
+  })
+  app.addHook('onClose', async () => {
+    await detached.drain()
+  })
+  await app.register(signupRoutes, {
+    signup: { ...options.signup, runDetached: detached.run },
+    bodyLimit: MAX_DBCONNECTIONS_BODY_BYTES,
+  })
+}
