@@ -9,6 +9,8 @@ import { HookDispatcher } from './hooks/hook-dispatcher.js'
 import { HookService } from './hooks/hook-service.js'
 import { MAX_MANAGEMENT_BODY_BYTES } from './http/management/error-handler.js'
 import { answerFrameworkError } from './http/framework-errors.js'
+import { afterPasswordChange } from './flows/change-password.js'
+import { DetachedTasks } from './flows/detached.js'
 import { dbConnectionsPlugin } from './http/dbconnections/plugin.js'
 import type { GuardOptions } from './http/management/guard.js'
 import { managementPlugin } from './http/management/plugin.js'
@@ -134,9 +136,22 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       tenantLog,
     },
   })
+  // Post-* hooks run after the response; closing the server waits for them (bounded).
+  const detached = new DetachedTasks(deps.logger.child({ component: 'hooks' }))
+  server.addHook('onClose', async () => {
+    await detached.drain()
+  })
   await server.register(dbConnectionsPlugin, {
     signup: { store: deps.store, users, tenant: TENANT_NAME, hooks: dispatcher, tenantLog },
+    detached,
   })
+  const changePassword = {
+    store: deps.store,
+    tenant: TENANT_NAME,
+    hooks: dispatcher,
+    tenantLog,
+    runDetached: detached.run,
+  }
   await server.register(managementPlugin, {
     prefix: '/api/v2',
     guard: guardOptions,
@@ -148,8 +163,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       apis,
       users,
       logs: deps.store,
-      onPasswordChanged: () => {
-        // TODO(openhooks|issue-4): run the post-change-password flow here.
+      onPasswordChanged: (user) => {
+        afterPasswordChange(changePassword, user)
       },
     },
     issuer: config.issuer,

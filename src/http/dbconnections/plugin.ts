@@ -1,3 +1,4 @@
+import type { DetachedTasks } from '../../flows/detached.js'
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { DbConnectionsError } from '../../errors/api-error.js'
 import type { SignupDeps } from '../../flows/signup.js'
@@ -7,14 +8,10 @@ import { signupRoutes } from './signup.routes.js'
 /** Largest accepted `/dbconnections/*` request body. */
 export const MAX_DBCONNECTIONS_BODY_BYTES = 16 * 1024
 
-/**
- * How long closing the server waits for detached post-registration hooks still running, in
- * milliseconds; the sandbox's own deadline ends each of them anyway.
- */
-export const DETACHED_DRAIN_TIMEOUT_MS = 5_000
-
 export interface DbConnectionsPluginOptions {
   readonly signup: Omit<SignupDeps, 'runDetached'>
+  /** Where the post-registration hook runs after the response. */
+  readonly detached: DetachedTasks
 }
 
 function toDbConnectionsError(error: FastifyError | Error): DbConnectionsError {
@@ -58,41 +55,6 @@ function dbConnectionsErrorHandler(
   void reply.code(dbError.statusCode).send(dbError.toBody())
 }
 
-/**
- * Detached tasks (post-registration hooks) run after the response; closing the server waits for
- * them, up to a deadline, so that their `fpurh` events are written before the store closes.
- */
-function detachedTasks(): {
-  run: (task: () => Promise<void>) => void
-  drain: () => Promise<void>
-  onError: (handler: (error: unknown) => void) => void
-} {
-  const pending = new Set<Promise<void>>()
-  let report: (error: unknown) => void = () => undefined
-  return {
-    run(task) {
-      const running = task()
-        .catch((error: unknown) => {
-          report(error)
-        })
-        .finally(() => pending.delete(running))
-      pending.add(running)
-    },
-    async drain() {
-      if (pending.size === 0) return
-      let timer: NodeJS.Timeout | undefined
-      const deadline = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, DETACHED_DRAIN_TIMEOUT_MS)
-      })
-      await Promise.race([Promise.allSettled([...pending]), deadline])
-      clearTimeout(timer)
-    },
-    onError(handler) {
-      report = handler
-    },
-  }
-}
-
 /** `/dbconnections/*`: Auth0's Authentication API database endpoints, with their error bodies. */
 export const dbConnectionsPlugin: FastifyPluginAsync<DbConnectionsPluginOptions> = async (
   app,
@@ -100,15 +62,8 @@ export const dbConnectionsPlugin: FastifyPluginAsync<DbConnectionsPluginOptions>
 ) => {
   registerBodyParsers(app)
   app.setErrorHandler(dbConnectionsErrorHandler)
-  const detached = detachedTasks()
-  detached.onError((error) => {
-    app.log.error({ err: error, event: 'hook.detached_failed' }, 'detached hook task failed')
-  })
-  app.addHook('onClose', async () => {
-    await detached.drain()
-  })
   await app.register(signupRoutes, {
-    signup: { ...options.signup, runDetached: detached.run },
+    signup: { ...options.signup, runDetached: options.detached.run },
     bodyLimit: MAX_DBCONNECTIONS_BODY_BYTES,
   })
 }
