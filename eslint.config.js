@@ -16,6 +16,7 @@ const forbidden = {
   logging: ['http', 'flows', 'hooks', 'sandbox', 'storage', 'tokens', 'rate-limit', 'cli'],
   directory: ['http', 'flows', 'hooks', 'sandbox', 'cli'],
   'tenant-log': ['http', 'flows', 'hooks', 'sandbox', 'cli', 'directory'],
+  mail: ['http', 'flows', 'hooks', 'sandbox', 'storage', 'cli'],
   http: ['cli'],
 }
 

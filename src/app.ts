@@ -11,16 +11,19 @@ import { MAX_MANAGEMENT_BODY_BYTES } from './http/management/error-handler.js'
 import { answerFrameworkError } from './http/framework-errors.js'
 import { afterPasswordChange } from './flows/change-password.js'
 import { DetachedTasks } from './flows/detached.js'
+import type { PasswordTicketDeps } from './flows/password-ticket.js'
 import { dbConnectionsPlugin } from './http/dbconnections/plugin.js'
 import type { GuardOptions } from './http/management/guard.js'
 import { managementPlugin } from './http/management/plugin.js'
 import { oauthPlugin } from './http/oauth/plugin.js'
 import { publicPlugin } from './http/public/plugin.js'
+import { resetPagePlugin } from './http/reset/plugin.js'
 import type { Logger } from './logging/logger.js'
+import { sendMail } from './mail/smtp.js'
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/token-bucket.js'
 import type { HookRunner } from './sandbox/runner.js'
 import type { Store } from './storage/store.js'
-import { TenantLog } from './tenant-log/tenant-log.js'
+import { TenantLog, startTenantLogRetention } from './tenant-log/tenant-log.js'
 import { createTokenVerifier } from './tokens/access-token.js'
 import type { SigningKeys } from './tokens/signing-keys.js'
 import { OPENHOOKS_VERSION } from './version.js'
@@ -54,6 +57,7 @@ export interface AppDependencies {
 export interface App {
   readonly server: FastifyInstance
   readonly hooks: HookService
+  readonly tenantLog: TenantLog
 }
 
 /**
@@ -112,6 +116,14 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     ...(deps.now !== undefined ? { now: deps.now } : undefined),
   })
   const tenantLog = new TenantLog(deps.store, deps.logger.child({ component: 'tenant-log' }))
+  const stopRetention = startTenantLogRetention({
+    store: deps.store,
+    ...config.tenantLogs,
+    logger: deps.logger.child({ component: 'tenant-log' }),
+  })
+  server.addHook('onClose', async () => {
+    stopRetention()
+  })
 
   await server.register(publicPlugin, {
     issuer: config.issuer,
@@ -141,10 +153,6 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   server.addHook('onClose', async () => {
     await detached.drain()
   })
-  await server.register(dbConnectionsPlugin, {
-    signup: { store: deps.store, users, tenant: TENANT_NAME, hooks: dispatcher, tenantLog },
-    detached,
-  })
   const changePassword = {
     store: deps.store,
     tenant: TENANT_NAME,
@@ -152,11 +160,33 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     tenantLog,
     runDetached: detached.run,
   }
+  const smtp = config.smtp
+  const passwordTickets: PasswordTicketDeps = {
+    store: deps.store,
+    users,
+    issuer: config.issuer,
+    now: deps.now ?? Date.now,
+    changePassword,
+    logger: deps.logger.child({ component: 'password-tickets' }),
+    ...(smtp !== undefined
+      ? { mail: { from: smtp.from, send: (message) => sendMail({ url: smtp.url }, message) } }
+      : undefined),
+  }
+  await server.register(dbConnectionsPlugin, {
+    signup: { store: deps.store, users, tenant: TENANT_NAME, hooks: dispatcher, tenantLog },
+    detached,
+    passwordTickets,
+  })
+  await server.register(resetPagePlugin, {
+    passwordTickets,
+    secureCookie: config.issuer.startsWith('https:'),
+  })
   await server.register(managementPlugin, {
     prefix: '/api/v2',
     guard: guardOptions,
     hooks,
     testRunner: { hooks, runner: deps.runner, logger: deps.logger.child({ component: 'runner' }) },
+    logStream: { hooks, tenantLog, store: deps.store },
     directory: {
       tenant: TENANT_NAME,
       clients: new ClientService(deps.store, deps.keyring.clientSecrets),
@@ -167,8 +197,9 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
         afterPasswordChange(changePassword, user)
       },
     },
+    tickets: { passwordTickets },
     issuer: config.issuer,
     version: OPENHOOKS_VERSION,
   })
-  return { server, hooks }
+  return { server, hooks, tenantLog }
 }

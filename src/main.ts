@@ -12,8 +12,11 @@ import type { Store } from './storage/store.js'
 import { ensureAdminClient, type AdminClientResult } from './tokens/admin-client.js'
 import { loadOrCreateSigningKeys, type SigningKeys } from './tokens/signing-keys.js'
 
-/** How long shutdown waits for in-flight requests before the process exits anyway. */
-export const SHUTDOWN_GRACE_MS = 10_000
+/**
+ * How long shutdown waits for in-flight requests before the process exits anyway: longer than the
+ * default hook deadline (20 s), so that a token request waiting on a hook can still finish.
+ */
+export const SHUTDOWN_GRACE_MS = 25_000
 export const DATABASE_FILE = 'openhooks.db'
 
 /** What both `serve` and `token` need: configuration, storage and keys. */
@@ -115,7 +118,15 @@ export async function startServer(
       memoryMb: config.sandbox.hookMemoryMb,
     },
   })
-  const app = await buildApp({ ...core, runner, ...(tls !== undefined ? { tls } : undefined) })
+  let app: App
+  try {
+    app = await buildApp({ ...core, runner, ...(tls !== undefined ? { tls } : undefined) })
+  } catch (error) {
+    // Worker processes and the database would keep the process alive after a failed start.
+    await runner.close()
+    await store.close()
+    throw error
+  }
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
     if (err !== undefined)
       logger.error({ err, event: 'server.crashed' }, 'shutting down after an error')
@@ -124,7 +135,15 @@ export async function startServer(
     await runner.close()
     await store.close()
   })
-  const url = await app.server.listen({ port: config.port, host: config.host })
+  let url: string
+  try {
+    url = await app.server.listen({ port: config.port, host: config.host })
+  } catch (error) {
+    await app.server.close()
+    await runner.close()
+    await store.close()
+    throw error
+  }
   logger.info({ event: 'server.started', url, issuer: config.issuer }, 'openhooks is listening')
   return { ...app, url }
 }

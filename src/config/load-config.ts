@@ -31,6 +31,12 @@ export interface Config {
     readonly hookTimeoutMs: number
     readonly hookMemoryMb: number
   }
+  readonly tenantLogs: {
+    readonly retentionDays: number
+    readonly maxEvents: number
+  }
+  /** SMTP relay for password-change e-mails; `undefined`: links are logged instead. */
+  readonly smtp: { readonly url: string; readonly from: string } | undefined
   readonly logLevel: LogLevel
 }
 
@@ -135,6 +141,14 @@ export function loadConfig(
       'OPENHOOKS_TLS_CERT and OPENHOOKS_TLS_KEY must be set together, or both left unset',
     )
   }
+  const smtpUrl = values.get('OPENHOOKS_SMTP_URL') as string | undefined
+  const smtpFrom = values.get('OPENHOOKS_SMTP_FROM') as string | undefined
+  if (smtpUrl !== undefined && !/^smtps?:\/\/[^/?#]+\/?$/i.test(smtpUrl)) {
+    problems.push('OPENHOOKS_SMTP_URL must look like smtp://user:pass@host:port or smtps://…')
+  }
+  if (smtpUrl !== undefined && smtpFrom === undefined) {
+    problems.push('OPENHOOKS_SMTP_FROM must be set when OPENHOOKS_SMTP_URL is')
+  }
   if (problems.length > 0) throw new ConfigError(problems)
 
   const port = values.get('PORT') as number
@@ -170,6 +184,14 @@ export function loadConfig(
       hookTimeoutMs: values.get('OPENHOOKS_HOOK_TIMEOUT_MS') as number,
       hookMemoryMb: values.get('OPENHOOKS_HOOK_MEMORY_MB') as number,
     },
+    tenantLogs: {
+      retentionDays: values.get('OPENHOOKS_LOG_RETENTION_DAYS') as number,
+      maxEvents: values.get('OPENHOOKS_LOG_MAX_EVENTS') as number,
+    },
+    smtp:
+      smtpUrl === undefined || smtpFrom === undefined
+        ? undefined
+        : { url: smtpUrl, from: smtpFrom },
     logLevel: values.get('OPENHOOKS_LOG_LEVEL') as LogLevel,
   }
   return Object.freeze(config)

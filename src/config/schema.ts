@@ -158,6 +158,37 @@ export const CONFIG_KEYS = [
       'Heap limit of the isolate of one hook version, in MiB. Approximate: isolated-vm notes that a script may exceed it two or three times before it is stopped.',
   },
   {
+    env: 'OPENHOOKS_LOG_RETENTION_DAYS',
+    type: { kind: 'integer', min: 1, max: 3_650 },
+    default: 30,
+    description:
+      'Tenant log events older than this many days are deleted in the background (Auth0 keeps 1 to 30 days by plan).',
+  },
+  {
+    env: 'OPENHOOKS_LOG_MAX_EVENTS',
+    type: { kind: 'integer', min: 100, max: 100_000_000 },
+    default: 100_000,
+    description:
+      'Most tenant log events kept; beyond it, the oldest are deleted in the background.',
+  },
+  {
+    env: 'OPENHOOKS_SMTP_URL',
+    type: { kind: 'string', minLength: 1 },
+    default: undefined,
+    defaultText: 'unset: password-change links are written to the server log',
+    description:
+      'SMTP relay for password-change e-mails: `smtp://user:pass@host:587` (STARTTLS when the relay offers it) or `smtps://user:pass@host:465` (TLS from the start). Credentials are optional; percent-encode special characters. Unset, `POST /dbconnections/change_password` writes the ticket link to the server log at info level instead (event `password_ticket.created`).',
+    security:
+      'Holds the relay password. When unset, the server log holds live password-change links: protect it accordingly.',
+  },
+  {
+    env: 'OPENHOOKS_SMTP_FROM',
+    type: { kind: 'string', minLength: 3 },
+    default: undefined,
+    description:
+      'Sender address of password-change e-mails (`MAIL FROM` and the `From` header). Required with `OPENHOOKS_SMTP_URL`.',
+  },
+  {
     env: 'OPENHOOKS_LOG_LEVEL',
     type: { kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     default: 'info',

@@ -167,6 +167,9 @@ export async function issueClientCredentialsToken(
       clientId: client.clientId,
       clientName: client.name,
       ...requestFields(request),
+      ...(exchange.hookDetails !== undefined
+        ? { hookId: String(exchange.hookDetails.id) }
+        : undefined),
       details: {
         audience: request.audience,
         scope: exchange.scopes.join(' '),

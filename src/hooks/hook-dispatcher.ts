@@ -2,7 +2,7 @@ import type { Logger } from '../logging/logger.js'
 import type { HookRunner } from '../sandbox/runner.js'
 import type { HookRecord } from '../storage/store.js'
 import { runHook, type HookRun } from './dispatch.js'
-import { redactOutcome } from './redact.js'
+import { redactDeep, redactOutcome } from './redact.js'
 import type { TriggerId } from './hook.js'
 import type { HookService } from './hook-service.js'
 import type { TriggerDefinition, TriggerFailure } from './triggers/trigger.js'
@@ -31,7 +31,13 @@ export function redactRun<Result, Failure extends TriggerFailure>(
     case 'succeeded':
       return { ...run, outcome: redactOutcome(run.outcome, secrets) }
     case 'failed':
-      return { ...run, outcome: redactOutcome(run.outcome, secrets) }
+      // The error's text reaches the tenant log, the server log and (for some points) the client.
+      return {
+        ...run,
+        outcome: redactOutcome(run.outcome, secrets),
+        failed: redactDeep(run.failed, secrets),
+        failure: redactDeep(run.failure, secrets),
+      }
   }
 }
 

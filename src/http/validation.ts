@@ -105,7 +105,12 @@ export function formatValidationErrors(
   for (const raw of errors as readonly VerboseError[]) {
     const message = templateFor(raw)
     if (message === undefined) continue
-    const path = raw.instancePath.split('/').slice(1).join('.')
+    // JSON Pointer escapes (RFC 6901): `~1` is `/`, `~0` is `~`.
+    const path = raw.instancePath
+      .split('/')
+      .slice(1)
+      .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+      .join('.')
     const description = (raw.parentSchema as { description?: string } | undefined)?.description
     const where =
       path === ''

@@ -185,18 +185,31 @@ function checkLimits(limits: RunLimits): void {
   check('maxTimers', 0, Number.MAX_SAFE_INTEGER)
 }
 
-function dropProtoKeys(key: string, value: unknown): unknown {
-  return key === '__proto__' ? undefined : value
+/**
+ * Removes every own key named `__proto__`, walking the value with an explicit stack: a reviver
+ * would recurse, and a hook could send a result deep enough to overflow the server's stack.
+ */
+function dropProtoKeys(root: unknown): void {
+  const stack: unknown[] = [root]
+  while (stack.length > 0) {
+    const item = stack.pop()
+    if (typeof item !== 'object' || item === null) continue
+    if (Object.hasOwn(item, '__proto__')) Reflect.deleteProperty(item, '__proto__')
+    for (const child of Object.values(item)) {
+      if (typeof child === 'object' && child !== null) stack.push(child)
+    }
+  }
 }
 
 /**
  * Parses JSON from a worker. Keys named `__proto__` are dropped, so that no caller can turn a hook
  * result into a prototype change by merging it with `Object.assign` or a spread of a spread.
+ * (V8's `JSON.parse` itself is iterative: deep nesting does not exhaust the stack.)
  */
 function parseJsonCopy(text: string): unknown {
-  return text.includes('__proto__') || text.includes('\\u')
-    ? JSON.parse(text, dropProtoKeys)
-    : JSON.parse(text)
+  const value: unknown = JSON.parse(text)
+  if (text.includes('__proto__') || text.includes('\\u')) dropProtoKeys(value)
+  return value
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -291,8 +304,9 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
   const onLateLogs =
     options.onLateLogs ??
     ((late: LateLogs) => {
+      // Only the count: the text may hold secrets or a caller's data, and it is not redacted here.
       logger.debug(
-        { event: 'hook.late_logs', hookId: late.hookId, logs: late.logs },
+        { event: 'hook.late_logs', hookId: late.hookId, lines: late.logs.length },
         'console output after the outcome',
       )
     })

@@ -116,6 +116,18 @@ export interface TenantLogsTable {
   details: string
 }
 
+export interface PasswordTicketsTable {
+  id: string
+  /** SHA-256 of the token, hex; the token itself is never stored. */
+  token_hash: string
+  user_id: string
+  result_url: string | null
+  mark_email_verified: number
+  expires_at: string
+  used_at: string | null
+  created_at: string
+}
+
 export interface Database {
   hooks: HooksTable
   hook_secrets: HookSecretsTable
@@ -126,4 +138,5 @@ export interface Database {
   connections: ConnectionsTable
   users: UsersTable
   tenant_logs: TenantLogsTable
+  password_tickets: PasswordTicketsTable
 }

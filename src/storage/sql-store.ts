@@ -10,6 +10,7 @@ import type {
   ConnectionsTable,
   Database,
   HooksTable,
+  PasswordTicketsTable,
   ResourceServersTable,
   TenantLogsTable,
   UsersTable,
@@ -36,7 +37,9 @@ import type {
   HookRecord,
   HookWriteResult,
   NewHook,
+  NewPasswordTicket,
   PageRequest,
+  PasswordTicketRecord,
   SealedSecret,
   SecretWriteResult,
   SigningKeyRecord,
@@ -125,6 +128,19 @@ function toConnection(row: Selectable<ConnectionsTable>): ConnectionRecord {
     options: parseObject(row.options),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+  }
+}
+
+function toPasswordTicket(row: Selectable<PasswordTicketsTable>): PasswordTicketRecord {
+  return {
+    id: row.id,
+    tokenHash: row.token_hash,
+    userId: row.user_id,
+    ...(row.result_url !== null ? { resultUrl: row.result_url } : undefined),
+    markEmailVerified: row.mark_email_verified === 1,
+    expiresAt: row.expires_at,
+    ...(row.used_at !== null ? { usedAt: row.used_at } : undefined),
+    createdAt: row.created_at,
   }
 }
 
@@ -945,6 +961,50 @@ export class SqlStore implements Store {
   async deleteUser(id: string): Promise<boolean> {
     const result = await this.#db.deleteFrom('users').where('id', '=', id).executeTakeFirst()
     return result.numDeletedRows > 0n
+  }
+
+  // ---- password tickets ----------------------------------------------------------------------
+
+  async createPasswordTicket(ticket: NewPasswordTicket): Promise<PasswordTicketRecord> {
+    const row = await this.#db
+      .insertInto('password_tickets')
+      .values({
+        id: ulid(),
+        token_hash: ticket.tokenHash,
+        user_id: ticket.userId,
+        result_url: ticket.resultUrl ?? null,
+        mark_email_verified: ticket.markEmailVerified ? 1 : 0,
+        expires_at: ticket.expiresAt,
+        used_at: null,
+        created_at: this.#timestamp(),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    return toPasswordTicket(row)
+  }
+
+  async getPasswordTicket(tokenHash: string): Promise<PasswordTicketRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('password_tickets')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst()
+    return row === undefined ? undefined : toPasswordTicket(row)
+  }
+
+  async consumePasswordTicket(
+    tokenHash: string,
+    now: string,
+  ): Promise<PasswordTicketRecord | undefined> {
+    const row = await this.#db
+      .updateTable('password_tickets')
+      .set({ used_at: now })
+      .where('token_hash', '=', tokenHash)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .returningAll()
+      .executeTakeFirst()
+    return row === undefined ? undefined : toPasswordTicket(row)
   }
 
   // ---- tenant logs ----------------------------------------------------------------------------

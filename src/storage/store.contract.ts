@@ -361,6 +361,50 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       assert.deepStrictEqual(changed?.options, { passwordPolicy: 'low' })
     })
 
+    it('stores password tickets by hash and consumes each once, before it expires', async (t) => {
+      const store = await open(t)
+      const connection = await store.ensureConnection({
+        id: 'con_tickets',
+        name: 'tickets',
+        strategy: 'auth0',
+        options: {},
+      })
+      const created = await store.createUser({
+        connectionId: connection.id,
+        email: 'tia@example.com',
+        username: undefined,
+        phoneNumber: undefined,
+        emailVerified: false,
+        phoneVerified: false,
+        passwordHash: undefined,
+        userMetadata: {},
+        appMetadata: {},
+      })
+      assert.ok(created.ok)
+      const ticket = await store.createPasswordTicket({
+        tokenHash: 'a'.repeat(64),
+        userId: created.user.id,
+        resultUrl: 'https://app.example.com/done',
+        markEmailVerified: true,
+        expiresAt: '2026-11-30T00:00:00.000Z',
+      })
+      assert.deepStrictEqual(await store.getPasswordTicket('a'.repeat(64)), ticket)
+      assert.equal(ticket.usedAt, undefined)
+      assert.equal(await store.getPasswordTicket('b'.repeat(64)), undefined)
+      // Expired at that instant: not consumed.
+      assert.equal(
+        await store.consumePasswordTicket('a'.repeat(64), '2026-11-30T00:00:00.000Z'),
+        undefined,
+      )
+      const used = await store.consumePasswordTicket('a'.repeat(64), '2026-11-29T00:00:00.000Z')
+      assert.deepStrictEqual(used, { ...ticket, usedAt: '2026-11-29T00:00:00.000Z' })
+      assert.equal(
+        await store.consumePasswordTicket('a'.repeat(64), '2026-11-29T00:00:01.000Z'),
+        undefined,
+      )
+      assert.deepStrictEqual(await store.getPasswordTicket('a'.repeat(64)), used)
+    })
+
     it('appends, pages and prunes tenant log events', async (t) => {
       const store = await open(t)
       const dates = [

@@ -316,6 +316,31 @@ export interface TenantLogStore {
   pruneLogs(before: string, maxRows: number): Promise<number>
 }
 
+/** A password-change ticket; `tokenHash` is the SHA-256 (hex) of the token in its URL. */
+export interface PasswordTicketRecord {
+  readonly id: string
+  readonly tokenHash: string
+  /** Without the `auth0|` prefix. */
+  readonly userId: string
+  readonly resultUrl?: string
+  readonly markEmailVerified: boolean
+  readonly expiresAt: string
+  readonly usedAt?: string
+  readonly createdAt: string
+}
+
+export type NewPasswordTicket = Omit<PasswordTicketRecord, 'id' | 'usedAt' | 'createdAt'>
+
+export interface PasswordTicketStore {
+  createPasswordTicket(ticket: NewPasswordTicket): Promise<PasswordTicketRecord>
+  getPasswordTicket(tokenHash: string): Promise<PasswordTicketRecord | undefined>
+  /**
+   * Marks the ticket used at `now` if it is unused and `expiresAt > now`, in one statement: of two
+   * concurrent calls, one gets the ticket and the other `undefined`.
+   */
+  consumePasswordTicket(tokenHash: string, now: string): Promise<PasswordTicketRecord | undefined>
+}
+
 export interface SigningKeyRecord {
   readonly kid: string
   readonly alg: string
@@ -342,6 +367,7 @@ export interface Store
     ConnectionStore,
     UserStore,
     TenantLogStore,
+    PasswordTicketStore,
     KeyStore {
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>

@@ -23,6 +23,13 @@ export const TENANT_LOG_TYPES = {
 
 export type TenantLogType = keyof typeof TENANT_LOG_TYPES
 
+/** Receives every event as it is written (the dashboard's real-time stream). */
+export type TenantLogListener = (event: TenantLogRecord) => void
+
+/** How often old tenant log events are deleted, in milliseconds. */
+export const TENANT_LOG_PRUNE_INTERVAL_MS = 10 * 60 * 1000
+const DAY_MS = 24 * 60 * 60 * 1000
+
 export type TenantLogEvent = Omit<TenantLogRecord, 'logId' | 'date' | 'type' | 'details'> & {
   readonly type: TenantLogType
   readonly details?: Readonly<Record<string, unknown>>
@@ -36,6 +43,7 @@ export class TenantLog {
   readonly #store: TenantLogStore
   readonly #logger: Logger
   readonly #now: () => Date
+  readonly #listeners = new Set<TenantLogListener>()
 
   constructor(store: TenantLogStore, logger: Logger, now: () => Date = () => new Date()) {
     this.#store = store
@@ -43,14 +51,33 @@ export class TenantLog {
     this.#now = now
   }
 
+  /**
+   * Calls `listener` with every event written from now on, in this process. Returns the function
+   * that stops it. (Several nodes each stream their own events; a shared bus comes with Redis.)
+   */
+  subscribe(listener: TenantLogListener): () => void {
+    this.#listeners.add(listener)
+    return () => {
+      this.#listeners.delete(listener)
+    }
+  }
+
   async record(event: TenantLogEvent): Promise<TenantLogRecord | undefined> {
     try {
-      return await this.#store.appendLog({
+      const stored = await this.#store.appendLog({
         ...event,
         date: this.#now().toISOString(),
         description: event.description ?? TENANT_LOG_TYPES[event.type],
         details: event.details ?? {},
       })
+      for (const listener of this.#listeners) {
+        try {
+          listener(stored)
+        } catch (error) {
+          this.#logger.warn({ err: error, event: 'tenant_log.listener_failed' }, 'listener failed')
+        }
+      }
+      return stored
     } catch (error) {
       this.#logger.error(
         { err: error, event: 'tenant_log.failed', type: event.type },
@@ -58,5 +85,39 @@ export class TenantLog {
       )
       return undefined
     }
+  }
+}
+
+/**
+ * Deletes tenant log events older than `retentionDays` and beyond `maxEvents`, now and every
+ * `TENANT_LOG_PRUNE_INTERVAL_MS`. Returns the function that stops it.
+ */
+export function startTenantLogRetention(options: {
+  readonly store: TenantLogStore
+  readonly retentionDays: number
+  readonly maxEvents: number
+  readonly logger: Logger
+  readonly now?: () => Date
+}): () => void {
+  const now = options.now ?? (() => new Date())
+  const prune = async (): Promise<void> => {
+    const before = new Date(now().getTime() - options.retentionDays * DAY_MS).toISOString()
+    try {
+      const removed = await options.store.pruneLogs(before, options.maxEvents)
+      if (removed > 0) {
+        options.logger.info(
+          { event: 'tenant_log.pruned', removed, before },
+          'old log events deleted',
+        )
+      }
+    } catch (error) {
+      options.logger.error({ err: error, event: 'tenant_log.prune_failed' }, 'pruning failed')
+    }
+  }
+  void prune()
+  const timer = setInterval(() => void prune(), TENANT_LOG_PRUNE_INTERVAL_MS)
+  timer.unref()
+  return () => {
+    clearInterval(timer)
   }
 }

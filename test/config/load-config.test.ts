@@ -18,6 +18,8 @@ describe('loadConfig', () => {
       trustProxy: false,
       tls: undefined,
       sandbox: { workers: undefined, hookTimeoutMs: 20_000, hookMemoryMb: 64 },
+      tenantLogs: { retentionDays: 30, maxEvents: 100_000 },
+      smtp: undefined,
       logLevel: 'info',
     })
     assert.ok(Object.isFrozen(config))

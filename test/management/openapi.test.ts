@@ -137,12 +137,16 @@ test('GET /api/v2/openapi.json', async (t) => {
     }
   })
 
-  await it("lists exactly Auth0's nine hook operations under /hooks, plus the Runner's two", () => {
+  await it("lists exactly Auth0's nine hook operations under /hooks, plus the Runner's and the log stream's", () => {
     const listed = Object.entries(doc.paths)
       .filter(([path]) => path === '/hooks' || path.startsWith('/hooks/'))
       .flatMap(([path, item]) => Object.keys(item).map((method) => `${method} ${path}`))
       .sort()
-    const runner = ['post /hooks/{id}/test', 'get /hooks/triggers/{triggerId}/sample-payload']
+    const runner = [
+      'post /hooks/{id}/test',
+      'get /hooks/triggers/{triggerId}/sample-payload',
+      'get /hooks/{id}/logs/stream',
+    ]
     assert.deepStrictEqual(listed, [...OPERATIONS.map(([m, p]) => `${m} ${p}`), ...runner].sort())
     assert.equal(doc.paths['/openapi.json'], undefined, 'the document does not list itself')
   })

@@ -107,6 +107,33 @@ describe('POST /api/v2/hooks/{id}/test and the sample payloads', () => {
     assert.equal(typeof brokenBody.data.error_description, 'string')
   })
 
+  it('removes secret values from output and errors, JSON-escaped ones too (review finding 1)', async (t) => {
+    const app = await buildTestApp(t, { runner })
+    const created = await app.api('POST', '/api/v2/hooks', {
+      name: 'pem-hook',
+      script: `module.exports = function (c, s, a, ctx, cb) {
+        console.log(ctx.webtask.secrets)
+        cb(new Error('upstream refused ' + ctx.webtask.secrets.PEM))
+      }`,
+      triggerId: 'credentials-exchange',
+    })
+    const { id } = created.json<{ id: string }>()
+    const pem = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkq\n"quoted"\n-----END PRIVATE KEY-----'
+    await app.api('POST', `/api/v2/hooks/${id}/secrets`, { PEM: pem })
+    const res = await app.api('POST', `/api/v2/hooks/${id}/test`, {
+      payload: { audience: 'a', client: {}, scope: [] },
+    })
+    const body = res.json<{
+      status: string
+      data: Record<string, unknown>
+      logs: { message: string }[]
+    }>()
+    assert.equal(body.status, 'error')
+    assert.equal(body.logs[0]?.message, '{"PEM":"[secret]"}')
+    assert.equal(body.data.message, 'upstream refused [secret]')
+    assert.ok(!res.body.includes('MIIEvQIBADANBgkq'))
+  })
+
   it('answers 400 with the exact argument-check message for a bad payload', async (t) => {
     const app = await buildTestApp(t, { runner })
     const id = await hookWithSecret(app, CE_SCRIPT)

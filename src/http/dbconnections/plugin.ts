@@ -1,8 +1,10 @@
 import type { DetachedTasks } from '../../flows/detached.js'
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { DbConnectionsError } from '../../errors/api-error.js'
+import type { PasswordTicketDeps } from '../../flows/password-ticket.js'
 import type { SignupDeps } from '../../flows/signup.js'
 import { BodyParseError, registerBodyParsers } from '../body-parsers.js'
+import { changePasswordRoutes } from './change-password.routes.js'
 import { signupRoutes } from './signup.routes.js'
 
 /** Largest accepted `/dbconnections/*` request body. */
@@ -12,6 +14,8 @@ export interface DbConnectionsPluginOptions {
   readonly signup: Omit<SignupDeps, 'runDetached'>
   /** Where the post-registration hook runs after the response. */
   readonly detached: DetachedTasks
+  /** `change_password`: creates and mails password-change tickets. */
+  readonly passwordTickets: PasswordTicketDeps
 }
 
 function toDbConnectionsError(error: FastifyError | Error): DbConnectionsError {
@@ -47,7 +51,7 @@ function dbConnectionsErrorHandler(
   if (dbError.statusCode >= 500) {
     request.log.error(
       { err: error, cause: dbError.cause, event: 'request.failed' },
-      'signup failed',
+      'dbconnections request failed',
     )
   } else {
     request.log.info({ statusCode: dbError.statusCode, code: dbError.code }, dbError.message)
@@ -64,6 +68,11 @@ export const dbConnectionsPlugin: FastifyPluginAsync<DbConnectionsPluginOptions>
   app.setErrorHandler(dbConnectionsErrorHandler)
   await app.register(signupRoutes, {
     signup: { ...options.signup, runDetached: options.detached.run },
+    bodyLimit: MAX_DBCONNECTIONS_BODY_BYTES,
+  })
+  await app.register(changePasswordRoutes, {
+    passwordTickets: options.passwordTickets,
+    runDetached: options.detached.run,
     bodyLimit: MAX_DBCONNECTIONS_BODY_BYTES,
   })
 }

@@ -7,13 +7,17 @@ import { managementErrorHandler } from './error-handler.js'
 import { createGuard, type GuardOptions, type ManagementRouteConfig } from './guard.js'
 import { directoryRoutes, type DirectoryRoutesOptions } from './directory.routes.js'
 import { hooksRoutes } from './hooks.routes.js'
+import { logStreamRoutes, type LogStreamOptions } from './log-stream.routes.js'
 import { testRunnerRoutes, type TestRunnerOptions } from './test-runner.routes.js'
+import { ticketRoutes, type TicketRoutesOptions } from './tickets.routes.js'
 import { OpenApiCollector } from './openapi.js'
 
 export interface ManagementPluginOptions {
   readonly hooks: HookService
   readonly directory: DirectoryRoutesOptions
+  readonly tickets: TicketRoutesOptions
   readonly testRunner: TestRunnerOptions
+  readonly logStream: LogStreamOptions
   readonly guard: GuardOptions
   readonly issuer: string
   readonly version: string
@@ -42,7 +46,9 @@ export const managementPlugin: FastifyPluginAsync<ManagementPluginOptions> = asy
 
   await app.register(hooksRoutes, { hooks: options.hooks })
   await app.register(testRunnerRoutes, options.testRunner)
+  await app.register(logStreamRoutes, options.logStream)
   await app.register(directoryRoutes, options.directory)
+  await app.register(ticketRoutes, options.tickets)
 
   const publicRoute: ManagementRouteConfig = { public: true }
   app.get('/openapi.json', { config: publicRoute }, async () =>
