@@ -1,14 +1,11 @@
+import { makeCertificate } from '../../test/helpers/tls-certificate.js'
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { startFakeSmtpServer } from '../../test/helpers/fake-smtp-server.js'
 import { SmtpError, dotStuff, sendMail } from './smtp.js'
-
-/** How long openssl may take to make a key and a certificate. */
-const OPENSSL_TIMEOUT_MS = 30_000
 
 const MESSAGE = {
   from: 'noreply@openhooks.test',
@@ -61,31 +58,7 @@ describe('sendMail', () => {
     t.after(() => {
       rmSync(dir, { recursive: true, force: true })
     })
-    const cert = join(dir, 'cert.pem')
-    const key = join(dir, 'key.pem')
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      ],
-      { stdio: 'pipe', timeout: OPENSSL_TIMEOUT_MS },
-    )
+    const { cert, key } = makeCertificate(dir)
     const pem = { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') }
     const server = await startFakeSmtpServer({ auth: ['PLAIN'], tls: pem })
     t.after(() => server.close())

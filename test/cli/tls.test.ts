@@ -1,5 +1,5 @@
+import { makeCertificate } from '../helpers/tls-certificate.js'
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { request } from 'node:https'
 import { createServer, type AddressInfo } from 'node:net'
@@ -7,38 +7,6 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { runCli, spawnServer } from '../helpers/spawn-server.js'
 import { tempDir } from './cli-helpers.js'
-
-/** How long openssl may take to make a key and a certificate. */
-const OPENSSL_TIMEOUT_MS = 30_000
-
-function makeCertificate(dir: string, name: string): { cert: string; key: string } {
-  const cert = join(dir, `${name}-cert.pem`)
-  const key = join(dir, `${name}-key.pem`)
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ],
-    { stdio: 'pipe', timeout: OPENSSL_TIMEOUT_MS },
-  )
-  return { cert, key }
-}
 
 describe('openhooks serve over HTTPS', () => {
   it('speaks HTTPS with OPENHOOKS_TLS_CERT and OPENHOOKS_TLS_KEY, and defaults the issuer to https', async (t) => {

@@ -1,3 +1,4 @@
+import { makeCertificate } from '../helpers/tls-certificate.js'
 /**
  * The compatibility suite's setup: a throwaway certificate made with openssl, openhooks started
  * over HTTPS by its own `serve` command, a recording TLS proxy in front of it (the "tenant domain"
@@ -5,7 +6,7 @@
  * clients, started with NODE_EXTRA_CA_CERTS (Node reads it only at process start).
  */
 import assert from 'node:assert/strict'
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer as createHttpsServer, request as httpsRequest } from 'node:https'
@@ -22,9 +23,8 @@ import { CLI_ENTRY, spawnServer, type RunningServer } from '../helpers/spawn-ser
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 /** How long openssl may take to make a key and certificate. */
-export const OPENSSL_TIMEOUT_MS = 30_000
-/** How long one client process may run; `a0deploy import` takes about 45 s on two cores. */
-export const CHILD_TIMEOUT_MS = 180_000
+export /** How long one client process may run; `a0deploy import` takes about 45 s on two cores. */
+const CHILD_TIMEOUT_MS = 180_000
 export const CLIENT_ID = 'compat-client'
 export const CLIENT_SECRET = 'compat-client-secret-0123456789'
 
@@ -50,38 +50,7 @@ export function tempDir(t: Cleanup, prefix = 'openhooks-compat-'): string {
   return dir
 }
 
-/**
- * A self-signed certificate for `localhost` and 127.0.0.1, which is also the CA the clients
- * trust (docs/migrating-from-auth0.md shows the same command). Never committed: made per run.
- */
-export function makeCertificate(dir: string): { cert: string; key: string } {
-  const cert = join(dir, 'cert.pem')
-  const key = join(dir, 'key.pem')
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ],
-    { stdio: 'pipe', timeout: OPENSSL_TIMEOUT_MS },
-  )
-  return { cert, key }
-}
+export { makeCertificate }
 
 export async function freePort(): Promise<number> {
   const server = createNetServer()

@@ -118,6 +118,21 @@ const Scope = Type.Object(
   { additionalProperties: false },
 )
 
+const resourceServerFields = {
+  name: Type.String({ minLength: 1, maxLength: 200, description: 'Name of the API.' }),
+  scopes: Type.Array(Scope, { description: 'Scopes the API defines.' }),
+  token_lifetime: Type.Integer({
+    minimum: 60,
+    maximum: MAX_TOKEN_LIFETIME_S,
+    description: 'Access token lifetime, in seconds.',
+  }),
+  signing_alg: Type.Unsafe<'RS256'>({
+    type: 'string',
+    enum: ['RS256'],
+    description: 'Token signing algorithm.',
+  }),
+}
+
 export const CreateResourceServerBody = Type.Object(
   {
     identifier: Type.String({
@@ -125,49 +140,22 @@ export const CreateResourceServerBody = Type.Object(
       maxLength: 600,
       description: 'The audience of the API.',
     }),
-    name: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 200, description: 'Name of the API.' }),
-    ),
-    scopes: Type.Optional(Type.Array(Scope, { description: 'Scopes the API defines.' })),
-    token_lifetime: Type.Optional(
-      Type.Integer({
-        minimum: 60,
-        maximum: MAX_TOKEN_LIFETIME_S,
-        description: 'Access token lifetime, in seconds.',
-      }),
-    ),
-    signing_alg: Type.Optional(
-      Type.Unsafe<'RS256'>({
-        type: 'string',
-        enum: ['RS256'],
-        description: 'Token signing algorithm.',
-      }),
-    ),
+    name: Type.Optional(resourceServerFields.name),
+    scopes: Type.Optional(resourceServerFields.scopes),
+    token_lifetime: Type.Optional(resourceServerFields.token_lifetime),
+    signing_alg: Type.Optional(resourceServerFields.signing_alg),
   },
   { additionalProperties: false },
 )
 export type CreateResourceServerBody = Static<typeof CreateResourceServerBody>
 
+/** Every field but `identifier`, which is immutable; at least one. */
 export const UpdateResourceServerBody = Type.Object(
   {
-    name: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 200, description: 'Name of the API.' }),
-    ),
-    scopes: Type.Optional(Type.Array(Scope, { description: 'Scopes the API defines.' })),
-    token_lifetime: Type.Optional(
-      Type.Integer({
-        minimum: 60,
-        maximum: MAX_TOKEN_LIFETIME_S,
-        description: 'Access token lifetime, in seconds.',
-      }),
-    ),
-    signing_alg: Type.Optional(
-      Type.Unsafe<'RS256'>({
-        type: 'string',
-        enum: ['RS256'],
-        description: 'Token signing algorithm.',
-      }),
-    ),
+    name: Type.Optional(resourceServerFields.name),
+    scopes: Type.Optional(resourceServerFields.scopes),
+    token_lifetime: Type.Optional(resourceServerFields.token_lifetime),
+    signing_alg: Type.Optional(resourceServerFields.signing_alg),
   },
   { additionalProperties: false, minProperties: 1 },
 )
