@@ -52,6 +52,8 @@ async function start(spec: AppSpec): Promise<Running> {
     OPENHOOKS_DATA_DIR: dataDir,
     OPENHOOKS_ISSUER: BENCH_ISSUER,
     OPENHOOKS_MASTER_KEY: randomBytes(32).toString('base64'),
+    // The bench measures the server, not Auth0's Management API quota (docs/performance.md).
+    OPENHOOKS_RATE_LIMIT_ENABLED: 'false',
     ...spec.env,
   })
   // Production's log level and serialisation; the bytes go nowhere.

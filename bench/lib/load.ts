@@ -17,6 +17,8 @@ export interface LoadSlice {
   readonly errors: number
   /** Wall time of the slice, in seconds. */
   readonly seconds: number
+  /** How many responses had each unexpected status (`status 429`), and request errors. */
+  readonly unexpected: Readonly<Record<string, number>>
 }
 
 export interface LoadOptions {
@@ -71,14 +73,27 @@ export async function loadSlice(options: LoadOptions): Promise<LoadSlice> {
       },
     ],
   }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>
+  const unexpected: Record<string, number> = {}
+  const count = (key: string): void => {
+    errors++
+    unexpected[key] = (unexpected[key] ?? 0) + 1
+  }
   instance.on('response', (_client, statusCode, _bytes, responseTime) => {
     if (statusCode === options.expectStatus) samples.push(responseTime)
-    else errors++
+    else count(`status ${String(statusCode)}`)
   })
-  instance.on('reqError', () => errors++)
+  instance.on('reqError', (error: unknown) => {
+    count(`request error: ${error instanceof Error ? error.message : String(error)}`)
+  })
   const started = process.hrtime.bigint()
   const result = await instance
-  return { samples, errors: errors + result.timeouts, seconds: elapsedMs(started) / 1000 }
+  if (result.timeouts > 0) unexpected.timeouts = result.timeouts
+  return {
+    samples,
+    errors: errors + result.timeouts,
+    seconds: elapsedMs(started) / 1000,
+    unexpected,
+  }
 }
 
 /** Merges slices of one variant: all samples, requests per second over the slices' time. */
@@ -86,13 +101,20 @@ export function mergeSlices(slices: readonly LoadSlice[]): {
   samples: number[]
   errors: number
   perSecond: number
+  extra?: Record<string, number>
 } {
   const samples = slices.flatMap((s) => s.samples)
+  const unexpected: Record<string, number> = {}
+  for (const slice of slices) {
+    for (const [key, n] of Object.entries(slice.unexpected))
+      unexpected[key] = (unexpected[key] ?? 0) + n
+  }
   const seconds = slices.reduce((sum, s) => sum + s.seconds, 0)
   return {
     samples,
     errors: slices.reduce((sum, s) => sum + s.errors, 0),
     perSecond: seconds > 0 ? samples.length / seconds : Number.NaN,
+    ...(Object.keys(unexpected).length > 0 ? { extra: unexpected } : undefined),
   }
 }
 

@@ -112,6 +112,12 @@ export function scenarioMarkdown(s: ScenarioRecord): string {
     ),
     '',
   ]
+  for (const v of s.variants.filter((x) => x.errors > 0)) {
+    const detail = Object.entries(v.extra ?? {})
+      .map(([key, n]) => `${key} × ${formatNumber(n)}`)
+      .join(', ')
+    lines.push(`- Errors in “${v.name}”: ${detail}`)
+  }
   if (s.ratios.length > 0) {
     lines.push(...s.ratios.map((r) => `- ${r.label}: ${formatRatio(r.value)}`), '')
   }

@@ -45,7 +45,8 @@ export const managementScenario: Scenario = {
   async run({ profile, log }) {
     const s = byProfile(profile, SETTINGS)
     const server = await startAppServer([
-      { name: 'app', runner: 'none', env: { OPENHOOKS_RATE_LIMIT_ENABLED: 'false' } },
+      // Every bench server runs with OPENHOOKS_RATE_LIMIT_ENABLED=false (bench/lib/app-server.ts).
+      { name: 'app', runner: 'none' },
     ])
     try {
       const app = server.apps.app
@@ -87,6 +88,8 @@ export const managementScenario: Scenario = {
       }
 
       const run = Date.now().toString(36)
+      // One sequence across slices: every created hook has a new name, every update a new script.
+      let sequence = 0
       log(`management: create and update, ${String(s.rounds)} rounds`)
       const slices = await alternate(VARIANTS, s.rounds, (variant, warmup) =>
         variant === VARIANTS[0]
@@ -95,9 +98,9 @@ export const managementScenario: Scenario = {
               method: 'POST',
               path: '/api/v2/hooks',
               headers: { authorization: `Bearer ${app.token}` },
-              body: (n) =>
+              body: () =>
                 JSON.stringify({
-                  name: `created-${run}-${warmup ? 'w' : 'm'}-${String(n)}`,
+                  name: `created-${run}-${String(sequence++)}`,
                   script: TWO_CLAIMS_HOOK,
                   triggerId: 'credentials-exchange',
                   enabled: false,
@@ -112,7 +115,8 @@ export const managementScenario: Scenario = {
               path: '/api/v2/hooks/x',
               pathFor: (n) => `/api/v2/hooks/${ids[n % ids.length] ?? ''}`,
               headers: { authorization: `Bearer ${app.token}` },
-              body: (n) => JSON.stringify({ script: `// update ${String(n)}\n${TWO_CLAIMS_HOOK}` }),
+              body: () =>
+                JSON.stringify({ script: `// update ${String(sequence++)}\n${TWO_CLAIMS_HOOK}` }),
               connections: s.connections,
               expectStatus: 200,
               ...(warmup ? s.warmup : s.slice),

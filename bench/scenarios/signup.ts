@@ -73,6 +73,8 @@ export const signupScenario: Scenario = {
       { name: VARIANTS[1], runner: 'sandbox' },
     ])
     const run = String(Date.now())
+    // One sequence across slices: every signup of the run has a new address.
+    let sequence = 0
     try {
       const clients: Record<string, string> = {}
       for (const variant of VARIANTS) {
@@ -90,11 +92,11 @@ export const signupScenario: Scenario = {
           url: server.apps[variant]?.url ?? '',
           method: 'POST',
           path: '/dbconnections/signup',
-          body: (n) =>
+          body: () =>
             JSON.stringify({
               client_id: clients[variant],
               connection: CONNECTION,
-              email: `bench-${run}-${warmup ? 'w' : 'm'}-${String(n)}@example.com`,
+              email: `bench-${run}-${String(sequence++)}@example.com`,
               password: PASSWORD,
             }),
           connections: s.connections,
