@@ -96,8 +96,10 @@ async function start(spec: AppSpec): Promise<Running> {
 }
 
 const specs = JSON.parse(process.argv[2] ?? '[]') as AppSpec[]
-const running = new Map<string, Running>()
-for (const spec of specs) running.set(spec.name, await start(spec))
+// Built side by side: most of a start is waiting (migrations, the worker process).
+const running = new Map<string, Running>(
+  await Promise.all(specs.map(async (spec) => [spec.name, await start(spec)] as const)),
+)
 
 function get(name: string): Running {
   const found = running.get(name)

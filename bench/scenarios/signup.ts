@@ -12,7 +12,7 @@ import { createHook } from '../lib/setup.js'
 import { elapsedMs, summarize, type VariantResult } from '../lib/stats.js'
 
 const SETTINGS = {
-  smoke: { connections: 2, warmup: { amount: 2 }, slice: { amount: 4 }, rounds: 1, hashes: 2 },
+  smoke: { connections: 2, warmup: { amount: 2 }, slice: { amount: 2 }, rounds: 1, hashes: 2 },
   quick: {
     connections: 4,
     warmup: { durationS: 1 },
