@@ -19,9 +19,33 @@ import {
 /** Quantiles kept per variant for the chart, in [0, 1]. */
 export const CHART_QUANTILES = [0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99] as const
 
+/** Histogram buckets per decade of latency, and the smallest bucket's lower edge, in ms. */
+export const HISTOGRAM_BUCKETS_PER_DECADE = 10
+export const HISTOGRAM_MIN_MS = 0.001
+
+/**
+ * Every sample of a variant, counted in logarithmic buckets: `counts[i]` samples were at least
+ * `HISTOGRAM_MIN_MS × 10^(i / HISTOGRAM_BUCKETS_PER_DECADE)` ms (the first bucket also holds
+ * anything smaller). The raw distribution, compact enough to keep in the JSON.
+ */
+export function histogram(samples: readonly number[]): number[] {
+  const counts: number[] = []
+  for (const ms of samples) {
+    const index = Math.max(
+      0,
+      Math.floor(Math.log10(ms / HISTOGRAM_MIN_MS) * HISTOGRAM_BUCKETS_PER_DECADE + 1e-9),
+    )
+    while (counts.length <= index) counts.push(0)
+    counts[index] = (counts[index] ?? 0) + 1
+  }
+  return counts
+}
+
 export interface VariantRecord {
   readonly name: string
   readonly summary: Summary
+  /** See {@link histogram}. */
+  readonly histogram: readonly number[]
   /** Latency at each of {@link CHART_QUANTILES}, in ms. */
   readonly quantiles: readonly number[]
   readonly perSecond?: number
@@ -66,6 +90,7 @@ export function toRecord(result: ScenarioResult, seconds: number): ScenarioRecor
       return {
         name: v.name,
         summary: summarize(sorted),
+        histogram: histogram(sorted),
         quantiles: CHART_QUANTILES.map((q) => percentile(sorted, q)),
         ...(v.perSecond !== undefined ? { perSecond: v.perSecond } : undefined),
         errors: v.errors,

@@ -3,7 +3,7 @@ import type { Ratio, TargetCheck, VariantResult } from './stats.js'
 
 /**
  * How long a run takes. `smoke`: a few requests per scenario, seconds in total (the test in
- * `npm test`); `quick`: reduced durations, about a quarter of `full`; `full`: the published run
+ * `npm test`); `quick`: reduced durations, about a third of `full`; `full`: the published run
  * (at most ~10 minutes).
  */
 export type Profile = 'smoke' | 'quick' | 'full'

@@ -25,7 +25,7 @@ const SETTINGS = {
     warmup: { durationS: 2 },
     slice: { durationS: 5 },
     rounds: 5,
-    hashes: 200,
+    hashes: 100,
   },
 } as const
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { latencySvg, toRecord } from '../../bench/lib/report.js'
+import { histogram, latencySvg, toRecord } from '../../bench/lib/report.js'
 import { formatMs, percentile, summarize, target } from '../../bench/lib/stats.js'
 
 describe('bench statistics', () => {
@@ -27,6 +27,21 @@ describe('bench statistics', () => {
     assert.equal(target('b', 15, '<=', 15, 'ms').met, true)
     assert.equal(target('b', 15.1, '<=', 15, 'ms').met, false)
     assert.equal(target('c', Number.NaN, '<=', 15, 'ms').met, false)
+  })
+
+  it('counts samples in ten buckets per decade from 1 µs', () => {
+    // 1 µs → bucket 0; 1 ms → 30; 1.3 ms → 31; 9.99 ms → 39; 10 ms → 40; below 1 µs → 0.
+    const counts = histogram([0.001, 1, 1.3, 9.99, 10, 0.0001])
+    assert.equal(counts.length, 41)
+    assert.equal(counts[0], 2)
+    assert.equal(counts[30], 1)
+    assert.equal(counts[31], 1)
+    assert.equal(counts[39], 1)
+    assert.equal(counts[40], 1)
+    assert.equal(
+      counts.reduce((a, b) => a + b, 0),
+      6,
+    )
   })
 
   it('formats latencies with their unit', () => {
