@@ -8,209 +8,29 @@
  * machine, so each run prints the machine it ran on. Targets (issue 3): worker path warm p50
  * ≤ 150 µs, p99 ≤ 1 ms, ≥ 8,000 calls/s per worker; cold p50 ≤ 15 ms; ≤ 3 MB RSS per isolate.
  */
-import { spawn } from 'node:child_process'
-import type { Socket } from 'node:net'
 import { availableParallelism, cpus, loadavg } from 'node:os'
-import { runInContext, createContext } from 'node:vm'
 import { pino } from 'pino'
 import { startProcessRunner } from '../src/sandbox/process-runner.js'
-import type { HookRunner, InjectedErrorClass, RunRequest } from '../src/sandbox/runner.js'
-
-const WARMUP_CALLS = 2_000
-const ROUNDS = 10
-const CALLS_PER_ROUND = 1_000
-const COLD_CALLS = 40
-const WARM_ISOLATES_FOR_MEMORY = 100
-const PIPELINE_DEPTH = 64
-const PIPELINE_CALLS = 20_000
-const IPC_FLOOR_SAMPLES = 5_000
-
-/** A credentials-exchange hook of about 30 lines: scopes, claims, a little string work. */
-const HOOK_SOURCE = `module.exports = function (client, scope, audience, context, cb) {
-  const plan = (client.metadata && client.metadata.plan) || 'free'
-  const granted = Array.isArray(scope) ? scope.slice() : []
-  const extra = {
-    free: ['read:profile'],
-    full: ['read:profile', 'write:profile', 'read:reports'],
-  }[plan] || []
-  for (const item of extra) {
-    if (granted.indexOf(item) === -1) granted.push(item)
-  }
-  if (audience.indexOf('/api/v2/') !== -1 && plan !== 'full') {
-    return cb(new InvalidScopeError('the Management API needs the full plan'))
-  }
-  const region = context.webtask.secrets.REGION || 'eu'
-  const tenant = String(client.tenant || '').toLowerCase()
-  const claims = {
-    scope: granted,
-    'https://example.com/plan': plan,
-    'https://example.com/region': region,
-    'https://example.com/tenant': tenant,
-    'https://example.com/client': client.name + ' (' + client.id.slice(0, 8) + ')',
-  }
-  let checksum = 0
-  for (let i = 0; i < tenant.length; i++) checksum = (checksum * 31 + tenant.charCodeAt(i)) | 0
-  claims['https://example.com/checksum'] = checksum
-  if (granted.length > 10) {
-    console.log('many scopes for', client.id)
-  }
-  cb(null, claims)
-}`
-
-const CLASSES: readonly InjectedErrorClass[] = [
-  { name: 'ExtensibilityUserError', extends: 'Error', friendlyMessage: false },
-  { name: 'InvalidRequestError', extends: 'ExtensibilityUserError', friendlyMessage: false },
-  { name: 'InvalidScopeError', extends: 'ExtensibilityUserError', friendlyMessage: false },
-  { name: 'ServerError', extends: 'ExtensibilityUserError', friendlyMessage: false },
-]
-
-const PAYLOAD = {
-  audience: 'https://api.example.com/',
-  client: {
-    id: 'abcdefghijklmnopqrstuvwxyz012345',
-    name: 'bench',
-    tenant: 'My-Tenant',
-    metadata: { plan: 'full' },
-  },
-  scope: ['read:connections'],
-}
-const ARGS = [
-  PAYLOAD.client,
-  PAYLOAD.scope,
-  PAYLOAD.audience,
-  { webtask: { secrets: { REGION: 'us' }, meta: {}, body: PAYLOAD, headers: {}, query: {} } },
-]
-
-type HookFn = (...args: unknown[]) => void
-
-/** The hook as a plain in-process function, with the classes in its scope as in the sandbox. */
-function compileDirect(): HookFn {
-  const classes = CLASSES.map(
-    (c) =>
-      `class ${c.name} extends ${c.extends} { constructor(m) { super(m); this.name = this.constructor.name } }`,
-  ).join('\n')
-  const module = { exports: {} as unknown }
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the benchmark's baseline
-  const factory = new Function('module', 'exports', 'console', `${classes}\n${HOOK_SOURCE}`) as (
-    module: { exports: unknown },
-    exports: unknown,
-    console: { log(): void },
-  ) => void
-  factory(module, module.exports, { log() {} })
-  return module.exports as HookFn
-}
-
-/** The hook in one reused node:vm context (not a security boundary, STYLE §9.7: a baseline). */
-function compileVm(): HookFn {
-  const context = createContext({ console: { log() {} } })
-  const classes = CLASSES.map(
-    (c) =>
-      `class ${c.name} extends ${c.extends} { constructor(m) { super(m); this.name = this.constructor.name } }`,
-  ).join('\n')
-  return runInContext(
-    `(function () { const module = { exports: {} }; ${classes}\n${HOOK_SOURCE}\n; return module.exports })()`,
-    context,
-  ) as HookFn
-}
-
-/** Like the sandbox: JSON in, call, JSON out. */
-function callSync(fn: HookFn, copyArgs: boolean): unknown {
-  let result: unknown
-  const args = copyArgs ? (JSON.parse(JSON.stringify(ARGS)) as unknown[]) : ARGS
-  fn(...args, (error: unknown, data: unknown) => {
-    result = error ?? JSON.parse(JSON.stringify(data))
-  })
-  return result
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN
-}
-
-interface Series {
-  readonly name: string
-  readonly samples: number[]
-}
-
-function summary(series: Series): { p50: number; p99: number; mean: number; perSecond: number } {
-  const sorted = [...series.samples].sort((a, b) => a - b)
-  const mean = sorted.reduce((sum, x) => sum + x, 0) / sorted.length
-  return {
-    p50: percentile(sorted, 0.5),
-    p99: percentile(sorted, 0.99),
-    mean,
-    perSecond: 1e6 / mean,
-  }
-}
-
-function us(value: number): string {
-  return value >= 1000 ? `${(value / 1000).toFixed(2)} ms` : `${value.toFixed(1)} µs`
-}
-
-function request(versionKey: string, hookId = 'bench-hook'): RunRequest {
-  return { hookId, versionKey, script: HOOK_SOURCE, injectedClasses: CLASSES, args: ARGS }
-}
-
-async function timeWorker(runner: HookRunner, samples: number[], calls: number): Promise<void> {
-  for (let i = 0; i < calls; i++) {
-    const start = process.hrtime.bigint()
-    const outcome = await runner.run(request('warm'))
-    samples.push(Number(process.hrtime.bigint() - start) / 1000)
-    if (outcome.kind !== 'ok') throw new Error(`bench hook failed: ${JSON.stringify(outcome)}`)
-  }
-}
-
-function timeSync(fn: HookFn, samples: number[], calls: number): void {
-  for (let i = 0; i < calls; i++) {
-    const start = process.hrtime.bigint()
-    callSync(fn, true)
-    samples.push(Number(process.hrtime.bigint() - start) / 1000)
-  }
-}
-
-async function pipelined(runner: HookRunner): Promise<number> {
-  let next = 0
-  const started = performance.now()
-  async function lane(): Promise<void> {
-    while (next < PIPELINE_CALLS) {
-      next++
-      const outcome = await runner.run(request('warm'))
-      if (outcome.kind !== 'ok') throw new Error(outcome.kind)
-    }
-  }
-  await Promise.all(Array.from({ length: PIPELINE_DEPTH }, lane))
-  return PIPELINE_CALLS / ((performance.now() - started) / 1000)
-}
-
-/**
- * The floor under the worker path on this machine: a small frame echoed by a bare Node process
- * over the same kind of pipe, one at a time. No JSON, no isolate.
- */
-async function ipcFloor(samples: number): Promise<number[]> {
-  const echo =
-    "const s = new (require('node:net').Socket)({ fd: 3, readable: true, writable: true }); s.on('data', (d) => s.write(d))"
-  const child = spawn(process.execPath, ['-e', echo], {
-    stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
-  })
-  const socket = child.stdio[3] as Socket
-  const frame = Buffer.alloc(200, 'x')
-  const latencies: number[] = []
-  await new Promise<void>((resolve) => {
-    let start = process.hrtime.bigint()
-    socket.on('data', () => {
-      latencies.push(Number(process.hrtime.bigint() - start) / 1000)
-      if (latencies.length >= samples) {
-        resolve()
-        return
-      }
-      start = process.hrtime.bigint()
-      socket.write(frame)
-    })
-    socket.write(frame)
-  })
-  child.kill()
-  return latencies
-}
+import {
+  CALLS_PER_ROUND,
+  COLD_CALLS,
+  IPC_FLOOR_SAMPLES,
+  PIPELINE_DEPTH,
+  ROUNDS,
+  WARM_ISOLATES_FOR_MEMORY,
+  WARMUP_CALLS,
+  coldCalls,
+  compileDirect,
+  compileVm,
+  ipcFloor,
+  memoryPerIsolate,
+  pipelined,
+  summary,
+  timeSync,
+  timeWorker,
+  us,
+  type Series,
+} from './runtime-cases.js'
 
 async function main(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc
@@ -272,14 +92,7 @@ async function main(): Promise<void> {
   console.log(`\n## warm, ${PIPELINE_DEPTH} calls in flight on one worker`)
   console.log(`${Math.round(throughput)} calls/s`)
 
-  const cold: number[] = []
-  for (let i = 0; i < COLD_CALLS; i++) {
-    const start = process.hrtime.bigint()
-    const outcome = await runner.run(request(`cold-${i}`))
-    cold.push(Number(process.hrtime.bigint() - start) / 1000)
-    if (outcome.kind !== 'ok') throw new Error(outcome.kind)
-    runner.retire('bench-hook')
-  }
+  const cold = await coldCalls(runner, COLD_CALLS)
   const coldStats = summary({ name: 'cold', samples: cold })
   console.log(`\n## cold: first call after a change (new version key), ${COLD_CALLS} calls`)
   console.log(`p50 ${us(coldStats.p50)}, p99 ${us(coldStats.p99)}`)
@@ -288,23 +101,13 @@ async function main(): Promise<void> {
   // Memory: a fresh worker, then many distinct hooks kept warm.
   gc?.()
   const memoryRunner = await startProcessRunner({ logger, poolSize: 1 })
-  await memoryRunner.run(request('m', 'memory-warmup'))
-  const before = (await memoryRunner.stats()).workers[0]
-  for (let i = 0; i < WARM_ISOLATES_FOR_MEMORY; i++) {
-    const outcome = await memoryRunner.run(request('m', `memory-hook-${i}`))
-    if (outcome.kind !== 'ok') throw new Error(outcome.kind)
-  }
-  const afterStats = (await memoryRunner.stats()).workers[0]
+  const memory = await memoryPerIsolate(memoryRunner, WARM_ISOLATES_FOR_MEMORY)
+  const heapPerIsolate = memory.heapPerIsolateBytes
   await memoryRunner.close()
-  if (before !== undefined && afterStats !== undefined) {
-    const isolates = afterStats.warmIsolates - before.warmIsolates
-    const rssPerIsolate = (afterStats.rssBytes - before.rssBytes) / isolates
-    const heapPerIsolate = afterStats.isolateHeapBytes / afterStats.warmIsolates
-    console.log(`\n## memory: ${isolates} more warm isolates in one worker`)
-    console.log(
-      `worker RSS ${(before.rssBytes / 2 ** 20).toFixed(1)} → ${(afterStats.rssBytes / 2 ** 20).toFixed(1)} MB: ${(rssPerIsolate / 2 ** 20).toFixed(2)} MB RSS per warm isolate; V8 heap ${(heapPerIsolate / 2 ** 20).toFixed(2)} MB per isolate`,
-    )
-  }
+  console.log(`\n## memory: ${memory.isolates} more warm isolates in one worker`)
+  console.log(
+    `worker RSS ${(memory.rssBeforeBytes / 2 ** 20).toFixed(1)} → ${(memory.rssAfterBytes / 2 ** 20).toFixed(1)} MB: ${(memory.rssPerIsolateBytes / 2 ** 20).toFixed(2)} MB RSS per warm isolate; V8 heap ${(heapPerIsolate / 2 ** 20).toFixed(2)} MB per isolate`,
+  )
 }
 
 await main()

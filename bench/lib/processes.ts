@@ -1,0 +1,143 @@
+/**
+ * The parent's side of the bench's child processes: the openhooks server (bench/lib/app-server.ts)
+ * and the webhook server (bench/lib/webhook-server.ts), both on 127.0.0.1. Every wait for a child
+ * has a deadline, and `close()` ends the child it started.
+ */
+import { fork, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import type { RunnerStats } from '../../src/sandbox/runner.js'
+
+/** How long a child may take to build its apps and listen. */
+export const CHILD_START_TIMEOUT_MS = 60_000
+/** How long one IPC request to a child may take (seeding 10,000 hooks included). */
+export const CHILD_REQUEST_TIMEOUT_MS = 120_000
+/** How long a child may take to exit once disconnected, before it is killed. */
+export const CHILD_EXIT_TIMEOUT_MS = 10_000
+
+export interface AppSpec {
+  readonly name: string
+  /** Who runs hooks: nobody, the isolate sandbox, or a webhook at this loopback URL. */
+  readonly runner: 'none' | 'sandbox' | { readonly webhook: string }
+  /** The sandbox's LRU of warm isolates per worker. */
+  readonly maxWarmIsolates?: number
+  /** Extra configuration (`OPENHOOKS_*`). */
+  readonly env?: Readonly<Record<string, string>>
+}
+
+export type ServerRequest =
+  | { readonly id: number; readonly type: 'stats'; readonly app: string }
+  | {
+      readonly id: number
+      readonly type: 'seed-hooks'
+      readonly app: string
+      readonly prefix: string
+      readonly triggerId: string
+      readonly scripts: readonly string[]
+    }
+
+export interface ServerReply {
+  readonly id: number
+  readonly result?: unknown
+  readonly error?: string
+}
+
+export interface AppEndpoint {
+  readonly url: string
+  /** A Management API token with every scope. */
+  readonly token: string
+}
+
+export interface AppServer {
+  readonly apps: Readonly<Record<string, AppEndpoint>>
+  readonly pid: number
+  stats(app: string): Promise<RunnerStats>
+  seedHooks(app: string, prefix: string, triggerId: string, scripts: string[]): Promise<string[]>
+  close(): Promise<void>
+}
+
+const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url))
+
+function forkTs(file: string, args: string[], extraExecArgv: readonly string[]): ChildProcess {
+  return fork(here(file), args, {
+    execArgv: ['--no-node-snapshot', '--import', 'tsx', ...extraExecArgv],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+}
+
+function firstMessage<T>(child: ChildProcess, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`${what} did not start within ${String(CHILD_START_TIMEOUT_MS)} ms`))
+    }, CHILD_START_TIMEOUT_MS)
+    child.once('message', (message) => {
+      clearTimeout(timer)
+      resolve(message as T)
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${what} exited with ${String(code)} before it was ready`))
+    })
+  })
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_EXIT_TIMEOUT_MS)
+    child.once('exit', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    if (child.connected) child.disconnect()
+    else child.kill('SIGTERM')
+  })
+}
+
+/**
+ * Starts one server process with the given apps. `execArgv` adds Node flags to it (for example
+ * `--cpu-prof` when `BENCH_CPU_PROF` is set).
+ */
+export async function startAppServer(specs: readonly AppSpec[]): Promise<AppServer> {
+  const profile =
+    process.env.BENCH_CPU_PROF !== undefined
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+      : []
+  const child = forkTs('./app-server.ts', [JSON.stringify(specs)], profile)
+  const { ready } = await firstMessage<{ ready: Record<string, AppEndpoint> }>(
+    child,
+    'the bench server',
+  )
+  let nextId = 1
+  const waiting = new Map<number, (reply: ServerReply) => void>()
+  child.on('message', (message: ServerReply) => waiting.get(message.id)?.(message))
+  const ask = <T>(request: ServerRequest): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiting.delete(request.id)
+        reject(new Error(`${request.type} took over ${String(CHILD_REQUEST_TIMEOUT_MS)} ms`))
+      }, CHILD_REQUEST_TIMEOUT_MS)
+      waiting.set(request.id, (reply) => {
+        clearTimeout(timer)
+        waiting.delete(request.id)
+        if (reply.error !== undefined) reject(new Error(reply.error))
+        else resolve(reply.result as T)
+      })
+      child.send(request)
+    })
+  return {
+    apps: ready,
+    pid: child.pid ?? -1,
+    stats: (app) => ask<RunnerStats>({ id: nextId++, type: 'stats', app }),
+    seedHooks: (app, prefix, triggerId, scripts) =>
+      ask<string[]>({ id: nextId++, type: 'seed-hooks', app, prefix, triggerId, scripts }),
+    close: () => stop(child),
+  }
+}
+
+/** Starts the webhook server of the token scenario in its own process. */
+export async function startWebhookServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const child = forkTs('./webhook-server.ts', [], [])
+  const { url } = await firstMessage<{ url: string }>(child, 'the webhook server')
+  return { url, close: () => stop(child) }
+}
