@@ -22,7 +22,8 @@ export const POINTS: readonly ExtensibilityPoint[] = [
  * Add namespaced claims to the token, or refuse it with an error.
  */
 module.exports = function (client, scope, audience, context, cb) {
-  const token = {}
+  // The token gets the scopes returned here: keep \`scope\` unless you mean to narrow it.
+  const token = { scope }
   // token['https://example.com/plan'] = client.metadata.plan
   // Refuse: cb(new InvalidScopeError('this client may not ask for that scope'))
   cb(null, token)

@@ -136,7 +136,13 @@ export default function HookEditorPage(props: { hookId: string }) {
           onClick={save}
           aria-keyshortcuts="Control+S Meta+S"
         >
-          <span aria-hidden="true">💾</span> Save
+          <svg aria-hidden="true" width="16" height="16" viewBox="0 0 16 16" className="icon">
+            <path
+              d="M2 1h9l3 3v10a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1V1zm2 1v4h7V2H4zm1 7v5h6V9H5z"
+              fill="currentColor"
+            />
+          </svg>{' '}
+          Save
         </button>
         <span
           className={saveState?.kind === 'error' ? 'error' : 'status'}
@@ -537,8 +543,8 @@ function Runner(props: {
                   <strong className={current.result.status === 'success' ? 'ok' : 'error'}>
                     {current.result.status === 'success' ? 'Succeeded' : 'Failed'}
                   </strong>{' '}
-                  in <span className="duration">{current.result.durationMs} ms</span> (run at{' '}
-                  {current.at})
+                  in <span className="duration">{current.result.durationMs.toFixed(1)} ms</span>{' '}
+                  (run at {current.at})
                 </p>
                 <h3>Result</h3>
                 <pre className="output">{JSON.stringify(current.result.data, null, 2)}</pre>
@@ -563,7 +569,7 @@ function Runner(props: {
               <li key={runs.length - i}>
                 <button type="button" aria-pressed={i === shown} onClick={() => setShown(i)}>
                   {r.at} · {r.error !== undefined ? 'request failed' : r.result?.status} ·{' '}
-                  {r.result?.durationMs ?? '–'} ms
+                  {r.result?.durationMs.toFixed(1) ?? '–'} ms
                 </button>
               </li>
             ))}

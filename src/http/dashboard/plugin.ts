@@ -19,5 +19,17 @@ export const dashboardSessionPlugin: FastifyPluginAsync<SessionRoutesOptions> = 
   app.setNotFoundHandler(() => {
     throw new ApiError('NotFound')
   })
-  await app.register(sessionRoutes, options)
+  // `options` also holds this plugin's own `prefix`, which must not apply twice: pass the fields.
+  const routeOptions: SessionRoutesOptions = {
+    operator: options.operator,
+    sessions: options.sessions,
+    limiter: options.limiter,
+    tenantLog: options.tenantLog,
+    signingKeys: options.signingKeys,
+    issuer: options.issuer,
+    audience: options.audience,
+    clientId: options.clientId,
+    secureCookie: options.secureCookie,
+  }
+  await app.register(sessionRoutes, routeOptions)
 }
