@@ -127,6 +127,11 @@ describe('dashboard in a browser', () => {
     const page = await context.newPage()
     page.setDefaultTimeout(STEP_TIMEOUT_MS)
     page.on('dialog', (dialog) => void dialog.accept())
+    // Anything the page's Content-Security-Policy blocks is reported on the console.
+    const cspViolations: string[] = []
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text())
+    })
     try {
       // Sign-in: a wrong password first, then the right one.
       await page.goto(server.url)
@@ -139,6 +144,9 @@ describe('dashboard in a browser', () => {
       await page.getByRole('button', { name: 'Sign in' }).click()
       await page.getByRole('heading', { name: 'Hooks', level: 1 }).waitFor()
       await page.waitForURL('**/hooks')
+      // Keyboard: the first Tab reaches the skip link, which moves focus to the content.
+      await page.keyboard.press('Tab')
+      assert.equal(await page.locator(':focus').innerText(), 'Skip to content')
       for (const title of [
         'Client Credentials Exchange',
         'Pre-User Registration',
@@ -270,6 +278,25 @@ describe('dashboard in a browser', () => {
       await page.getByRole('heading', { name: 'Sign in to openhooks' }).waitFor()
       await page.goto(`${server.url}/hooks`)
       await page.getByRole('heading', { name: 'Sign in to openhooks' }).waitFor()
+
+      // Failed sign-ins are limited: five in a row (the successful sign-in cleared the first),
+      // and the next attempt, even with the right password, shows when to try again.
+      await page.getByLabel('Email').fill(EMAIL)
+      for (let i = 0; i < 5; i++) {
+        await page.getByLabel('Password').fill(`wrong-${i}`)
+        const answered = page.waitForResponse(
+          (r) => r.url().endsWith('/_dashboard/session') && r.request().method() === 'POST',
+        )
+        await page.getByRole('button', { name: 'Sign in' }).click()
+        assert.equal((await answered).status(), 401)
+      }
+      await page.getByLabel('Password').fill(PASSWORD)
+      await page.getByRole('button', { name: 'Sign in' }).click()
+      await page
+        .getByRole('alert')
+        .filter({ hasText: /^Too many failed sign-ins\. Try again in \d+ seconds\.$/ })
+        .waitFor()
+      assert.deepEqual(cspViolations, [])
     } catch (error) {
       await page.screenshot({ path: join(SCREENSHOTS, 'failure.png') }).catch(() => undefined)
       throw error
