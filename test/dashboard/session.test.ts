@@ -192,7 +192,12 @@ describe('dashboard CSRF protection', () => {
       assert.deepEqual(res.json(), refused)
       assert.equal(res.headers['set-cookie'], undefined)
     }
-    const cookie = cookieOf(await signIn(app, good, { ...CSRF, origin: 'http://localhost:80' }))
+    // The request's own origin, or the issuer's (the public URL when a proxy terminates TLS).
+    assert.equal(
+      (await signIn(app, good, { ...CSRF, origin: 'http://localhost:80' })).statusCode,
+      200,
+    )
+    const cookie = cookieOf(await signIn(app, good, { ...CSRF, origin: 'https://openhooks.test' }))
     for (const [method, url] of [
       ['POST', '/_dashboard/token'],
       ['DELETE', '/_dashboard/session'],

@@ -69,15 +69,18 @@ export function readCookie(request: FastifyRequest, name: string): string | unde
   return undefined
 }
 
-/** Refuses a state-changing request that a foreign page could have sent (see the file comment). */
-export function checkCsrf(request: FastifyRequest): void {
+/**
+ * Refuses a state-changing request that a foreign page could have sent (see the file comment).
+ * `Origin` may be the request's own origin or the issuer's (the public URL behind a proxy).
+ */
+export function checkCsrf(request: FastifyRequest, issuerOrigin: string): void {
   const marker = request.headers[CSRF_HEADER]
   const origin = request.headers.origin
   const site = request.headers['sec-fetch-site']
   const ownOrigin = `${request.protocol}://${request.host}`
   if (
     marker !== '1' ||
-    (origin !== undefined && origin !== ownOrigin) ||
+    (origin !== undefined && origin !== ownOrigin && origin !== issuerOrigin) ||
     (site !== undefined && site !== 'same-origin' && site !== 'none')
   ) {
     throw new ApiError('DashboardCsrfRefused')
@@ -89,6 +92,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
   options,
 ) => {
   const { sessions, limiter, tenantLog, operator } = options
+  const issuerOrigin = new URL(options.issuer).origin
   const secure = (request: FastifyRequest) => options.secureCookie || request.protocol === 'https'
   const setCookie = (
     request: FastifyRequest,
@@ -117,7 +121,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
     void reply.header('cache-control', 'no-store')
   })
   app.addHook('onRequest', async (request) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') checkCsrf(request)
+    if (request.method !== 'GET' && request.method !== 'HEAD') checkCsrf(request, issuerOrigin)
   })
 
   app.post(
