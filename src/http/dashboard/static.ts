@@ -1,6 +1,6 @@
 /**
  * Serves the built dashboard (`dist/dashboard`, made by `npm run build`) at `/`. Files are read
- * once at start and kept in memory with their gzip form; `/assets/*` names carry a content hash and
+ * once at start and kept in memory (with a gzip copy made on first request); `/assets/*` names carry a content hash and
  * are cached for a year, `index.html` is revalidated on every load. The SPA's own routes (`/`,
  * `/sign-in`, `/hooks`, `/hooks/:id`, `/logs`) all answer `index.html`; every other path keeps
  * its usual owner (`/api/v2`, `/oauth`, `/dbconnections`, `/lo/reset`, `/.well-known`, `/healthz`).
@@ -62,7 +62,9 @@ const TYPES: Record<string, string> = {
 
 interface StaticFile {
   readonly body: Buffer
-  readonly gzip: Buffer | undefined
+  /** Whether a gzip copy is worth sending; made on first request, so start-up stays fast. */
+  readonly compressible: boolean
+  gzip?: Buffer
   readonly type: string
   readonly etag: string
 }
@@ -73,7 +75,7 @@ function load(path: string): StaticFile {
   const compressible = /^(text\/|application\/json|image\/svg)/.test(type)
   return {
     body,
-    gzip: compressible && body.length >= MIN_GZIP_BYTES ? gzipSync(body, { level: 9 }) : undefined,
+    compressible: compressible && body.length >= MIN_GZIP_BYTES,
     type,
     etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
   }
@@ -114,7 +116,8 @@ export const dashboardStaticPlugin: FastifyPluginAsync<DashboardStaticOptions> =
       .header('vary', 'accept-encoding')
     if (request.headers['if-none-match'] === file.etag) return reply.code(304).send()
     const accepts = /\bgzip\b/.test(request.headers['accept-encoding'] ?? '')
-    if (file.gzip !== undefined && accepts) {
+    if (file.compressible && accepts) {
+      file.gzip ??= gzipSync(file.body, { level: 9 })
       return reply.header('content-encoding', 'gzip').send(file.gzip)
     }
     return reply.send(file.body)
