@@ -1,7 +1,7 @@
 /**
  * Serves the built dashboard (`dist/dashboard`, made by `npm run build`) at `/`. Files are read
- * once at start and kept in memory (with a gzip copy made on first request); `/assets/*` names carry a content hash and
- * are cached for a year, `index.html` is revalidated on every load. The SPA's own routes (`/`,
+ * once at start and kept in memory, with a gzip copy made on first request. `/assets/*` names
+ * carry a content hash and are cached for a year; `index.html` is revalidated on every load. The SPA's own routes (`/`,
  * `/sign-in`, `/hooks`, `/hooks/:id`, `/logs`) all answer `index.html`; every other path keeps
  * its usual owner (`/api/v2`, `/oauth`, `/dbconnections`, `/lo/reset`, `/.well-known`, `/healthz`).
  */
