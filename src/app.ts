@@ -13,12 +13,17 @@ import { afterPasswordChange } from './flows/change-password.js'
 import { DetachedTasks } from './flows/detached.js'
 import type { PasswordTicketDeps } from './flows/password-ticket.js'
 import { dbConnectionsPlugin } from './http/dbconnections/plugin.js'
+import { dashboardSessionPlugin } from './http/dashboard/plugin.js'
+import { DASHBOARD_API_PREFIX } from './http/dashboard/session.routes.js'
+import { dashboardStaticPlugin } from './http/dashboard/static.js'
 import type { GuardOptions } from './http/management/guard.js'
 import { managementPlugin } from './http/management/plugin.js'
 import { oauthPlugin } from './http/oauth/plugin.js'
 import { publicPlugin } from './http/public/plugin.js'
 import { resetPagePlugin } from './http/reset/plugin.js'
 import type { Logger } from './logging/logger.js'
+import type { OperatorAccount } from './operator/operator-account.js'
+import { SessionStore, SignInLimiter } from './operator/sessions.js'
 import { sendMail } from './mail/smtp.js'
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/token-bucket.js'
 import type { HookRunner } from './sandbox/runner.js'
@@ -52,6 +57,16 @@ export interface AppDependencies {
   readonly now?: () => number
   /** PEM certificate chain and key: the server speaks HTTPS (`OPENHOOKS_TLS_*`, read by main.ts). */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer }
+  /**
+   * The dashboard (docs/dashboard.md): its operator account and the client id its tokens name
+   * (the admin client). Without it, neither the SPA nor `/_dashboard` is served.
+   */
+  readonly dashboard?: {
+    readonly operator: OperatorAccount
+    readonly clientId: string
+    /** The built SPA; `dist/dashboard` unless given. */
+    readonly dir?: string
+  }
 }
 
 export interface App {
@@ -201,5 +216,23 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     issuer: config.issuer,
     version: OPENHOOKS_VERSION,
   })
+  if (deps.dashboard !== undefined) {
+    const now = deps.now ?? Date.now
+    await server.register(dashboardSessionPlugin, {
+      prefix: DASHBOARD_API_PREFIX,
+      operator: deps.dashboard.operator,
+      sessions: new SessionStore(now),
+      limiter: new SignInLimiter(now),
+      tenantLog,
+      signingKeys: deps.signingKeys,
+      issuer: config.issuer,
+      audience: config.managementAudience,
+      clientId: deps.dashboard.clientId,
+      secureCookie: config.issuer.startsWith('https:'),
+    })
+    await server.register(dashboardStaticPlugin, {
+      ...(deps.dashboard.dir !== undefined ? { dir: deps.dashboard.dir } : undefined),
+    })
+  }
   return { server, hooks, tenantLog }
 }

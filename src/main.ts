@@ -10,6 +10,7 @@ import { startProcessRunner } from './sandbox/process-runner.js'
 import { openSqliteStore } from './storage/sql-store.js'
 import type { Store } from './storage/store.js'
 import { ensureAdminClient, type AdminClientResult } from './tokens/admin-client.js'
+import { ensureOperatorAccount, type OperatorAccountResult } from './operator/operator-account.js'
 import { loadOrCreateSigningKeys, type SigningKeys } from './tokens/signing-keys.js'
 
 /**
@@ -110,6 +111,26 @@ export async function startServer(
       ].join('\n'),
     )
   }
+  // Only `serve` creates the operator account: it is the command that can print its password.
+  let operator: OperatorAccountResult
+  try {
+    operator = await ensureOperatorAccount({ configured: config.operator, dataDir: config.dataDir })
+  } catch (error) {
+    await store.close()
+    throw error
+  }
+  if (operator.generatedPassword !== undefined) {
+    print(
+      [
+        'openhooks generated the dashboard operator account (the password is shown once; only its',
+        `hash is saved in ${operator.file}):`,
+        `  email:    ${operator.account.email}`,
+        `  password: ${operator.generatedPassword}`,
+        `  sign in:  ${config.issuer}`,
+        '',
+      ].join('\n'),
+    )
+  }
   const runner = await startProcessRunner({
     logger: logger.child({ component: 'sandbox' }),
     ...(config.sandbox.workers !== undefined ? { poolSize: config.sandbox.workers } : undefined),
@@ -120,7 +141,12 @@ export async function startServer(
   })
   let app: App
   try {
-    app = await buildApp({ ...core, runner, ...(tls !== undefined ? { tls } : undefined) })
+    app = await buildApp({
+      ...core,
+      runner,
+      dashboard: { operator: operator.account, clientId: core.admin.clientId },
+      ...(tls !== undefined ? { tls } : undefined),
+    })
   } catch (error) {
     // Worker processes and the database would keep the process alive after a failed start.
     await runner.close()

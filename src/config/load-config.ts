@@ -14,6 +14,8 @@ export interface Config {
   /** `${issuer}api/v2/`. */
   readonly managementAudience: string
   readonly adminClient: { readonly clientId: string; readonly clientSecret: string } | undefined
+  /** The dashboard operator account, when configured; generated on first start otherwise. */
+  readonly operator: { readonly email: string; readonly password: string } | undefined
   /** 32 bytes, or `undefined` to use (or create) `master.key` in the data dir. */
   readonly masterKey: Buffer | undefined
   readonly tokenLifetimeS: number
@@ -134,6 +136,13 @@ export function loadConfig(
       'OPENHOOKS_ADMIN_CLIENT_ID and OPENHOOKS_ADMIN_CLIENT_SECRET must be set together, or both left unset',
     )
   }
+  const operatorEmail = values.get('OPENHOOKS_ADMIN_EMAIL') as string | undefined
+  const operatorPassword = values.get('OPENHOOKS_ADMIN_PASSWORD') as string | undefined
+  if ((operatorEmail === undefined) !== (operatorPassword === undefined)) {
+    problems.push(
+      'OPENHOOKS_ADMIN_EMAIL and OPENHOOKS_ADMIN_PASSWORD must be set together, or both left unset',
+    )
+  }
   const tlsCert = values.get('OPENHOOKS_TLS_CERT') as string | undefined
   const tlsKey = values.get('OPENHOOKS_TLS_KEY') as string | undefined
   if ((tlsCert === undefined) !== (tlsKey === undefined)) {
@@ -167,6 +176,10 @@ export function loadConfig(
       clientId === undefined
         ? undefined
         : { clientId: clientId as string, clientSecret: clientSecret as string },
+    operator:
+      operatorEmail === undefined || operatorPassword === undefined
+        ? undefined
+        : { email: operatorEmail, password: operatorPassword },
     masterKey: values.get('OPENHOOKS_MASTER_KEY') as Buffer | undefined,
     tokenLifetimeS: values.get('OPENHOOKS_TOKEN_LIFETIME_S') as number,
     rateLimit: {

@@ -75,6 +75,23 @@ export const CONFIG_KEYS = [
     security: 'Treat it like a root password: it can read and change every hook.',
   },
   {
+    env: 'OPENHOOKS_ADMIN_EMAIL',
+    type: { kind: 'string', minLength: 3 },
+    default: undefined,
+    defaultText: '`admin@openhooks.local` when generated',
+    description:
+      'E-mail address of the dashboard operator account. Set together with `OPENHOOKS_ADMIN_PASSWORD`. When both are unset, an account is generated on first start, its password printed once, and only its scrypt hash saved in `$OPENHOOKS_DATA_DIR/operator.json` (mode 0600). See docs/dashboard.md.',
+  },
+  {
+    env: 'OPENHOOKS_ADMIN_PASSWORD',
+    type: { kind: 'string', minLength: 12 },
+    default: undefined,
+    defaultText: 'generated',
+    description:
+      'Password of the dashboard operator account (at least 12 characters). Stored only as a scrypt hash; changing it takes effect at the next start.',
+    security: 'The dashboard can read and change every hook: treat it like a root password.',
+  },
+  {
     env: 'OPENHOOKS_MASTER_KEY',
     type: { kind: 'base64-key', bytes: 32 },
     default: undefined,

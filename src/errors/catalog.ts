@@ -187,6 +187,31 @@ export const MANAGEMENT_ERRORS = {
     errorCode: 'too_many_requests',
     evidence: '§2.8 OBS (other endpoints)',
   },
+  DashboardSignInFailed: {
+    status: 401,
+    message: 'Wrong email or password.',
+    errorCode: 'invalid_credentials',
+    evidence: 'ours: dashboard sign-in (docs/dashboard.md); the same text for an unknown e-mail',
+  },
+  DashboardSignInsLimited: {
+    status: 429,
+    message: 'Too many failed sign-ins. Try again in {seconds} seconds.',
+    errorCode: 'too_many_attempts',
+    evidence: 'ours: dashboard sign-in, with `Retry-After` (docs/dashboard.md)',
+  },
+  DashboardNoSession: {
+    status: 401,
+    message: 'Your dashboard session has ended. Sign in again.',
+    errorCode: 'no_session',
+    evidence: 'ours: no, unknown or expired session cookie (docs/dashboard.md)',
+  },
+  DashboardCsrfRefused: {
+    status: 403,
+    message:
+      'This request did not come from the dashboard: it needs the X-OpenHooks-CSRF header and a same-origin Origin.',
+    errorCode: 'csrf_refused',
+    evidence: 'ours: CSRF protection of the dashboard endpoints (docs/dashboard.md)',
+  },
   NotFound: {
     status: 404,
     message: 'Not Found',

@@ -17,6 +17,11 @@ export const TENANT_LOG_TYPES = {
   gd_send_sms_failure: 'Error Sending MFA SMS',
   gd_send_voice: 'MFA Voice Call Sent',
   gd_send_voice_failure: 'Error Sending MFA Voice Call',
+  s: 'Success Login',
+  fp: 'Failed Login (Incorrect Password)',
+  fu: 'Failed Login (Invalid Email/Username)',
+  limit_mu: 'Blocked IP Address',
+  slo: 'Success Logout',
   sapi: 'Success API Operation',
   fapi: 'Failed API Operation',
 } as const

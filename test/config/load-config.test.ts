@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       issuer: 'http://localhost:3000/',
       managementAudience: 'http://localhost:3000/api/v2/',
       adminClient: undefined,
+      operator: undefined,
       masterKey: undefined,
       tokenLifetimeS: 86_400,
       rateLimit: { enabled: true, burst: 50, perSecond: 16 },
@@ -49,8 +50,14 @@ describe('loadConfig', () => {
       OPENHOOKS_LOG_LEVEL: 'debug',
       OPENHOOKS_TLS_CERT: '/etc/openhooks/cert.pem',
       OPENHOOKS_TLS_KEY: '/etc/openhooks/key.pem',
+      OPENHOOKS_ADMIN_EMAIL: 'ops@example.com',
+      OPENHOOKS_ADMIN_PASSWORD: 'a-password-of-12',
     })
     assert.equal(config.port, 0)
+    assert.deepStrictEqual(config.operator, {
+      email: 'ops@example.com',
+      password: 'a-password-of-12',
+    })
     assert.equal(config.host, '0.0.0.0')
     assert.equal(config.dataDir, '/var/lib/openhooks')
     assert.deepStrictEqual(config.adminClient, {
@@ -93,6 +100,24 @@ describe('loadConfig', () => {
         'OPENHOOKS_TLS_CERT and OPENHOOKS_TLS_KEY must be set together, or both left unset',
       ],
     })
+  })
+
+  it('needs the operator e-mail and password together, and a password of 12 characters', () => {
+    assert.throws(() => loadConfig({ OPENHOOKS_ADMIN_EMAIL: 'ops@example.com' }), {
+      problems: [
+        'OPENHOOKS_ADMIN_EMAIL and OPENHOOKS_ADMIN_PASSWORD must be set together, or both left unset',
+      ],
+    })
+    assert.throws(
+      () =>
+        loadConfig({ OPENHOOKS_ADMIN_EMAIL: 'ops@example.com', OPENHOOKS_ADMIN_PASSWORD: 'short' }),
+      {
+        problems: [
+          'OPENHOOKS_ADMIN_PASSWORD must be at least 12 characters long',
+          'OPENHOOKS_ADMIN_EMAIL and OPENHOOKS_ADMIN_PASSWORD must be set together, or both left unset',
+        ],
+      },
+    )
   })
 
   it('lists every problem at once', () => {

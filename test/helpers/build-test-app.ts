@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { Writable } from 'node:stream'
 import type { LightMyRequestResponse } from 'fastify'
-import { buildApp, type App } from '../../src/app.js'
+import { buildApp, type App, type AppDependencies } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config/load-config.js'
 import { createKeyring, type Keyring } from '../../src/crypto/keys.js'
 import { createLogger } from '../../src/logging/logger.js'
@@ -126,6 +126,8 @@ export interface TestAppOptions {
   /** Store on disk in the temp data dir instead of memory. */
   readonly onDisk?: boolean
   readonly now?: () => number
+  /** Serve the dashboard with this operator account (docs/dashboard.md). */
+  readonly dashboard?: NonNullable<AppDependencies['dashboard']>
 }
 
 /**
@@ -178,6 +180,7 @@ export async function buildTestApp(t: TestContext, options: TestAppOptions = {})
     keyring,
     signingKeys,
     ...(options.now !== undefined ? { now: options.now } : undefined),
+    ...(options.dashboard !== undefined ? { dashboard: options.dashboard } : undefined),
   })
   await app.server.ready()
   t.after(async () => {

@@ -1,0 +1,119 @@
+import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands'
+import { javascript } from '@codemirror/lang-javascript'
+import { json } from '@codemirror/lang-json'
+import {
+  bracketMatching,
+  defaultHighlightStyle,
+  indentOnInput,
+  syntaxHighlighting,
+  syntaxTree,
+} from '@codemirror/language'
+import { linter, lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint'
+import { EditorState } from '@codemirror/state'
+import {
+  EditorView,
+  highlightActiveLine,
+  highlightActiveLineGutter,
+  keymap,
+  lineNumbers,
+} from '@codemirror/view'
+import { useEffect, useRef } from 'react'
+
+/** Syntax errors the parser finds while typing, shown in place before anything runs. */
+const syntaxErrors = linter((view) => {
+  const found: Diagnostic[] = []
+  syntaxTree(view.state).iterate({
+    enter(node) {
+      if (node.type.isError && found.length < 20) {
+        found.push({
+          from: node.from,
+          to: Math.max(node.to, node.from + 1),
+          severity: 'error',
+          message: 'Syntax error',
+        })
+      }
+    },
+  })
+  return found
+})
+
+export interface CodeEditorHandle {
+  text(): string
+  /** Shows errors from the server (e.g. a compile error) in place. */
+  showErrors(errors: { line?: number; message: string }[]): void
+}
+
+export function CodeEditor(props: {
+  initial: string
+  language: 'javascript' | 'json'
+  label: string
+  onChange?: (text: string) => void
+  onSave?: () => void
+  handle?: (handle: CodeEditorHandle | undefined) => void
+  minHeight?: string
+}) {
+  const host = useRef<HTMLDivElement>(null)
+  const latest = useRef(props)
+  latest.current = props
+
+  useEffect(() => {
+    if (host.current === null) return
+    const view = new EditorView({
+      parent: host.current,
+      state: EditorState.create({
+        doc: props.initial,
+        extensions: [
+          lineNumbers(),
+          highlightActiveLineGutter(),
+          history(),
+          indentOnInput(),
+          bracketMatching(),
+          highlightActiveLine(),
+          syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+          props.language === 'javascript' ? javascript() : json(),
+          lintGutter(),
+          ...(props.language === 'javascript' ? [syntaxErrors] : []),
+          keymap.of([
+            {
+              key: 'Mod-s',
+              preventDefault: true,
+              run: () => {
+                latest.current.onSave?.()
+                return true
+              },
+            },
+            ...defaultKeymap,
+            ...historyKeymap,
+            indentWithTab,
+          ]),
+          EditorView.contentAttributes.of({ 'aria-label': props.label }),
+          EditorView.updateListener.of((update) => {
+            if (update.docChanged) latest.current.onChange?.(update.state.doc.toString())
+          }),
+          EditorView.theme({ '&': { minHeight: props.minHeight ?? '12rem' } }),
+        ],
+      }),
+    })
+    props.handle?.({
+      text: () => view.state.doc.toString(),
+      showErrors: (errors) => {
+        const doc = view.state.doc
+        const diagnostics = errors.map((e): Diagnostic => {
+          const line =
+            e.line !== undefined && e.line >= 1 && e.line <= doc.lines
+              ? doc.line(e.line)
+              : doc.line(1)
+          return { from: line.from, to: line.to, severity: 'error', message: e.message }
+        })
+        view.dispatch(setDiagnostics(view.state, diagnostics))
+      },
+    })
+    return () => {
+      props.handle?.(undefined)
+      view.destroy()
+    }
+    // The editor is created once; later props are read through `latest`.
+  }, [])
+
+  return <div className="code-editor" ref={host} />
+}

@@ -1,0 +1,307 @@
+/**
+ * The dashboard end to end, in a real browser: playwright-core drives Debian's Chromium (never a
+ * downloaded browser) against `openhooks serve` with the real sandbox and the built SPA. Writes
+ * screenshots of the hooks page and the editor at 1280×800 and 390×844 to test-output/screenshots.
+ */
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { after, before, describe, it } from 'node:test'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { spawnServer, type RunningServer } from '../helpers/spawn-server.js'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+export const CHROMIUM_PATH = '/usr/lib/chromium/chromium'
+const SCREENSHOTS = join(ROOT, 'test-output', 'screenshots')
+/** Longest wait for one browser step, in milliseconds. */
+const STEP_TIMEOUT_MS = 15_000
+/** Longest wait for the dashboard build when it is missing, in milliseconds. */
+const BUILD_TIMEOUT_MS = 180_000
+const EMAIL = 'operator@example.com'
+const PASSWORD = 'e2e-password-0123456789'
+const SECRET_VALUE = 'e2e-secret-value-do-not-show'
+const POINT = '[data-point="credentials-exchange"]'
+const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } }
+
+describe('dashboard in a browser', () => {
+  let server: RunningServer | undefined
+  let browser: Browser | undefined
+  let dataDir = ''
+
+  before(async () => {
+    if (!existsSync(join(ROOT, 'dist', 'dashboard', 'index.html'))) {
+      execFileSync(
+        process.execPath,
+        [
+          join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
+          'build',
+          '--config',
+          join(ROOT, 'dashboard', 'vite.config.ts'),
+          '--logLevel',
+          'warn',
+        ],
+        {
+          cwd: ROOT,
+          timeout: BUILD_TIMEOUT_MS,
+          stdio: 'inherit',
+        },
+      )
+    }
+    dataDir = mkdtempSync(join(tmpdir(), 'openhooks-e2e-'))
+    server = await spawnServer({
+      OPENHOOKS_DATA_DIR: dataDir,
+      OPENHOOKS_MASTER_KEY: randomBytes(32).toString('base64'),
+      OPENHOOKS_ADMIN_EMAIL: EMAIL,
+      OPENHOOKS_ADMIN_PASSWORD: PASSWORD,
+      OPENHOOKS_SANDBOX_WORKERS: '1',
+      HOST: '127.0.0.1',
+    })
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: ['--no-sandbox'],
+      timeout: STEP_TIMEOUT_MS,
+    })
+    rmSync(join(SCREENSHOTS, 'failure.png'), { force: true })
+    mkdirSync(SCREENSHOTS, { recursive: true })
+  })
+  after(async () => {
+    await browser?.close()
+    if (server !== undefined) {
+      server.child.kill('SIGTERM')
+      await server.exited
+    }
+    if (dataDir !== '') rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  /** The hooks as the Management API reports them, with the admin client's own token. */
+  async function apiHooks(): Promise<{ name: string; enabled: boolean; script: string }[]> {
+    const url = server?.url ?? ''
+    const admin = JSON.parse(readFileSync(join(dataDir, 'admin-client.json'), 'utf8')) as {
+      client_id: string
+      client_secret: string
+    }
+    const issuer = (/"issuer":"([^"]+)"/.exec(server?.stdout() ?? '') ?? [])[1] ?? ''
+    const tokenRes = await fetch(`${url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        grant_type: 'client_credentials',
+        client_id: admin.client_id,
+        client_secret: admin.client_secret,
+        audience: `${issuer}api/v2/`,
+      }),
+    })
+    const { access_token } = (await tokenRes.json()) as { access_token: string }
+    const res = await fetch(`${url}/api/v2/hooks`, {
+      headers: { authorization: `Bearer ${access_token}` },
+    })
+    const body: unknown = await res.json()
+    assert.ok(Array.isArray(body), `GET /api/v2/hooks: ${JSON.stringify(body)}`)
+    return body as { name: string; enabled: boolean; script: string }[]
+  }
+
+  async function shoot(page: Page, name: string): Promise<void> {
+    for (const [size, viewport] of Object.entries(VIEWPORTS)) {
+      await page.setViewportSize(viewport)
+      await page.screenshot({ path: join(SCREENSHOTS, `${name}-${size}.png`), fullPage: false })
+    }
+    await page.setViewportSize(VIEWPORTS.desktop)
+  }
+
+  async function replaceScript(page: Page, text: string): Promise<void> {
+    const editor = page.getByRole('textbox', { name: /^Script of / })
+    await editor.click()
+    await page.keyboard.press('Control+A')
+    await page.keyboard.press('Delete')
+    await page.keyboard.insertText(text)
+  }
+
+  it('walks through sign-in, hooks, editor, secrets, runner, enabling, rename, delete and sign-out', async () => {
+    assert.ok(browser !== undefined && server !== undefined)
+    const context = await browser.newContext({ viewport: VIEWPORTS.desktop })
+    const page = await context.newPage()
+    page.setDefaultTimeout(STEP_TIMEOUT_MS)
+    page.on('dialog', (dialog) => void dialog.accept())
+    // Anything the page's Content-Security-Policy blocks is reported on the console.
+    const cspViolations: string[] = []
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text())
+    })
+    try {
+      // Sign-in: a wrong password first, then the right one.
+      await page.goto(server.url)
+      await page.waitForURL('**/sign-in')
+      await page.getByLabel('Email').fill(EMAIL)
+      await page.getByLabel('Password').fill('not the password')
+      await page.getByRole('button', { name: 'Sign in' }).click()
+      await page.getByRole('alert').filter({ hasText: 'Wrong email or password.' }).waitFor()
+      await page.getByLabel('Password').fill(PASSWORD)
+      await page.getByRole('button', { name: 'Sign in' }).click()
+      await page.getByRole('heading', { name: 'Hooks', level: 1 }).waitFor()
+      await page.waitForURL('**/hooks')
+      // Keyboard: the first Tab reaches the skip link, which moves focus to the content.
+      await page.keyboard.press('Tab')
+      assert.equal(await page.locator(':focus').innerText(), 'Skip to content')
+      for (const title of [
+        'Client Credentials Exchange',
+        'Pre-User Registration',
+        'Post-User Registration',
+        'Post-Change Password',
+        'Send Phone Message',
+      ]) {
+        await page.getByRole('heading', { name: title, level: 2 }).waitFor()
+      }
+
+      // The first hook of a point is enabled, the second is not.
+      const create = async (name: string) => {
+        await page.getByLabel('Name', { exact: true }).fill(name)
+        await page.getByLabel('Extensibility point').selectOption('credentials-exchange')
+        await page.getByRole('button', { name: 'Create', exact: true }).click()
+      }
+      await create('first-hook')
+      await page.locator(`${POINT} [data-hook="first-hook"] [aria-label="enabled"]`).waitFor()
+      await create('second-hook')
+      await page.locator(`${POINT} [data-hook="second-hook"] [aria-label="disabled"]`).waitFor()
+      assert.equal(await page.locator(`${POINT} [data-hook="first-hook"] .dot.on`).count(), 1)
+      // A name that is taken: the API's 409 message, next to the form.
+      await create('first-hook')
+      await page
+        .getByRole('alert')
+        .filter({ hasText: 'Hook with the same name already exists.' })
+        .waitFor()
+      await shoot(page, 'hooks')
+
+      // Edit the second hook, save with the keyboard, reload, see the saved script.
+      await page.getByRole('link', { name: 'Edit second-hook' }).click()
+      await page.getByRole('heading', { name: /second-hook/, level: 1 }).waitFor()
+      await replaceScript(
+        page,
+        "module.exports = function (client, scope, audience, context, cb) {\nconsole.log('saved run', Object.keys(context.webtask.secrets).join(','))\ncb(null, { scope })\n}\n",
+      )
+      await page.getByLabel('unsaved changes').waitFor()
+      await page.keyboard.press('Control+S')
+      await page
+        .getByRole('status')
+        .filter({ hasText: /^Saved at/ })
+        .waitFor()
+      assert.equal(await page.getByLabel('unsaved changes').count(), 0)
+      await page.reload()
+      await page.getByText("console.log('saved run'").waitFor()
+
+      // A secret: added, listed by name, its value never shown again.
+      await page.getByLabel('Secret name').fill('API_KEY')
+      await page.getByLabel('Value', { exact: true }).fill(SECRET_VALUE)
+      await page.getByRole('button', { name: 'Add secret' }).click()
+      await page.locator('[data-secret="API_KEY"]').waitFor()
+      assert.equal(await page.getByLabel('Value', { exact: true }).inputValue(), '')
+      await page.reload()
+      await page.locator('[data-secret="API_KEY"]').waitFor()
+      assert.ok(
+        !(await page.content()).includes(SECRET_VALUE),
+        'the secret value is not on the page',
+      )
+
+      // The Runner runs the editor's unsaved text, with the hook's secrets.
+      await replaceScript(
+        page,
+        "module.exports = function (client, scope, audience, context, cb) {\nconsole.log('unsaved run', Object.keys(context.webtask.secrets).join(','))\ncb(null, { scope, answer: 42 })\n}\n",
+      )
+      await page.getByText('Run uses the script as it is in the editor now').waitFor()
+      await page.getByRole('button', { name: '▶ Run' }).click()
+      const result = page.getByTestId('run-result')
+      await result.getByText('Succeeded').waitFor()
+      await result.getByText('[log] unsaved run API_KEY').waitFor()
+      await result.getByText('"answer": 42').waitFor()
+      assert.match(await result.locator('.duration').innerText(), /^\d+\.\d ms$/)
+      await shoot(page, 'editor')
+      // The saved script is still the saved one.
+      assert.match(
+        (await apiHooks()).find((h) => h.name === 'second-hook')?.script ?? '',
+        /saved run/,
+      )
+
+      // Enable the second hook: the confirmation names the hook that gets disabled.
+      await page.getByRole('link', { name: '← Hooks' }).click() // confirm() accepted: leave unsaved
+      await page.getByLabel('Enabled hook').first().selectOption({ label: 'second-hook' })
+      await page
+        .getByRole('dialog')
+        .getByText(
+          'second-hook will run for Client Credentials Exchange, and first-hook will be disabled.',
+        )
+        .waitFor()
+      await page.getByRole('dialog').getByRole('button', { name: 'Enable' }).click()
+      await page.locator(`${POINT} [data-hook="second-hook"] [aria-label="enabled"]`).waitFor()
+      await page.locator(`${POINT} [data-hook="first-hook"] [aria-label="disabled"]`).waitFor()
+      const hooks = await apiHooks()
+      assert.deepEqual(
+        hooks.map((h) => [h.name, h.enabled]),
+        [
+          ['first-hook', false],
+          ['second-hook', true],
+        ],
+      )
+
+      // Rename, then delete with confirmation.
+      await page.getByRole('button', { name: 'Rename second-hook' }).click()
+      await page.getByLabel('New name').fill('renamed-hook')
+      await page.getByRole('dialog').getByRole('button', { name: 'Rename' }).click()
+      await page.locator(`${POINT} [data-hook="renamed-hook"]`).waitFor()
+      await page.getByRole('button', { name: 'Delete first-hook' }).click()
+      await page
+        .getByRole('dialog')
+        .getByText('first-hook and its secrets will be deleted.')
+        .waitFor()
+      await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click()
+      await page.getByRole('status').filter({ hasText: 'Deleted first-hook.' }).waitFor()
+      assert.deepEqual(
+        (await apiHooks()).map((h) => h.name),
+        ['renamed-hook'],
+      )
+
+      // The tenant Logs page shows the sign-in events.
+      await page.getByRole('link', { name: 'Logs', exact: true }).click()
+      await page.getByRole('heading', { name: 'Logs', level: 1 }).waitFor()
+      await page.getByLabel('Type').selectOption('fp')
+      await page
+        .getByRole('button', { name: /Wrong password/ })
+        .first()
+        .click()
+      await page.locator('pre').filter({ hasText: '"type": "fp"' }).waitFor()
+
+      // Sign out: back to the sign-in page; the API refuses the old session.
+      await page.getByRole('button', { name: 'Sign out' }).click()
+      await page.getByRole('heading', { name: 'Sign in to openhooks' }).waitFor()
+      await page.goto(`${server.url}/hooks`)
+      await page.getByRole('heading', { name: 'Sign in to openhooks' }).waitFor()
+
+      // Failed sign-ins are limited: five in a row (the successful sign-in cleared the first),
+      // and the next attempt, even with the right password, shows when to try again.
+      await page.getByLabel('Email').fill(EMAIL)
+      for (let i = 0; i < 5; i++) {
+        await page.getByLabel('Password').fill(`wrong-${i}`)
+        const answered = page.waitForResponse(
+          (r) => r.url().endsWith('/_dashboard/session') && r.request().method() === 'POST',
+        )
+        await page.getByRole('button', { name: 'Sign in' }).click()
+        assert.equal((await answered).status(), 401)
+      }
+      await page.getByLabel('Password').fill(PASSWORD)
+      await page.getByRole('button', { name: 'Sign in' }).click()
+      await page
+        .getByRole('alert')
+        .filter({ hasText: /^Too many failed sign-ins\. Try again in \d+ seconds\.$/ })
+        .waitFor()
+      assert.deepEqual(cspViolations, [])
+    } catch (error) {
+      await page.screenshot({ path: join(SCREENSHOTS, 'failure.png') }).catch(() => undefined)
+      throw error
+    } finally {
+      await context.close()
+    }
+  })
+})
