@@ -1,3 +1,5 @@
+import { ISOLATE_BUFFER_SOURCE } from './isolate-buffer.js'
+import { ISOLATE_BUILTINS_SOURCE } from './isolate-builtins.js'
 import { ISOLATE_WEB_SOURCE } from './isolate-web.js'
 
 /**
@@ -366,10 +368,12 @@ function fire(timerId) {
 // ---- require ---------------------------------------------------------------------------------
 
 function require(name) {
-  // TODO(sandbox|v1): built-in and declared modules come with the Node-compatibility issue (Q13).
-  const error = new ErrorCtor("Cannot find module '" + safeString(name) + "'");
-  error.code = 'MODULE_NOT_FOUND';
-  throw error;
+  // Node.js built-ins (isolate-builtins.ts), then packages the runtime provides (compat Q13).
+  const builtin = requireBuiltin(name);
+  if (builtin !== undefined) return builtin;
+  const provided = requireProvided(name);
+  if (provided !== undefined) return provided;
+  throw moduleNotFound(name);
 }
 
 // ---- globals ---------------------------------------------------------------------------------
@@ -388,6 +392,8 @@ defineGlobal('clearImmediate', clearTimeout);
 defineGlobal('queueMicrotask', queueMicrotask);
 
 ${ISOLATE_WEB_SOURCE}
+${ISOLATE_BUFFER_SOURCE}
+${ISOLATE_BUILTINS_SOURCE}
 // ---- entries ---------------------------------------------------------------------------------
 
 function load(wrapper) {
