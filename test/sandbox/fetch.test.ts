@@ -335,3 +335,100 @@ describe('refusals of loopback destinations that are not allowed', () => {
     }
   })
 })
+
+describe('http, https and request over the same egress path', () => {
+  it('https.request with write/end, response events and headers', async () => {
+    const outcome = await run(
+      allowed,
+      `const https = require('https')
+       const req = https.request({ hostname: '127.0.0.1', port: ${httpsPort}, path: '/json?x=1', method: 'POST', headers: { 'content-type': 'text/plain', 'x-test': 'h' } }, (res) => {
+         let text = ''
+         res.setEncoding('utf8')
+         res.on('data', (chunk) => { text += chunk })
+         res.on('end', () => cb(null, { status: res.statusCode, reply: res.headers['x-reply'], json: JSON.parse(text) }))
+       })
+       req.on('error', (e) => cb(e))
+       req.write('part one, ')
+       req.end(Buffer.from('part two'))`,
+    )
+    assert.deepEqual(expectKind(outcome, 'ok').value, {
+      status: 200,
+      reply: 'yes',
+      json: {
+        method: 'POST',
+        path: '/json?x=1',
+        body: 'part one, part two',
+        test: 'h',
+        contentType: 'text/plain',
+        authorization: null,
+      },
+    })
+    assert.match(
+      messages(outcome)[0] ?? '',
+      /^\[openhooks\] https POST 127\.0\.0\.1:\d+ \/json → 200 /,
+    )
+  })
+
+  it('http.get does not follow redirects; errors arrive as error events', async () => {
+    const outcome = await run(
+      allowed,
+      `const http = require('node:http')
+       http.get('http://127.0.0.1:${httpPort}/redirect', (res) => {
+         res.resume()
+         http.get('http://127.0.0.1:${forbiddenPort}/', () => cb(new Error('reached'))).on('error', (e) => {
+           cb(null, { status: res.statusCode, location: res.headers.location, code: e.code })
+         })
+       })`,
+    )
+    assert.deepEqual(expectKind(outcome, 'ok').value, {
+      status: 302,
+      location: '/json?from=redirect',
+      code: 'EGRESS_REFUSED',
+    })
+  })
+
+  it("require('request') works without being declared: json, qs, auth", async () => {
+    const outcome = await run(
+      allowed,
+      `const request = require('request')
+       request.post({ url: 'http://127.0.0.1:${httpPort}/json', qs: { a: 'b c' }, json: { n: 1 }, auth: { user: 'u', pass: 'p' } }, (err, response, body) => {
+         if (err) return cb(err)
+         cb(null, { status: response.statusCode, reply: response.headers['x-reply'], body })
+       })`,
+    )
+    assert.deepEqual(expectKind(outcome, 'ok').value, {
+      status: 200,
+      reply: 'yes',
+      body: {
+        method: 'POST',
+        path: '/json?a=b%20c',
+        body: '{"n":1}',
+        test: null,
+        contentType: 'application/json',
+        authorization: `Basic ${Buffer.from('u:p').toString('base64')}`,
+      },
+    })
+  })
+
+  it('request: form bodies, headers, the verb helpers, timeouts and refusals', async () => {
+    const outcome = await run(
+      allowed,
+      `const request = require('request')
+       request({ method: 'PUT', uri: 'http://127.0.0.1:${httpPort}/json', form: { a: 'x y', b: '&' }, headers: { 'x-test': 'f' } }, (err, res, body) => {
+         if (err) return cb(err)
+         const form = JSON.parse(body)
+         request.get({ url: 'http://127.0.0.1:${httpPort}/slow', timeout: 100 }, (timeoutError) => {
+           request.get('http://127.0.0.1:${forbiddenPort}/json', (refusedError) => {
+             cb(null, { form: [form.method, form.body, form.contentType, form.test], timeout: timeoutError.code, refused: refusedError.code, message: refusedError.message })
+           })
+         })
+       })`,
+    )
+    assert.deepEqual(expectKind(outcome, 'ok').value, {
+      form: ['PUT', 'a=x%20y&b=%26', 'application/x-www-form-urlencoded', 'f'],
+      timeout: 'ETIMEDOUT',
+      refused: 'EGRESS_REFUSED',
+      message: `[openhooks] egress refused: 127.0.0.1:${forbiddenPort} (127.0.0.1) is not in OPENHOOKS_EGRESS_ALLOW (OPENHOOKS_EGRESS=allowlist)`,
+    })
+  })
+})
