@@ -217,32 +217,63 @@ function buildSlot(message: RunMessage, code: HookCode, key: string): Slot {
   return slot
 }
 
+/** The runtime as a script that evaluates to a function of its five host callbacks ($0–$4). */
+const RUNTIME_SCRIPT_SOURCE = `(function ($0, $1, $2, $3, $4) {${ISOLATE_RUNTIME_SOURCE}\n})`
+
+/**
+ * V8's code cache of the runtime, made by the first isolate of this worker and used by the next
+ * ones: the runtime is about 120 KB of source, and parsing it again for every new isolate would
+ * double the cost of a cold call.
+ */
+let runtimeCodeCache: ivm.ExternalCopy<ArrayBuffer> | undefined
+
+function runtimeFactory(isolate: ivm.Isolate, context: ivm.Context): ivm.Reference {
+  const cache = runtimeCodeCache
+  const script = isolate.compileScriptSync(RUNTIME_SCRIPT_SOURCE, {
+    filename: RUNTIME_FILENAME,
+    ...(cache !== undefined ? { cachedData: cache } : { produceCachedData: true }),
+    // isolated-vm sets these on the script; its typings leave them out
+  }) as ivm.Script & ivm.CachedDataResult & { cachedDataRejected?: boolean }
+  if (cache === undefined) runtimeCodeCache = script.cachedData
+  else if (script.cachedDataRejected === true) runtimeCodeCache = undefined
+  try {
+    return script.runSync(context, { reference: true, timeout: INTERNAL_ENTRY_TIMEOUT_MS })
+  } finally {
+    script.release()
+  }
+}
+
 function prepareSlot(slot: Slot, isolate: ivm.Isolate, code: HookCode): void {
   const context = isolate.createContextSync()
   slot.context = context
-  slot.dispatch = context.evalClosureSync(
-    ISOLATE_RUNTIME_SOURCE,
-    [
-      new ivm.Callback((callId: unknown, level: unknown, text: unknown) =>
-        onLog(slot, callId, level, text),
-      ),
-      new ivm.Callback(
-        (op: unknown, callId: unknown, timerId: unknown, delayMs: unknown, repeat: unknown) =>
-          onTimer(slot, op, callId, timerId, delayMs, repeat),
-      ),
-      new ivm.Callback((callId: unknown, kind: unknown, payload: unknown) => {
-        onDone(slot, callId, kind, payload)
-      }),
-      new ivm.Callback(
-        (op: unknown, callId: unknown, requestId: unknown, spec: unknown, body: unknown) =>
-          onHttp(slot, op, callId, requestId, spec, body),
-      ),
-      new ivm.Callback((op: unknown, a: unknown, b: unknown, c: unknown) =>
-        hostService(op, a, b, c),
-      ),
-    ],
-    { result: { reference: true }, timeout: INTERNAL_ENTRY_TIMEOUT_MS, filename: RUNTIME_FILENAME },
-  ) as ivm.Reference<Dispatch>
+  const factory = runtimeFactory(isolate, context)
+  try {
+    slot.dispatch = factory.applySync(
+      undefined,
+      [
+        new ivm.Callback((callId: unknown, level: unknown, text: unknown) =>
+          onLog(slot, callId, level, text),
+        ),
+        new ivm.Callback(
+          (op: unknown, callId: unknown, timerId: unknown, delayMs: unknown, repeat: unknown) =>
+            onTimer(slot, op, callId, timerId, delayMs, repeat),
+        ),
+        new ivm.Callback((callId: unknown, kind: unknown, payload: unknown) => {
+          onDone(slot, callId, kind, payload)
+        }),
+        new ivm.Callback(
+          (op: unknown, callId: unknown, requestId: unknown, spec: unknown, body: unknown) =>
+            onHttp(slot, op, callId, requestId, spec, body),
+        ),
+        new ivm.Callback((op: unknown, a: unknown, b: unknown, c: unknown) =>
+          hostService(op, a, b, c),
+        ),
+      ],
+      { result: { reference: true }, timeout: INTERNAL_ENTRY_TIMEOUT_MS },
+    ) as ivm.Reference<Dispatch>
+  } finally {
+    factory.release()
+  }
 
   // compat Q10: the module body first; a bare function expression when the body exports nothing.
   const attempts: WrappedScript[] = [wrapModule(code.script, code.classes)]
