@@ -8,9 +8,12 @@
  * machine, so each run prints the machine it ran on. Targets (issue 3): worker path warm p50
  * ≤ 150 µs, p99 ≤ 1 ms, ≥ 8,000 calls/s per worker; cold p50 ≤ 15 ms; ≤ 3 MB RSS per isolate.
  */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { availableParallelism, cpus, loadavg } from 'node:os'
 import { pino } from 'pino'
 import { startProcessRunner } from '../src/sandbox/process-runner.js'
+import type { RunRequest } from '../src/sandbox/runner.js'
 import {
   CALLS_PER_ROUND,
   COLD_CALLS,
@@ -110,5 +113,83 @@ async function main(): Promise<void> {
   )
 }
 
-await main()
+const FETCH_WARMUP_CALLS = 200
+const FETCH_ROUNDS = 5
+const FETCH_CALLS_PER_ROUND = 200
+
+/**
+ * Issue 9: a hook that makes one `fetch` to a local server, against the same request made by the
+ * host with its own `fetch`. Target: worker path p50 ≤ 1.5 × host p50. `BENCH_ONLY=fetch` runs
+ * only this case.
+ */
+async function fetchCase(): Promise<void> {
+  const body = JSON.stringify({ ok: true, items: [1, 2, 3] })
+  const server = createServer((_req, res) => {
+    res.setHeader('content-type', 'application/json')
+    res.end(body)
+  })
+  server.keepAliveTimeout = 60_000
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  const url = `http://127.0.0.1:${port}/data`
+  const runner = await startProcessRunner({
+    logger: pino({ level: 'warn' }),
+    poolSize: 1,
+    egress: { mode: 'allowlist', allow: [`127.0.0.1:${port}`], maxRequestsPerCall: 1 },
+  })
+  const fetchRequest: RunRequest = {
+    hookId: 'bench-fetch',
+    versionKey: 'v1',
+    script: `module.exports = async function (user, context, cb) { const r = await fetch('${url}'); cb(null, (await r.json()).items.length) }`,
+    injectedClasses: [],
+    args: [{}, {}],
+  }
+  const viaHook = async (samples: number[], calls: number) => {
+    for (let i = 0; i < calls; i++) {
+      const start = process.hrtime.bigint()
+      const outcome = await runner.run(fetchRequest)
+      samples.push(Number(process.hrtime.bigint() - start) / 1000)
+      if (outcome.kind !== 'ok' || outcome.value !== 3) throw new Error(JSON.stringify(outcome))
+    }
+  }
+  const viaHost = async (samples: number[], calls: number) => {
+    for (let i = 0; i < calls; i++) {
+      const start = process.hrtime.bigint()
+      const response = await fetch(url)
+      const value = ((await response.json()) as { items: number[] }).items.length
+      samples.push(Number(process.hrtime.bigint() - start) / 1000)
+      if (value !== 3) throw new Error('bad answer')
+    }
+  }
+  await viaHook([], FETCH_WARMUP_CALLS)
+  await viaHost([], FETCH_WARMUP_CALLS)
+  const hook: Series = { name: 'hook: one fetch through the worker', samples: [] }
+  const host: Series = { name: 'host: the same fetch from the server process', samples: [] }
+  for (let round = 0; round < FETCH_ROUNDS; round++) {
+    await viaHook(hook.samples, FETCH_CALLS_PER_ROUND)
+    await viaHost(host.samples, FETCH_CALLS_PER_ROUND)
+  }
+  await runner.close()
+  server.closeAllConnections()
+  server.close()
+  const h = summary(hook)
+  const d = summary(host)
+  console.log(
+    `\n## one fetch to a local server (${FETCH_ROUNDS} alternating rounds of ${FETCH_CALLS_PER_ROUND} calls)`,
+  )
+  console.log('path | p50 | p99 | calls/s')
+  console.log('--- | --- | --- | ---')
+  for (const [series, stats] of [
+    [hook, h],
+    [host, d],
+  ] as const) {
+    console.log(
+      `${series.name} | ${us(stats.p50)} | ${us(stats.p99)} | ${Math.round(stats.perSecond)}`,
+    )
+  }
+  console.log(`ratio p50 hook/host ${(h.p50 / d.p50).toFixed(2)}× (target ≤ 1.5×)`)
+}
+
+if (process.env.BENCH_ONLY !== 'fetch') await main()
+await fetchCase()
 console.log(`\nload average ${loadavg()[0]?.toFixed(2)} at the end`)

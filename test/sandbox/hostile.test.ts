@@ -6,13 +6,20 @@
  *   // expect: <outcome kind> /regex on the message/   or   // expect: ok <JSON value>
  *   // expect-log: /regex on the last console line/      (optional)
  *   // limits: {"timeoutMs": 300}                       (optional, JSON)
- *   // setup: other-hook-secrets | previous-caller      (optional)
+ *   // setup: other-hook-secrets | previous-caller | admin-server   (optional)
+ *
+ * `admin-server`: the script's `ADMIN_PORT` is replaced by the port of a stand-in for the
+ * server's own Management API on 127.0.0.1, which the runner does not allow; it must see no
+ * request at all.
  *
  * For each file: the call ends within its deadline plus a margin with the expected outcome, the
  * host process is untouched, and the next call of another hook on the same worker succeeds.
  */
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import type { HookRunner, RunLimits, RunOutcome } from '../../src/sandbox/runner.js'
 import { DEFAULT_RUN_LIMITS } from '../../src/sandbox/runner.js'
@@ -37,7 +44,7 @@ interface Attack {
   readonly value?: unknown
   readonly logPattern?: RegExp
   readonly limits: Partial<RunLimits>
-  readonly setup?: 'other-hook-secrets' | 'previous-caller'
+  readonly setup?: 'other-hook-secrets' | 'previous-caller' | 'admin-server'
   readonly script: string
 }
 
@@ -72,7 +79,9 @@ function loadAttack(file: string): Attack {
       : { messagePattern: toRegExp(rest) }),
     ...(log !== undefined ? { logPattern: toRegExp(log) } : undefined),
     limits: limits === undefined ? {} : (JSON.parse(limits) as Partial<RunLimits>),
-    ...(setup === 'other-hook-secrets' || setup === 'previous-caller' ? { setup } : undefined),
+    ...(setup === 'other-hook-secrets' || setup === 'previous-caller' || setup === 'admin-server'
+      ? { setup }
+      : undefined),
     script,
   }
 }
@@ -100,14 +109,25 @@ const attacks = readdirSync(HOSTILE_DIR)
   .map(loadAttack)
 
 let runner: HookRunner
+let admin: Server
+let adminPort = 0
+let adminHits = 0
 const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).sort()
 
 before(async () => {
   // One worker: every attack shares it with the well-behaved hook that runs after it.
   runner = await startTestRunner({ poolSize: 1 })
+  admin = createServer((_req, res) => {
+    adminHits++
+    res.end('{"reached":true}')
+  })
+  await new Promise<void>((resolve) => admin.listen(0, '127.0.0.1', resolve))
+  adminPort = (admin.address() as AddressInfo).port
 })
 after(async () => {
   await runner.close()
+  admin.closeAllConnections()
+  await new Promise((resolve) => admin.close(resolve))
 })
 
 describe('hostile scripts', () => {
@@ -136,9 +156,13 @@ describe('hostile scripts', () => {
         })
       }
 
+      const script =
+        attack.setup === 'admin-server'
+          ? attack.script.replaceAll('ADMIN_PORT', String(adminPort))
+          : attack.script
       const limits = { ...DEFAULT_RUN_LIMITS, ...FAST_LIMITS, ...attack.limits }
       const started = performance.now()
-      const outcome = await runScript(runner, attack.script, {
+      const outcome = await runScript(runner, script, {
         hookId,
         limits: attack.limits,
         args: [{ email: 'someone@example.com' }, { webtask: { secrets: { OWN: 'own secret' } } }],
@@ -158,6 +182,8 @@ describe('hostile scripts', () => {
       if (attack.logPattern !== undefined) {
         assert.match(outcome.logs.at(-1)?.message ?? '', attack.logPattern)
       }
+
+      assert.equal(adminHits, 0, 'the stand-in admin server was reached')
 
       // The host is untouched: no prototype pollution, process still ours.
       assert.deepEqual(Object.getOwnPropertyNames(Object.prototype).sort(), prototypeKeys)
