@@ -17,6 +17,7 @@ const forbidden = {
   directory: ['http', 'flows', 'hooks', 'sandbox', 'cli'],
   'tenant-log': ['http', 'flows', 'hooks', 'sandbox', 'cli', 'directory'],
   mail: ['http', 'flows', 'hooks', 'sandbox', 'storage', 'cli'],
+  mfa: ['http', 'flows', 'hooks', 'sandbox', 'cli'],
   http: ['cli'],
 }
 

@@ -6,6 +6,7 @@ import { ApiService } from './directory/apis.js'
 import { ClientService } from './directory/clients.js'
 import { UserService } from './directory/users.js'
 import { HookDispatcher } from './hooks/hook-dispatcher.js'
+import { GuardianService } from './mfa/guardian.js'
 import { HookService } from './hooks/hook-service.js'
 import { MAX_MANAGEMENT_BODY_BYTES } from './http/management/error-handler.js'
 import { answerFrameworkError } from './http/framework-errors.js'
@@ -135,6 +136,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     lifetimeS: config.tokenLifetimeS,
   })
   const users = new UserService(deps.store)
+  const guardian = new GuardianService(deps.store)
   await users.ensureDefaultConnection()
   await server.register(oauthPlugin, {
     clientCredentials: {
@@ -198,6 +200,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       },
     },
     tickets: { passwordTickets },
+    guardian: { guardian },
     issuer: config.issuer,
     version: OPENHOOKS_VERSION,
   })
