@@ -14,6 +14,8 @@ import { afterPasswordChange } from './flows/change-password.js'
 import { DetachedTasks } from './flows/detached.js'
 import type { PasswordTicketDeps } from './flows/password-ticket.js'
 import { dbConnectionsPlugin } from './http/dbconnections/plugin.js'
+import { mfaPlugin } from './http/mfa/plugin.js'
+import type { MfaDeps } from './flows/mfa-sms.js'
 import type { GuardOptions } from './http/management/guard.js'
 import { managementPlugin } from './http/management/plugin.js'
 import { oauthPlugin } from './http/oauth/plugin.js'
@@ -138,7 +140,23 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const users = new UserService(deps.store)
   const guardian = new GuardianService(deps.store)
   await users.ensureDefaultConnection()
+  const mfa: MfaDeps = {
+    store: deps.store,
+    guardian,
+    clientSecrets: deps.keyring.clientSecrets,
+    codes: deps.keyring.mfaCodes,
+    signingKeys: deps.signingKeys,
+    issuer: config.issuer,
+    tenant: TENANT_NAME,
+    managementAudience: config.managementAudience,
+    resolveAudience: (audience) => apis.resolveAudience(audience),
+    hooks: dispatcher,
+    tenantLog,
+    limits: config.mfa,
+    now: deps.now ?? Date.now,
+  }
   await server.register(oauthPlugin, {
+    mfa,
     clientCredentials: {
       store: deps.store,
       hasher: deps.keyring.clientSecrets,
@@ -150,6 +168,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       tenantLog,
     },
   })
+  await server.register(mfaPlugin, { mfa })
   // Post-* hooks run after the response; closing the server waits for them (bounded).
   const detached = new DetachedTasks(deps.logger.child({ component: 'hooks' }))
   server.addHook('onClose', async () => {

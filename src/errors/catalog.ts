@@ -250,6 +250,10 @@ export const OAUTH_ERRORS = {
     status: 401,
     evidence: 'INF: /mfa/* without a bearer mfa_token',
   },
+  unsupported_challenge_type: {
+    status: 400,
+    evidence: 'INF: Auth0 MFA API, a challenge_type other than oob',
+  },
   too_many_requests: {
     status: 429,
     evidence: '§4.5 DOC (10 SMS per hour to one number); the code is the one the issue names',

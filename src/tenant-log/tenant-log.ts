@@ -10,6 +10,8 @@ export const TENANT_LOG_TYPES = {
   feccft: 'Failed Exchange (Client Credentials for Access Token)',
   sepft: 'Success Exchange (Password for Access Token)',
   fepft: 'Failed Exchange (Password for Access Token)',
+  seoobft: 'Success Exchange (Password and OOB Challenge for Access Token)',
+  feoobft: 'Failed Exchange (Password and OOB Challenge for Access Token)',
   ss: 'Success Signup',
   fs: 'Failed Signup',
   fpurh: 'Failed Post User Registration Hook',
