@@ -10,7 +10,7 @@
  */
 import { randomBytes, randomInt } from 'node:crypto'
 import type { ClientSecretHasher } from '../crypto/keys.js'
-import { verifyPassword } from '../directory/passwords.js'
+import { hashPassword, verifyPassword } from '../directory/passwords.js'
 import { DEFAULT_CONNECTION_NAME, toWireUserId } from '../directory/users.js'
 import { OAuthError } from '../errors/api-error.js'
 import type { HookDispatcher } from '../hooks/hook-dispatcher.js'
@@ -279,6 +279,18 @@ export interface PasswordGrantRequest extends ClientAuth, RequestOrigin {
   readonly scope?: string
 }
 
+/**
+ * A hash to check a password against when the user does not exist, so that an unknown user costs
+ * as much time as a wrong password and the answer does not reveal who has an account.
+ */
+let decoyHash: Promise<string> | undefined
+async function checkPassword(password: string, hash: string | undefined): Promise<boolean> {
+  if (hash !== undefined) return verifyPassword(password, hash)
+  decoyHash ??= hashPassword(randomBytes(MFA_HANDLE_BYTES).toString('base64url'))
+  await verifyPassword(password, await decoyHash)
+  return false
+}
+
 async function findUser(
   deps: MfaDeps,
   connectionName: string,
@@ -320,12 +332,7 @@ export async function issuePasswordToken(
         ? (request.realm ?? DEFAULT_CONNECTION_NAME)
         : DEFAULT_CONNECTION_NAME
     const found = await findUser(deps, connection, request.username)
-    const hash = found?.passwordHash
-    if (
-      found === undefined ||
-      hash === undefined ||
-      !(await verifyPassword(request.password, hash))
-    ) {
+    if (!(await checkPassword(request.password, found?.passwordHash)) || found === undefined) {
       throw new OAuthError('invalid_grant', WRONG_CREDENTIALS_DESCRIPTION)
     }
     user = found
