@@ -117,6 +117,7 @@ export async function startServer(
       timeoutMs: config.sandbox.hookTimeoutMs,
       memoryMb: config.sandbox.hookMemoryMb,
     },
+    egress: config.sandbox.egress,
   })
   let app: App
   try {

@@ -30,6 +30,12 @@ export interface Config {
     readonly workers: number | undefined
     readonly hookTimeoutMs: number
     readonly hookMemoryMb: number
+    /** Outbound HTTP of hook code (docs/egress.md). */
+    readonly egress: {
+      readonly mode: 'public' | 'allowlist' | 'none'
+      /** `host:port` entries, checked for form here and parsed by the sandbox. */
+      readonly allow: readonly string[]
+    }
   }
   readonly tenantLogs: {
     readonly retentionDays: number
@@ -156,6 +162,8 @@ export function loadConfig(
   if (smtpUrl !== undefined && smtpFrom === undefined) {
     problems.push('OPENHOOKS_SMTP_FROM must be set when OPENHOOKS_SMTP_URL is')
   }
+  const egressAllow = parseEgressAllow(values.get('OPENHOOKS_EGRESS_ALLOW') as string | undefined)
+  problems.push(...egressAllow.problems)
   if (problems.length > 0) throw new ConfigError(problems)
 
   const port = values.get('PORT') as number
@@ -190,6 +198,10 @@ export function loadConfig(
       workers: values.get('OPENHOOKS_SANDBOX_WORKERS') as number | undefined,
       hookTimeoutMs: values.get('OPENHOOKS_HOOK_TIMEOUT_MS') as number,
       hookMemoryMb: values.get('OPENHOOKS_HOOK_MEMORY_MB') as number,
+      egress: {
+        mode: values.get('OPENHOOKS_EGRESS') as 'public' | 'allowlist' | 'none',
+        allow: egressAllow.entries,
+      },
     },
     tenantLogs: {
       retentionDays: values.get('OPENHOOKS_LOG_RETENTION_DAYS') as number,
@@ -208,4 +220,24 @@ export function loadConfig(
     logLevel: values.get('OPENHOOKS_LOG_LEVEL') as LogLevel,
   }
   return Object.freeze(config)
+}
+
+/** `host:port` or `[ipv6]:port`, port 1–65535. */
+const EGRESS_ENTRY = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/
+
+function parseEgressAllow(raw: string | undefined): { entries: string[]; problems: string[] } {
+  const entries: string[] = []
+  const problems: string[] = []
+  for (const item of (raw ?? '').split(',')) {
+    const entry = item.trim()
+    if (entry === '') continue
+    const match = EGRESS_ENTRY.exec(entry)
+    const port = Number(match?.[1])
+    if (match === null || port < 1 || port > 65_535) {
+      problems.push(
+        `OPENHOOKS_EGRESS_ALLOW: "${entry}" is not host:port (use [addr]:port for IPv6, port 1–65535)`,
+      )
+    } else entries.push(entry)
+  }
+  return { entries, problems }
 }

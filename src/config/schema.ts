@@ -158,6 +158,23 @@ export const CONFIG_KEYS = [
       'Heap limit of the isolate of one hook version, in MiB. Approximate: isolated-vm notes that a script may exceed it two or three times before it is stopped.',
   },
   {
+    env: 'OPENHOOKS_EGRESS',
+    type: { kind: 'enum', values: ['public', 'allowlist', 'none'] },
+    default: 'public',
+    description:
+      'Where hook code may send HTTP requests (`fetch`, `http`/`https`, `request`); see docs/egress.md. `public`: any public address, while loopback, private, link-local, multicast, reserved and cloud-metadata addresses are refused unless listed in `OPENHOOKS_EGRESS_ALLOW`. `allowlist`: only the listed destinations. `none`: no request at all. The check applies to the address actually connected and to every redirect.',
+    security:
+      'With `public`, hooks can reach any host on the internet. Use `allowlist` when the hooks only call known APIs.',
+  },
+  {
+    env: 'OPENHOOKS_EGRESS_ALLOW',
+    type: { kind: 'string', minLength: 1 },
+    default: undefined,
+    defaultText: 'empty',
+    description:
+      'Comma-separated `host:port` destinations hooks may reach whatever their address (`[::1]:8080` for IPv6 literals), e.g. `api.twilio.com:443,10.0.0.5:8080`. A name matches the host the hook asked for; an IP address matches the address connected to.',
+  },
+  {
     env: 'OPENHOOKS_LOG_RETENTION_DAYS',
     type: { kind: 'integer', min: 1, max: 3_650 },
     default: 30,

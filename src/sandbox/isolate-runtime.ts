@@ -1,3 +1,7 @@
+import { ISOLATE_BUFFER_SOURCE } from './isolate-buffer.js'
+import { ISOLATE_BUILTINS_SOURCE } from './isolate-builtins.js'
+import { ISOLATE_WEB_SOURCE } from './isolate-web.js'
+
 /**
  * The JavaScript that runs inside every isolate before the hook script: the console, timers,
  * `require`, the callback and the error serialisation of compat §3.4–3.5. It is evaluated once per
@@ -10,6 +14,7 @@
  *   `'threw:<description>'` (module evaluation failed).
  * - `('fire', timerId)`: runs a timer callback.
  * - `('end', callId)`: forgets a call and its timers (deadline reached).
+ * - `('http', requestId, metaJson, bodyLatin1)`: the result of an outbound request (isolate-web.ts).
  *
  * Host callbacks:
  * - `$0 log(callId, level, message) → boolean`: false once the call's log budget is spent.
@@ -18,6 +23,9 @@
  * - `$2 done(callId, kind, payload)`: `kind` is `'ok'` (payload: JSON text, or undefined for no
  *   value), `'error'` (payload: JSON text of the error's own properties), `'extra'` (a second
  *   completion, ignored) or `'late-error'` (payload: description of an exception after completion).
+ * - `$3 http(op, callId, requestId, specJson, bodyLatin1) → string`: starts (`'start'`) or aborts
+ *   (`'abort'`) an outbound request made by the worker; `''` when accepted, else why not.
+ * - `$4 service(op, a, b, c) → string`: URL parsing, random bytes, hashes (host-services.ts).
  *
  * The code is strict, so `cb.caller` and `cb.arguments` throw instead of exposing this closure. It
  * keeps its own copies of the built-ins it relies on, taken before any hook code runs, so that a
@@ -30,6 +38,8 @@ export const ISOLATE_RUNTIME_SOURCE = String.raw`
 const hostLog = $0;
 const hostTimer = $1;
 const hostDone = $2;
+const hostHttp = $3;
+const hostService = $4;
 
 const ReflectApply = Reflect.apply;
 const ObjectCreate = Object.create;
@@ -358,10 +368,12 @@ function fire(timerId) {
 // ---- require ---------------------------------------------------------------------------------
 
 function require(name) {
-  // TODO(sandbox|v1): built-in and declared modules come with the Node-compatibility issue (Q13).
-  const error = new ErrorCtor("Cannot find module '" + safeString(name) + "'");
-  error.code = 'MODULE_NOT_FOUND';
-  throw error;
+  // Node.js built-ins (isolate-builtins.ts), then packages the runtime provides (compat Q13).
+  const builtin = requireBuiltin(name);
+  if (builtin !== undefined) return builtin;
+  const provided = requireProvided(name);
+  if (provided !== undefined) return provided;
+  throw moduleNotFound(name);
 }
 
 // ---- globals ---------------------------------------------------------------------------------
@@ -379,6 +391,9 @@ defineGlobal('clearInterval', clearTimeout);
 defineGlobal('clearImmediate', clearTimeout);
 defineGlobal('queueMicrotask', queueMicrotask);
 
+${ISOLATE_WEB_SOURCE}
+${ISOLATE_BUFFER_SOURCE}
+${ISOLATE_BUILTINS_SOURCE}
 // ---- entries ---------------------------------------------------------------------------------
 
 function load(wrapper) {
@@ -438,6 +453,7 @@ function run(callId, argsJson, maxLogBytes, wrapper) {
 
 function forget(callId) {
   ReflectApply(MapDelete, calls, [callId]);
+  forgetRequests(callId);
   const ids = [];
   ReflectApply(MapForEach, timers, [function (timer, id) { if (timer.callId === callId) define(ids, ids.length, id); }]);
   for (let i = 0; i < ids.length; i++) ReflectApply(MapDelete, timers, [ids[i]]);
@@ -449,6 +465,7 @@ return function dispatch(op, a, b, c, d) {
   switch (op) {
     case 'run': return run(a, b, c, d);
     case 'fire': fire(a); return undefined;
+    case 'http': httpDone(a, b, c); return undefined;
     case 'end': forget(a); return undefined;
     default: return undefined;
   }

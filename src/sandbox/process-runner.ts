@@ -15,6 +15,8 @@ import type { Socket } from 'node:net'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { Logger } from 'pino'
+import { compileEgressPolicy, NO_EGRESS } from './egress.js'
+import type { EgressPolicy } from './egress.js'
 import { validateInjectedClasses } from './prelude.js'
 import {
   FrameDecoder,
@@ -100,6 +102,12 @@ export interface ProcessRunnerOptions {
    * Q11). Default: logged at debug level as `hook.late_logs`.
    */
   readonly onLateLogs?: (late: LateLogs) => void
+  /**
+   * Where hook code may send requests (`fetch`, `http`, `request`; docs/egress.md). Default
+   * {@link NO_EGRESS}: nothing is reachable. The server passes `OPENHOOKS_EGRESS` and
+   * `OPENHOOKS_EGRESS_ALLOW` here.
+   */
+  readonly egress?: EgressPolicy
 }
 
 interface PendingCall {
@@ -310,8 +318,11 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
         'console output after the outcome',
       )
     })
+  const egress = options.egress ?? NO_EGRESS
+  compileEgressPolicy(egress) // throws on a bad policy, before any worker starts
   const entry = workerEntry()
   const workerEnv: NodeJS.ProcessEnv = {
+    OPENHOOKS_SANDBOX_EGRESS: JSON.stringify(egress),
     ...(options.maxWarmIsolatesPerWorker !== undefined
       ? { OPENHOOKS_SANDBOX_MAX_WARM_ISOLATES: String(options.maxWarmIsolatesPerWorker) }
       : undefined),

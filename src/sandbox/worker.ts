@@ -11,6 +11,16 @@
 import { writeSync } from 'node:fs'
 import { Socket } from 'node:net'
 import ivm from 'isolated-vm'
+import { createEgressClient, parseEgressRequest } from './egress-client.js'
+import type { EgressResult } from './egress-client.js'
+import {
+  compileEgressPolicy,
+  MAX_EGRESS_CONCURRENT_REQUESTS_PER_CALL,
+  MAX_EGRESS_REQUEST_BODY_BYTES,
+  NO_EGRESS,
+} from './egress.js'
+import type { EgressPolicy } from './egress.js'
+import { hostService } from './host-services.js'
 import { ISOLATE_RUNTIME_SOURCE } from './isolate-runtime.js'
 import { looksLikeBareFunction, SCRIPT_FILENAME, wrapBareFunction, wrapModule } from './prelude.js'
 import type { WrappedScript } from './prelude.js'
@@ -65,6 +75,9 @@ interface Call {
   cpuNs: bigint
   timersCreated: number
   readonly timers: Set<Timer>
+  /** Outbound requests in flight, by the isolate's request id (egress-client.ts). */
+  readonly requests: Map<number, { abort(): void }>
+  requestsStarted: number
   /** The isolate side has reported completion (so it forgets the call once its timers are gone). */
   completedInIsolate: boolean
   outcome: WorkerOutcome | undefined
@@ -105,6 +118,16 @@ const settings: WorkerSettings = {
     positiveIntFromEnv('OPENHOOKS_SANDBOX_MAX_WARM_HEAP_MB', DEFAULT_MAX_WARM_HEAP_MB) *
     1024 *
     1024,
+}
+
+/** The egress policy, as JSON in the environment (process-runner.ts validated it). */
+const egressPolicy = compileEgressPolicy(egressFromEnv())
+const egressClient = createEgressClient(egressPolicy)
+
+function egressFromEnv(): EgressPolicy {
+  const raw = process.env.OPENHOOKS_SANDBOX_EGRESS
+  if (raw === undefined) return NO_EGRESS
+  return JSON.parse(raw) as EgressPolicy
 }
 
 /** Insertion order is recency order: a used slot is deleted and re-inserted. */
@@ -210,6 +233,13 @@ function prepareSlot(slot: Slot, isolate: ivm.Isolate, code: HookCode): void {
       new ivm.Callback((callId: unknown, kind: unknown, payload: unknown) => {
         onDone(slot, callId, kind, payload)
       }),
+      new ivm.Callback(
+        (op: unknown, callId: unknown, requestId: unknown, spec: unknown, body: unknown) =>
+          onHttp(slot, op, callId, requestId, spec, body),
+      ),
+      new ivm.Callback((op: unknown, a: unknown, b: unknown, c: unknown) =>
+        hostService(op, a, b, c),
+      ),
     ],
     { result: { reference: true }, timeout: INTERNAL_ENTRY_TIMEOUT_MS, filename: RUNTIME_FILENAME },
   ) as ivm.Reference<Dispatch>
@@ -426,6 +456,86 @@ function onDone(slot: Slot, callId: unknown, kind: unknown, payload: unknown): v
   }
 }
 
+/**
+ * `$3 http(op, callId, requestId, spec, body)`: `'start'` begins an outbound request (spec: JSON of
+ * an EgressRequest, body: bytes as a latin1 string or undefined) and answers `''`, or the reason
+ * it was refused at once; the result comes back later as an `'http'` entry. `'abort'` cancels.
+ */
+function onHttp(
+  slot: Slot,
+  op: unknown,
+  callId: unknown,
+  requestId: unknown,
+  spec: unknown,
+  body: unknown,
+): string {
+  const call = callOf(slot, callId)
+  if (call === undefined || call.ended || typeof requestId !== 'number') return 'the call is over'
+  if (op === 'abort') {
+    const pending = call.requests.get(requestId)
+    if (pending !== undefined) {
+      pending.abort()
+      call.requests.delete(requestId)
+      touched.add(call)
+    }
+    return ''
+  }
+  const request = parseEgressRequest(spec)
+  if (op !== 'start' || request === undefined || (body !== undefined && typeof body !== 'string')) {
+    return 'invalid request'
+  }
+  const limit = egressPolicy.maxRequestsPerCall
+  if (call.requestsStarted >= limit) {
+    addLog(
+      call,
+      'warn',
+      `[openhooks] ${request.api} refused: more than ${limit} requests in this call (maxRequestsPerCall)`,
+    )
+    return `[openhooks] this call made more than ${limit} outbound requests (maxRequestsPerCall)`
+  }
+  if (call.requests.size >= MAX_EGRESS_CONCURRENT_REQUESTS_PER_CALL) {
+    return `[openhooks] more than ${MAX_EGRESS_CONCURRENT_REQUESTS_PER_CALL} outbound requests of this call at once`
+  }
+  const bytes = body === undefined ? undefined : Buffer.from(body, 'latin1')
+  if (bytes !== undefined && bytes.length > MAX_EGRESS_REQUEST_BODY_BYTES) {
+    return `[openhooks] the request body is larger than ${MAX_EGRESS_REQUEST_BODY_BYTES} bytes`
+  }
+  call.requestsStarted++
+  const handle = egressClient.start(
+    request,
+    bytes,
+    call.deadlineAt,
+    (line) => {
+      if (!call.ended) addLog(call, 'info', line)
+    },
+    (result) => {
+      requestDone(call, requestId, result)
+    },
+  )
+  call.requests.set(requestId, handle)
+  return ''
+}
+
+function requestDone(call: Call, requestId: number, result: EgressResult): void {
+  if (call.ended || !call.requests.delete(requestId)) return
+  touched.add(call)
+  const meta = result.ok
+    ? JSON.stringify({
+        ok: true,
+        status: result.response.status,
+        statusText: result.response.statusText,
+        headers: result.response.headers,
+        url: result.response.url,
+        redirected: result.response.redirected,
+      })
+    : JSON.stringify({ ok: false, message: result.message, code: result.code })
+  const body = result.ok ? result.response.body.toString('latin1') : undefined
+  const timeoutMs = entryTimeout(call)
+  const entry = enter(call, ['http', requestId, meta, body], timeoutMs)
+  if (!entry.ok) entryFailed(call, entry.failure, timeoutMs)
+  settle()
+}
+
 /** Records the outcome; it is sent after the current entry, with the CPU time of the call. */
 function answer(call: Call, outcome: WorkerOutcome): void {
   touched.add(call)
@@ -639,7 +749,8 @@ function maybeFinish(call: Call): void {
     !call.ended &&
     call.outcome !== undefined &&
     call.completedInIsolate &&
-    call.timers.size === 0
+    call.timers.size === 0 &&
+    call.requests.size === 0
   ) {
     finishCall(call)
   }
@@ -649,8 +760,9 @@ function maybeFinish(call: Call): void {
 function endCall(call: Call): void {
   if (call.ended) return
   // The isolate forgets a call by itself once it completed and has no timers left.
-  const isolateKnows = !call.completedInIsolate || call.timers.size > 0
+  const isolateKnows = !call.completedInIsolate || call.timers.size > 0 || call.requests.size > 0
   for (const timer of [...call.timers]) dropTimer(timer)
+  abortRequests(call)
   const slot = call.slot
   if (isolateKnows && slot.dispatch !== undefined) {
     const result = enter(call, ['end', call.id], INTERNAL_ENTRY_TIMEOUT_MS)
@@ -662,8 +774,14 @@ function endCall(call: Call): void {
   finishCall(call)
 }
 
+function abortRequests(call: Call): void {
+  for (const request of call.requests.values()) request.abort()
+  call.requests.clear()
+}
+
 function finishCall(call: Call): void {
   if (call.ended) return
+  abortRequests(call)
   call.ended = true
   if (call.deadline !== undefined) clearTimeout(call.deadline)
   const slot = call.slot
@@ -792,6 +910,8 @@ function handleRun(message: RunMessage): void {
     cpuNs: 0n,
     timersCreated: 0,
     timers: new Set(),
+    requests: new Map(),
+    requestsStarted: 0,
     completedInIsolate: false,
     outcome: undefined,
     sent: false,

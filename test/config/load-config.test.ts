@@ -17,7 +17,12 @@ describe('loadConfig', () => {
       rateLimit: { enabled: true, burst: 50, perSecond: 16 },
       trustProxy: false,
       tls: undefined,
-      sandbox: { workers: undefined, hookTimeoutMs: 20_000, hookMemoryMb: 64 },
+      sandbox: {
+        workers: undefined,
+        hookTimeoutMs: 20_000,
+        hookMemoryMb: 64,
+        egress: { mode: 'public', allow: [] },
+      },
       tenantLogs: { retentionDays: 30, maxEvents: 100_000 },
       smtp: undefined,
       mfa: { smsPerHour: 10, codeTtlS: 300, maxAttempts: 5, mfaTokenTtlS: 600 },
@@ -31,6 +36,32 @@ describe('loadConfig', () => {
     const config = loadConfig({ OPENHOOKS_ISSUER: 'https://localhost:8443' })
     assert.equal(config.issuer, 'https://localhost:8443/')
     assert.equal(config.managementAudience, 'https://localhost:8443/api/v2/')
+  })
+
+  it('reads the egress policy and refuses malformed allow entries', () => {
+    const config = loadConfig({
+      OPENHOOKS_EGRESS: 'allowlist',
+      OPENHOOKS_EGRESS_ALLOW: ' api.twilio.com:443, [::1]:8080 ,,10.0.0.5:80',
+    })
+    assert.deepStrictEqual(config.sandbox.egress, {
+      mode: 'allowlist',
+      allow: ['api.twilio.com:443', '[::1]:8080', '10.0.0.5:80'],
+    })
+    assert.throws(
+      () => loadConfig({ OPENHOOKS_EGRESS: 'open', OPENHOOKS_EGRESS_ALLOW: 'example.com,a:99999' }),
+      (error: Error) => {
+        assert.equal(
+          error.message,
+          [
+            'Invalid configuration:',
+            '  - OPENHOOKS_EGRESS must be one of public, allowlist, none',
+            '  - OPENHOOKS_EGRESS_ALLOW: "example.com" is not host:port (use [addr]:port for IPv6, port 1–65535)',
+            '  - OPENHOOKS_EGRESS_ALLOW: "a:99999" is not host:port (use [addr]:port for IPv6, port 1–65535)',
+          ].join('\n'),
+        )
+        return true
+      },
+    )
   })
 
   it('reads every key', () => {

@@ -13,6 +13,7 @@ import { openSqliteStore } from '../../src/storage/sql-store.js'
 import type { Store } from '../../src/storage/store.js'
 import { startProcessRunner } from '../../src/sandbox/process-runner.js'
 import type { HookRunner, RunLimits } from '../../src/sandbox/runner.js'
+import type { EgressPolicy } from '../../src/sandbox/egress.js'
 import { pino } from 'pino'
 import { signAccessToken } from '../../src/tokens/access-token.js'
 import { ensureAdminClient } from '../../src/tokens/admin-client.js'
@@ -104,15 +105,20 @@ export const NO_SANDBOX: HookRunner = {
   stats: () => Promise.resolve({ workers: [], workerRestarts: 0, pendingCalls: 0 }),
 }
 
-/** A real process runner (one worker) for the tests of one file; closed with `t.after`. */
+/**
+ * A real process runner (one worker) for the tests of one file; closed with `t.after`. Hooks reach
+ * nothing unless the test allows its own server in `egress` (the suite runs with `allowlist`).
+ */
 export async function startAppRunner(
   t: { after: (fn: () => Promise<void>) => void },
   limits: Partial<RunLimits> = { timeoutMs: 3_000, entryTimeoutMs: 2_000 },
+  egress: EgressPolicy = { mode: 'allowlist', allow: [] },
 ): Promise<HookRunner> {
   const runner = await startProcessRunner({
     logger: pino({ level: 'silent' }),
     poolSize: 1,
     defaultLimits: limits,
+    egress,
   })
   t.after(() => runner.close())
   return runner
@@ -142,6 +148,8 @@ export async function buildTestApp(t: TestContext, options: TestAppOptions = {})
     OPENHOOKS_MASTER_KEY: randomBytes(32).toString('base64'),
     OPENHOOKS_RATE_LIMIT_BURST: '100000',
     OPENHOOKS_RATE_LIMIT_PER_SECOND: '100000',
+    // Tests reach only servers they start, and allow those explicitly (issue 9).
+    OPENHOOKS_EGRESS: 'allowlist',
     ...options.env,
   })
   let logText = ''

@@ -17,7 +17,14 @@ export interface RunningServer {
 /** Starts `openhooks serve` from source (through tsx) and waits until it listens. */
 export async function spawnServer(env: Record<string, string>): Promise<RunningServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'serve'], {
-    env: { ...process.env, PORT: '0', OPENHOOKS_LOG_LEVEL: 'info', ...env },
+    // Tests reach only servers they start, and allow those explicitly (issue 9).
+    env: {
+      ...process.env,
+      PORT: '0',
+      OPENHOOKS_LOG_LEVEL: 'info',
+      OPENHOOKS_EGRESS: 'allowlist',
+      ...env,
+    },
   })
   let out = ''
   let err = ''
@@ -55,7 +62,7 @@ export function runCli(
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], {
-      env: { ...process.env, ...env },
+      env: { ...process.env, OPENHOOKS_EGRESS: 'allowlist', ...env },
     })
     let stdout = ''
     let stderr = ''

@@ -28,7 +28,13 @@ export const FAST_LIMITS: Partial<RunLimits> = { timeoutMs: 2_000, entryTimeoutM
 export async function startTestRunner(
   options: Partial<ProcessRunnerOptions> = {},
 ): Promise<HookRunner> {
-  return startProcessRunner({ logger: pino({ level: 'silent' }), poolSize: 2, ...options })
+  // Hooks reach nothing unless a test allows its own server (the suite runs with `allowlist`).
+  return startProcessRunner({
+    logger: pino({ level: 'silent' }),
+    poolSize: 2,
+    egress: { mode: 'allowlist', allow: [] },
+    ...options,
+  })
 }
 
 let counter = 0

@@ -302,7 +302,7 @@ describe('module shape (compat §3.1, §3.6, Q10)', () => {
     assert.equal(expectKind(outcome, 'compile-error').description, 'RangeError: at load')
   })
 
-  it('exports, require, module, __filename and __dirname exist; require finds nothing yet', async () => {
+  it('exports, require, module, __filename and __dirname exist; an undeclared module is not found', async () => {
     const outcome = await runScript(
       runner,
       `exports.x = 1
@@ -311,7 +311,7 @@ describe('module shape (compat §3.1, §3.6, Q10)', () => {
       }`,
     )
     assert.deepEqual(expectKind(outcome, 'ok').value, [
-      "Cannot find module 'lodash'",
+      "Cannot find module 'lodash'\nDeclare 'lodash' in the hook's dependencies",
       'MODULE_NOT_FOUND',
       'string',
       'string',
@@ -335,7 +335,7 @@ describe('module shape (compat §3.1, §3.6, Q10)', () => {
       'setImmediate:function',
       'global:object',
       'process:undefined',
-      'Buffer:undefined',
+      'Buffer:function',
       'module:undefined',
     ])
   })

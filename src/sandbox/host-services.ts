@@ -1,0 +1,99 @@
+/**
+ * Synchronous services the worker computes for the isolate (`$4 service(op, a, b, c)` in
+ * isolate-runtime.ts): URL parsing with Node's WHATWG parser, random bytes, hashes and HMACs.
+ * Arguments and answers are primitives: bytes travel as latin1 strings (one char per byte). Every
+ * input is bounded by a named limit; a bad or oversized input answers a string starting with
+ * `error:`, which the isolate turns into an exception.
+ */
+import { createHash, createHmac, getHashes, randomBytes } from 'node:crypto'
+
+/** Largest input of one hash or HMAC computation (all `update` calls together), in bytes. */
+export const MAX_CRYPTO_INPUT_BYTES = 16 * 1024 * 1024
+
+/** Largest `randomBytes` / `getRandomValues` request, in bytes (Web Crypto allows 65 536). */
+export const MAX_RANDOM_BYTES = 1024 * 1024
+
+/** Longest URL the parser accepts, in characters. */
+export const MAX_URL_CHARS = 64 * 1024
+
+const URL_FIELDS = [
+  'href',
+  'origin',
+  'protocol',
+  'username',
+  'password',
+  'host',
+  'hostname',
+  'port',
+  'pathname',
+  'search',
+  'hash',
+] as const
+type UrlField = (typeof URL_FIELDS)[number]
+const SETTABLE: ReadonlySet<string> = new Set<UrlField>(URL_FIELDS.filter((f) => f !== 'origin'))
+
+const HASHES: ReadonlySet<string> = new Set(getHashes().map((h) => h.toLowerCase()))
+
+function urlRecord(url: URL): string {
+  const record: Record<string, string> = {}
+  for (const field of URL_FIELDS) record[field] = url[field]
+  return JSON.stringify(record)
+}
+
+function parseUrl(input: string, base?: string): URL | null {
+  try {
+    return new URL(input, base)
+  } catch {
+    return null
+  }
+}
+
+function bytesOf(value: unknown, what: string): Buffer | string {
+  if (typeof value !== 'string') return `error:${what} must be bytes`
+  if (value.length > MAX_CRYPTO_INPUT_BYTES) {
+    return `error:${what} is larger than ${MAX_CRYPTO_INPUT_BYTES} bytes (the sandbox's limit for crypto input)`
+  }
+  return Buffer.from(value, 'latin1')
+}
+
+export function hostService(op: unknown, a: unknown, b: unknown, c: unknown): string {
+  switch (op) {
+    case 'url': {
+      // a: input, b: base or undefined
+      if (typeof a !== 'string' || (b !== undefined && typeof b !== 'string')) return 'error:'
+      if (a.length > MAX_URL_CHARS || (b?.length ?? 0) > MAX_URL_CHARS) return 'error:'
+      const url = parseUrl(a, b)
+      return url === null ? 'error:' : urlRecord(url)
+    }
+    case 'url-set': {
+      // a: href, b: field, c: new value
+      if (typeof a !== 'string' || typeof b !== 'string' || typeof c !== 'string') return 'error:'
+      if (!SETTABLE.has(b) || c.length > MAX_URL_CHARS) return 'error:'
+      const url = parseUrl(a)
+      if (url === null) return 'error:'
+      url[b as Exclude<UrlField, 'origin'>] = c
+      return urlRecord(url)
+    }
+    case 'random': {
+      if (typeof a !== 'number' || !Number.isSafeInteger(a) || a < 0 || a > MAX_RANDOM_BYTES) {
+        return `error:at most ${MAX_RANDOM_BYTES} random bytes can be asked for at once`
+      }
+      return randomBytes(a).toString('latin1')
+    }
+    case 'hash':
+    case 'hmac': {
+      // a: algorithm, b: data bytes, c: key bytes (hmac)
+      if (typeof a !== 'string' || !HASHES.has(a.toLowerCase())) {
+        return `error:Digest method not supported`
+      }
+      const data = bytesOf(b, 'the data')
+      if (typeof data === 'string') return data
+      if (op === 'hash') return createHash(a).update(data).digest().toString('latin1')
+      const key = bytesOf(c, 'the key')
+      if (typeof key === 'string') return key
+      return createHmac(a, key).update(data).digest().toString('latin1')
+    }
+    default:
+      return 'error:unknown service'
+  }
+}

@@ -1,0 +1,337 @@
+/**
+ * `fetch` inside the isolate, made by the worker under the egress policy (issue 9, docs/egress.md):
+ * HTTP and HTTPS to servers this test starts on 127.0.0.1 and allows, redirects, timeouts, size
+ * limits, the per-call request limit, the call's log lines, and refusals of loopback destinations
+ * that are not allowed. Nothing here sends traffic anywhere but to these servers.
+ */
+import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { gzipSync } from 'node:zlib'
+import type { HookRunner, RunOutcome } from '../../src/sandbox/runner.js'
+import { makeCertificate } from '../helpers/tls-certificate.js'
+import { expectKind, runScript, startTestRunner } from './sandbox-helpers.js'
+
+const REQUEST_TIMEOUT_MS = 500
+const MAX_RESPONSE_BYTES = 64 * 1024
+const MAX_REQUESTS = 5
+
+let httpPort = 0
+let httpsPort = 0
+let forbiddenPort = 0
+let forbiddenHits = 0
+const servers: Server[] = []
+let allowed: HookRunner
+let publicRunner: HookRunner
+const certDir = mkdtempSync(join(tmpdir(), 'openhooks-fetch-'))
+
+function handler(req: IncomingMessage, res: ServerResponse): void {
+  const url = new URL(req.url ?? '/', 'http://x')
+  let body = ''
+  req.setEncoding('utf8')
+  req.on('data', (chunk: string) => (body += chunk))
+  req.on('end', () => {
+    switch (url.pathname) {
+      case '/json':
+        res.setHeader('content-type', 'application/json')
+        res.setHeader('x-reply', 'yes')
+        res.end(
+          JSON.stringify({
+            method: req.method,
+            path: req.url,
+            body,
+            test: req.headers['x-test'] ?? null,
+            contentType: req.headers['content-type'] ?? null,
+            authorization: req.headers.authorization ?? null,
+          }),
+        )
+        return
+      case '/redirect':
+        res.writeHead(302, { location: '/json?from=redirect' })
+        res.end()
+        return
+      case '/redirect-out':
+        res.writeHead(307, { location: `http://127.0.0.1:${forbiddenPort}/json` })
+        res.end()
+        return
+      case '/slow':
+        return // never answers; the client's timeout or abort ends it
+      case '/big':
+        res.end('x'.repeat(MAX_RESPONSE_BYTES + 1))
+        return
+      case '/gzip':
+        res.setHeader('content-encoding', 'gzip')
+        res.end(gzipSync(JSON.stringify({ zipped: true })))
+        return
+      default:
+        res.writeHead(404)
+        res.end('not found')
+    }
+  })
+}
+
+function listen(server: Server): Promise<number> {
+  servers.push(server)
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      resolve((server.address() as AddressInfo).port)
+    })
+  })
+}
+
+before(async () => {
+  const tls = makeCertificate(certDir)
+  const certPem = readFileSync(tls.cert, 'utf8')
+  httpPort = await listen(createServer(handler))
+  httpsPort = await listen(
+    createHttpsServer({ cert: certPem, key: readFileSync(tls.key, 'utf8') }, handler),
+  )
+  forbiddenPort = await listen(
+    createServer((_req, res) => {
+      forbiddenHits++
+      res.end('reached')
+    }),
+  )
+  allowed = await startTestRunner({
+    poolSize: 1,
+    egress: {
+      mode: 'allowlist',
+      allow: [`127.0.0.1:${httpPort}`, `127.0.0.1:${httpsPort}`],
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      maxResponseBytes: MAX_RESPONSE_BYTES,
+      maxRequestsPerCall: MAX_REQUESTS,
+      extraCaPem: [certPem],
+    },
+  })
+  publicRunner = await startTestRunner({ poolSize: 1, egress: { mode: 'public', allow: [] } })
+})
+
+after(async () => {
+  await allowed.close()
+  await publicRunner.close()
+  for (const server of servers) server.closeAllConnections()
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))))
+  rmSync(certDir, { recursive: true, force: true })
+})
+
+function run(runner: HookRunner, body: string): Promise<RunOutcome> {
+  return runScript(
+    runner,
+    `module.exports = async function (user, context, cb) { try { ${body} } catch (e) { cb(null, { error: e.name + ': ' + e.message, cause: e.cause && e.cause.code }) } }`,
+    { limits: { timeoutMs: 5_000 } },
+  )
+}
+
+function messages(outcome: RunOutcome): string[] {
+  return outcome.logs.map((l) => l.message)
+}
+
+describe('fetch to an allowed server', () => {
+  it('GET over HTTP: status, headers and JSON body; one log line without query or headers', async () => {
+    const outcome = await run(
+      allowed,
+      `const r = await fetch('http://127.0.0.1:${httpPort}/json?token=s3cr3t', { headers: { 'x-test': 'one', authorization: 'Bearer hidden-value' } })
+       cb(null, { status: r.status, ok: r.ok, type: r.headers.get('content-type'), reply: r.headers.get('x-reply'), json: await r.json(), used: r.bodyUsed })`,
+    )
+    assert.deepEqual(expectKind(outcome, 'ok').value, {
+      status: 200,
+      ok: true,
+      type: 'application/json',
+      reply: 'yes',
+      json: {
+        method: 'GET',
+        path: '/json?token=s3cr3t',
+        body: '',
+        test: 'one',
+        contentType: null,
+        authorization: 'Bearer hidden-value',
+      },
+      used: true,
+    })
+    const lines = messages(outcome)
+    assert.equal(lines.length, 1)
+    assert.match(
+      lines[0] ?? '',
+      new RegExp(
+        `^\\[openhooks\\] fetch GET 127\\.0\\.0\\.1:${httpPort} /json → 200 \\(\\d+ ms\\)$`,
+      ),
+    )
+    assert.ok(!lines.join('\n').includes('s3cr3t'))
+    assert.ok(!lines.join('\n').includes('hidden-value'))
+  })
+
+  it('POST with a JSON string body and a URLSearchParams body', async () => {
+    const outcome = await run(
+      allowed,
+      `const a = await (await fetch('http://127.0.0.1:${httpPort}/json', { method: 'post', body: JSON.stringify({ n: 1, s: 'é' }), headers: { 'content-type': 'application/json' } })).json()
+       const b = await (await fetch(new Request('http://127.0.0.1:${httpPort}/json', { method: 'PUT', body: new URLSearchParams({ a: 'x y', b: '&' }) }))).json()
+       cb(null, [a.method, a.body, a.contentType, b.method, b.body, b.contentType])`,
+    )
+    assert.deepEqual(expectKind(outcome, 'ok').value, [
+      'POST',
+      '{"n":1,"s":"é"}',
+      'application/json',
+      'PUT',
+      'a=x+y&b=%26',
+      'application/x-www-form-urlencoded;charset=UTF-8',
+    ])
+  })
+
+  it('HTTPS to a server whose certificate the runner was told to trust', async () => {
+    const outcome = await run(
+      allowed,
+      `const r = await fetch('https://127.0.0.1:${httpsPort}/json', { method: 'DELETE' })
+       cb(null, { status: r.status, url: r.url, method: (await r.json()).method })`,
+    )
+    assert.deepEqual(expectKind(outcome, 'ok').value, {
+      status: 200,
+      url: `https://127.0.0.1:${httpsPort}/json`,
+      method: 'DELETE',
+    })
+  })
+
+  it('follows a redirect, each hop checked and logged', async () => {
+    const outcome = await run(
+      allowed,
+      `const r = await fetch('http://127.0.0.1:${httpPort}/redirect')
+       cb(null, { redirected: r.redirected, url: r.url, path: (await r.json()).path })`,
+    )
+    assert.deepEqual(expectKind(outcome, 'ok').value, {
+      redirected: true,
+      url: `http://127.0.0.1:${httpPort}/json?from=redirect`,
+      path: '/json?from=redirect',
+    })
+    assert.equal(messages(outcome).length, 2)
+    assert.match(messages(outcome)[0] ?? '', / \/redirect → 302 /)
+    assert.match(messages(outcome)[1] ?? '', / \/json → 200 /)
+  })
+
+  it("redirect: 'manual' returns the 3xx", async () => {
+    const outcome = await run(
+      allowed,
+      `const r = await fetch('http://127.0.0.1:${httpPort}/redirect', { redirect: 'manual' })
+       cb(null, [r.status, r.headers.get('location')])`,
+    )
+    assert.deepEqual(expectKind(outcome, 'ok').value, [302, '/json?from=redirect'])
+  })
+
+  it('decompresses a gzip response', async () => {
+    const outcome = await run(
+      allowed,
+      `cb(null, await (await fetch('http://127.0.0.1:${httpPort}/gzip')).json())`,
+    )
+    assert.deepEqual(expectKind(outcome, 'ok').value, { zipped: true })
+  })
+})
+
+describe('fetch limits', () => {
+  it('a redirect from an allowed server to a port that is not allowed is refused', async () => {
+    const hitsBefore = forbiddenHits
+    const outcome = await run(allowed, `await fetch('http://127.0.0.1:${httpPort}/redirect-out')`)
+    const reason = `127.0.0.1:${forbiddenPort} (127.0.0.1) is not in OPENHOOKS_EGRESS_ALLOW (OPENHOOKS_EGRESS=allowlist)`
+    assert.deepEqual(expectKind(outcome, 'ok').value, {
+      error: `TypeError: fetch failed: [openhooks] egress refused: ${reason}`,
+      cause: 'EGRESS_REFUSED',
+    })
+    assert.equal(
+      messages(outcome)[1],
+      `[openhooks] fetch GET 127.0.0.1:${forbiddenPort} /json refused: ${reason}`,
+    )
+    assert.equal(forbiddenHits, hitsBefore)
+  })
+
+  it('a request that takes too long fails after the timeout', async () => {
+    const started = Date.now()
+    const outcome = await run(allowed, `await fetch('http://127.0.0.1:${httpPort}/slow')`)
+    assert.deepEqual(expectKind(outcome, 'ok').value, {
+      error: `TypeError: fetch failed: the request did not complete within ${REQUEST_TIMEOUT_MS} ms`,
+      cause: 'ETIMEDOUT',
+    })
+    assert.ok(Date.now() - started >= REQUEST_TIMEOUT_MS)
+  })
+
+  it('an oversized response fails', async () => {
+    const outcome = await run(allowed, `await fetch('http://127.0.0.1:${httpPort}/big')`)
+    assert.deepEqual(expectKind(outcome, 'ok').value, {
+      error: `TypeError: fetch failed: the response body is larger than ${MAX_RESPONSE_BYTES} bytes (maxResponseBytes)`,
+      cause: 'ERR_RESPONSE_TOO_LARGE',
+    })
+  })
+
+  it('AbortController cancels a request', async () => {
+    const outcome = await run(
+      allowed,
+      `const c = new AbortController(); setTimeout(() => c.abort(), 20)
+       await fetch('http://127.0.0.1:${httpPort}/slow', { signal: c.signal })`,
+    )
+    assert.deepEqual(expectKind(outcome, 'ok').value, {
+      error: 'AbortError: This operation was aborted',
+    })
+  })
+
+  it('a call may make at most maxRequestsPerCall requests', async () => {
+    const outcome = await run(
+      allowed,
+      `const statuses = []
+       try { for (let i = 0; i < ${MAX_REQUESTS + 1}; i++) statuses.push((await fetch('http://127.0.0.1:${httpPort}/json')).status) }
+       catch (e) { cb(null, { statuses, error: e.message }); return }
+       cb(null, { statuses })`,
+    )
+    assert.deepEqual(expectKind(outcome, 'ok').value, {
+      statuses: [200, 200, 200, 200, 200],
+      error: `[openhooks] this call made more than ${MAX_REQUESTS} outbound requests (maxRequestsPerCall)`,
+    })
+  })
+})
+
+describe('refusals of loopback destinations that are not allowed', () => {
+  const cases: [string, string, string][] = [
+    ['127.0.0.1', 'http://127.0.0.1:PORT/json', 'loopback address (127.0.0.1)'],
+    [
+      'localhost (a name that resolves to loopback)',
+      'http://localhost:PORT/json',
+      'loopback address',
+    ],
+    ['[::1]', 'http://[::1]:PORT/json', 'loopback address (::1)'],
+    ['the cloud metadata address', 'http://169.254.169.254/latest/meta-data/', 'metadata address'],
+    ['a private address', 'http://10.0.0.1:PORT/', 'private address (10.0.0.1)'],
+  ]
+  for (const [name, template, reason] of cases) {
+    it(`public mode refuses ${name}, in the error and in the logs`, async () => {
+      const url = template.replace('PORT', String(httpPort))
+      const outcome = await run(publicRunner, `await fetch('${url}')`)
+      const value = expectKind(outcome, 'ok').value as { error: string; cause: string }
+      assert.equal(value.cause, 'EGRESS_REFUSED')
+      assert.match(value.error, /^TypeError: fetch failed: \[openhooks\] egress refused: /)
+      assert.ok(value.error.includes(reason), value.error)
+      assert.ok(value.error.endsWith('add it to OPENHOOKS_EGRESS_ALLOW to allow it'))
+      assert.equal(messages(outcome).length, 1)
+      assert.match(messages(outcome)[0] ?? '', / refused: /)
+      assert.ok((messages(outcome)[0] ?? '').includes(reason))
+    })
+  }
+
+  it('the test runner with an empty allow list refuses its own loopback server', async () => {
+    const runner = await startTestRunner({ poolSize: 1 })
+    try {
+      const outcome = await run(runner, `await fetch('http://localhost:${httpPort}/json')`)
+      const value = expectKind(outcome, 'ok').value as { error: string; cause: string }
+      assert.equal(value.cause, 'EGRESS_REFUSED')
+      // localhost may resolve to 127.0.0.1 or ::1 first
+      assert.match(
+        value.error,
+        new RegExp(
+          `^TypeError: fetch failed: \\[openhooks\\] egress refused: localhost:${httpPort} \\((127\\.0\\.0\\.1|::1)\\) is not in OPENHOOKS_EGRESS_ALLOW \\(OPENHOOKS_EGRESS=allowlist\\)$`,
+        ),
+      )
+    } finally {
+      await runner.close()
+    }
+  })
+})
