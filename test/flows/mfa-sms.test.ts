@@ -11,6 +11,8 @@ import {
   type TestAppOptions,
 } from '../helpers/build-test-app.js'
 import { RecordingRunner } from '../helpers/recording-runner.js'
+import { startSmsSink, type SmsSink } from '../helpers/sms-sink.js'
+import { loadConfig } from '../../src/config/load-config.js'
 
 /** Per-call deadline of the suite's runner: short, so that the "never calls back" case is quick. */
 const HOOK_TIMEOUT_MS = 1_500
@@ -22,11 +24,31 @@ const API = 'https://api.example.test/'
 const MFA_OOB = 'http://auth0.com/oauth/grant-type/mfa-oob'
 const PASSWORD_REALM = 'http://auth0.com/oauth/grant-type/password-realm'
 
-/** Delivers the text; logs the text and the code, which must never reach a log. */
+/**
+ * Delivers the text to the SMS sink (its URL is a hook secret) with \`fetch\`, as a hook would call
+ * a provider; logs the text and the code, which must never reach a log.
+ */
 const DELIVERING_HOOK = `module.exports = function (recipient, text, context, cb) {
   console.log('sending', text, 'code', context.code, 'to', recipient)
-  cb(null, { id: 'msg-1' })
+  fetch(context.webtask.secrets.SMS_SINK_URL, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ to: recipient, text: text })
+  })
+    .then(function (res) {
+      if (!res.ok) throw new SendPhoneMessageError('sink answered ' + res.status, 'The text message could not be sent')
+      return res.json()
+    })
+    .then(function (body) { cb(null, { id: body.id }) })
+    .catch(function (err) { cb(err) })
 }`
+
+/** The code in a message of the default templates, which start with it. */
+function codeIn(text: string): string {
+  const code = /^([0-9]{6}) /.exec(text)?.[1]
+  assert.ok(code !== undefined, `no code at the start of ${JSON.stringify(text)}`)
+  return code
+}
 
 interface Setup {
   readonly app: TestApp
@@ -40,6 +62,7 @@ interface Setup {
 async function setUp(
   t: Parameters<typeof buildTestApp>[0],
   runner: HookRunner,
+  sink: SmsSink,
   options: { hook?: string | null; env?: Record<string, string>; now?: () => number } = {},
 ): Promise<Setup> {
   const recorder = new RecordingRunner(runner)
@@ -81,6 +104,10 @@ async function setUp(
     })
     assert.equal(hook.statusCode, 201, hook.body)
     hookId = hook.json<{ id: string }>().id
+    const secret = await app.api('POST', `/api/v2/hooks/${hookId}/secrets`, {
+      SMS_SINK_URL: sink.url,
+    })
+    assert.equal(secret.statusCode, 201, secret.body)
   }
   return {
     app,
@@ -215,11 +242,21 @@ function tokenBody(res: LightMyRequestResponse) {
 
 describe('MFA by SMS through the send-phone-message hook', () => {
   let runner: HookRunner
+  let sink: SmsSink
   const closers: (() => Promise<void>)[] = []
   before(async () => {
+    sink = await startSmsSink()
+    closers.push(() => sink.close())
+    // The hooks may reach the sink and nothing else: the allow-list comes from the environment
+    // variables main.ts reads (OPENHOOKS_EGRESS, OPENHOOKS_EGRESS_ALLOW).
+    const { egress } = loadConfig({
+      OPENHOOKS_EGRESS: 'allowlist',
+      OPENHOOKS_EGRESS_ALLOW: sink.hostPort,
+    }).sandbox
     runner = await startAppRunner(
       { after: (fn) => closers.push(fn) },
       { timeoutMs: HOOK_TIMEOUT_MS, entryTimeoutMs: HOOK_TIMEOUT_MS },
+      egress,
     )
   })
   after(async () => {
@@ -227,7 +264,7 @@ describe('MFA by SMS through the send-phone-message hook', () => {
   })
 
   it('completes the whole journey: enrollment, then a challenge on the next login', async (t) => {
-    const s = await setUp(t, runner)
+    const s = await setUp(t, runner, sink)
 
     // Without a policy, the password grant answers the tokens.
     const plain = await passwordLogin(s)
@@ -252,10 +289,15 @@ describe('MFA by SMS through the send-phone-message hook', () => {
       recovery_codes: enrollment.recovery_codes,
     })
 
+    // The hook delivered the text to the sink; the code comes from there, as from a phone.
+    const delivered = sink.messages.at(-1)
+    assert.ok(delivered)
+    assert.equal(delivered.to, PHONE)
+    const code = codeIn(delivered.text)
     const sms = s.recorder.last()
-    const code = sms.context.code
-    assert.match(code, /^[0-9]{6}$/)
+    assert.equal(sms.context.code, code)
     assert.equal(sms.recipient, PHONE)
+    assert.equal(sms.text, delivered.text)
     assert.equal(
       sms.text,
       `${code} is the code that confirms this phone for signing in to Phone App. It expires in 5 minutes.`,
@@ -277,7 +319,7 @@ describe('MFA by SMS through the send-phone-message hook', () => {
         user_metadata: {},
       },
     })
-    assert.deepStrictEqual((webtask as { secrets: unknown }).secrets, {})
+    assert.deepStrictEqual((webtask as { secrets: unknown }).secrets, { SMS_SINK_URL: sink.url })
 
     const listed = await s.app.server.inject({
       method: 'GET',
@@ -348,6 +390,8 @@ describe('MFA by SMS through the send-phone-message hook', () => {
       binding_method: 'prompt',
     })
     const sms2 = s.recorder.last()
+    assert.equal(sink.messages.at(-1)?.text, sms2.text)
+    assert.equal(codeIn(sms2.text), sms2.context.code)
     assert.equal(sms2.context.action, 'second-factor-authentication')
     assert.equal(sms2.context.language, 'en')
     assert.equal(
@@ -389,7 +433,7 @@ describe('MFA by SMS through the send-phone-message hook', () => {
   })
 
   it('password-realm names the connection; wrong credentials answer Auth0’s invalid_grant', async (t) => {
-    const s = await setUp(t, runner)
+    const s = await setUp(t, runner, sink)
     const realm = await post(s.app, '/oauth/token', {
       grant_type: PASSWORD_REALM,
       client_id: s.clientId,
@@ -429,7 +473,7 @@ describe('MFA by SMS through the send-phone-message hook', () => {
   })
 
   it('refuses the password grant to a client without it', async (t) => {
-    const s = await setUp(t, runner)
+    const s = await setUp(t, runner, sink)
     const other = await s.app.api('POST', '/api/v2/clients', { name: 'Machine' })
     const { client_id: id, client_secret: secret } = other.json<{
       client_id: string
@@ -451,7 +495,7 @@ describe('MFA by SMS through the send-phone-message hook', () => {
   })
 
   it('counts wrong codes and spends the challenge after the attempt limit', async (t) => {
-    const s = await setUp(t, runner, { env: { OPENHOOKS_MFA_MAX_ATTEMPTS: '2' } })
+    const s = await setUp(t, runner, sink, { env: { OPENHOOKS_MFA_MAX_ATTEMPTS: '2' } })
     await enableMfa(s.app)
     const token = await mfaToken(s)
     const enrolled = (await associate(s, token)).json<{ oob_code: string }>()
@@ -481,7 +525,7 @@ describe('MFA by SMS through the send-phone-message hook', () => {
 
   it('refuses an expired code and an expired mfa_token', async (t) => {
     let clock = Date.parse('2026-11-26T12:00:00Z')
-    const s = await setUp(t, runner, { now: () => clock })
+    const s = await setUp(t, runner, sink, { now: () => clock })
     await enableMfa(s.app)
     const token = await mfaToken(s)
     const enrolled = (await associate(s, token)).json<{ oob_code: string }>()
@@ -508,7 +552,7 @@ describe('MFA by SMS through the send-phone-message hook', () => {
 
   it('allows 10 messages per hour to one phone, then answers too_many_requests', async (t) => {
     let clock = Date.parse('2026-11-26T12:00:00Z')
-    const s = await setUp(t, runner, { now: () => clock })
+    const s = await setUp(t, runner, sink, { now: () => clock })
     await enableMfa(s.app)
     const token = await mfaToken(s)
     for (let i = 0; i < 10; i += 1) {
@@ -559,7 +603,7 @@ describe('MFA by SMS through the send-phone-message hook', () => {
   ]
   for (const [name, body, description, logged] of failingHooks) {
     it(`fails the enrollment on ${name}, logs gd_send_sms_failure and stores nothing`, async (t) => {
-      const s = await setUp(t, runner, {
+      const s = await setUp(t, runner, sink, {
         hook: `module.exports = function (recipient, text, context, cb) { ${body} }`,
       })
       await enableMfa(s.app)
@@ -583,8 +627,34 @@ describe('MFA by SMS through the send-phone-message hook', () => {
     })
   }
 
+  it('fails the challenge when the provider (the sink) refuses the message', async (t) => {
+    const s = await setUp(t, runner, sink)
+    await enableMfa(s.app)
+    const token = await mfaToken(s)
+    const enrolled = (await associate(s, token)).json<{ oob_code: string }>()
+    const code = codeIn(sink.messages.at(-1)?.text ?? '')
+    assert.equal((await oobToken(s, token, enrolled.oob_code, code)).statusCode, 200)
+    sink.failWith = 503
+    t.after(() => {
+      sink.failWith = undefined
+    })
+    const res = await challenge(s, await mfaToken(s))
+    assert.equal(res.statusCode, 500)
+    assert.deepStrictEqual(res.json(), {
+      error: 'server_error',
+      error_description: 'The text message could not be sent',
+    })
+    const [event] = await waitForLogs(s.app, 'gd_send_sms_failure')
+    assert.ok(event)
+    assert.equal(event.details.action, 'second-factor-authentication')
+    assert.equal(
+      (event.details.hook as { error: string }).error,
+      'SendPhoneMessageError: sink answered 503',
+    )
+  })
+
   it('fails clearly when no send-phone-message hook is enabled', async (t) => {
-    const s = await setUp(t, runner, { hook: null })
+    const s = await setUp(t, runner, sink, { hook: null })
     await enableMfa(s.app)
     const token = await mfaToken(s)
     const res = await associate(s, token)
@@ -601,7 +671,7 @@ describe('MFA by SMS through the send-phone-message hook', () => {
   })
 
   it('refuses /mfa/associate without a valid mfa_token', async (t) => {
-    const s = await setUp(t, runner)
+    const s = await setUp(t, runner, sink)
     await enableMfa(s.app)
     const missing = await post(s.app, '/mfa/associate', {
       authenticator_types: ['oob'],
