@@ -42,6 +42,7 @@ import { hookLogDetails } from './hook-log.js'
 export const PASSWORD_GRANT = 'password'
 export const PASSWORD_REALM_GRANT = 'http://auth0.com/oauth/grant-type/password-realm'
 export const MFA_OOB_GRANT = 'http://auth0.com/oauth/grant-type/mfa-oob'
+export const MFA_RECOVERY_CODE_GRANT = 'http://auth0.com/oauth/grant-type/mfa-recovery-code'
 
 /** Digits of an SMS one-time code. */
 export const MFA_CODE_DIGITS = 6
@@ -813,4 +814,66 @@ export async function issueMfaOobToken(
     }
     throw error
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The mfa-recovery-code grant
+
+export interface RecoveryCodeRequest extends ClientAuth, RequestOrigin {
+  readonly mfaToken: string | undefined
+  readonly recoveryCode: string | undefined
+}
+
+/**
+ * `grant_type=http://auth0.com/oauth/grant-type/mfa-recovery-code`: the recovery code shown at
+ * enrollment stands in for a text message once; the answer carries the tokens and the new
+ * `recovery_code` that replaces it (Auth0's rotation).
+ */
+export async function issueRecoveryCodeToken(
+  deps: MfaDeps,
+  request: RecoveryCodeRequest,
+): Promise<TokenResponse & { recovery_code: string }> {
+  const client = await authenticateUserClient(deps, request)
+  requireGrant(client, MFA_RECOVERY_CODE_GRANT)
+  const { record, user } = await openMfaToken(deps, request.mfaToken, client.clientId)
+  if (request.recoveryCode === undefined || request.recoveryCode === '') {
+    throw new OAuthError('invalid_request', 'Missing required parameter: recovery_code')
+  }
+  const presented = deps.codes.hash(request.recoveryCode.trim().toUpperCase())
+  const authenticator = (await deps.store.listMfaAuthenticators(user.id)).find(
+    (a) => a.confirmed && a.recoveryCodeHash === presented,
+  )
+  const next = newRecoveryCode()
+  if (
+    authenticator === undefined ||
+    !(await deps.store.rotateMfaRecoveryCode(authenticator.id, presented, deps.codes.hash(next)))
+  ) {
+    void deps.tenantLog?.record({
+      type: 'gd_auth_failed',
+      clientId: client.clientId,
+      clientName: client.name,
+      ...userFields(user),
+      ...originFields(request),
+      details: { recovery_code: true },
+    })
+    throw new OAuthError('invalid_grant', 'Invalid recovery_code.')
+  }
+  void deps.tenantLog?.record({
+    type: 'gd_auth_succeed',
+    clientId: client.clientId,
+    clientName: client.name,
+    ...userFields(user),
+    ...originFields(request),
+    details: { authenticator_id: authenticator.id, recovery_code: true },
+  })
+  const scopes = record.scope.split(' ').filter(Boolean)
+  const tokens = await signUserToken(
+    deps,
+    user,
+    client.clientId,
+    record.audience,
+    scopes,
+    'mfa-recovery-code',
+  )
+  return { ...tokens, recovery_code: next }
 }

@@ -1288,6 +1288,17 @@ export class SqlStore implements Store {
     })
   }
 
+  async rotateMfaRecoveryCode(id: string, oldHash: string, newHash: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('mfa_authenticators')
+      .set({ recovery_code_hash: newHash })
+      .where('id', '=', id)
+      .where('confirmed', '=', 1)
+      .where('recovery_code_hash', '=', oldHash)
+      .executeTakeFirst()
+    return result.numUpdatedRows > 0n
+  }
+
   async deleteMfaAuthenticator(userId: string, id: string): Promise<boolean> {
     const result = await this.#db
       .deleteFrom('mfa_authenticators')

@@ -491,6 +491,17 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       )
       assert.equal(second.attempts, 0)
 
+      assert.equal(await store.rotateMfaRecoveryCode('sms|dev_b', 'wrong', 'r2'), false)
+      assert.equal(await store.rotateMfaRecoveryCode('sms|dev_b', 'r', 'r2'), false) // b has none
+      await store.enrollMfaAuthenticator(
+        { id: 'sms|dev_c', userId, oobChannel: 'sms', phoneNumber: '+1', recoveryCodeHash: 'r' },
+        { ...challenge, oobCodeHash: 'o4' },
+      )
+      assert.equal(await store.rotateMfaRecoveryCode('sms|dev_c', 'r', 'r2'), false) // unconfirmed
+      await store.consumeMfaChallenge('o4', '2026-11-30T00:00:00.000Z', 5)
+      assert.equal(await store.rotateMfaRecoveryCode('sms|dev_c', 'r', 'r2'), true)
+      assert.equal(await store.rotateMfaRecoveryCode('sms|dev_c', 'r', 'r3'), false)
+      assert.equal(await store.deleteMfaAuthenticator(userId, 'sms|dev_c'), true)
       assert.equal(await store.deleteMfaAuthenticator('someone-else', 'sms|dev_b'), false)
       assert.equal(await store.deleteMfaAuthenticator(userId, 'sms|dev_b'), true)
       assert.deepStrictEqual(await store.listMfaAuthenticators(userId), [])

@@ -410,6 +410,11 @@ export interface MfaStore {
     now: string,
     maxAttempts: number,
   ): Promise<{ challenge: MfaChallengeRecord; confirmed: boolean } | undefined>
+  /**
+   * Replaces the recovery code hash of a confirmed authenticator if it is still `oldHash`, in one
+   * statement: a recovery code is redeemed once.
+   */
+  rotateMfaRecoveryCode(id: string, oldHash: string, newHash: string): Promise<boolean>
   /** `false` when the user has no such authenticator. Its challenges go with it. */
   deleteMfaAuthenticator(userId: string, id: string): Promise<boolean>
   /**

@@ -23,6 +23,7 @@ const PHONE = '+15555550123'
 const API = 'https://api.example.test/'
 const MFA_OOB = 'http://auth0.com/oauth/grant-type/mfa-oob'
 const PASSWORD_REALM = 'http://auth0.com/oauth/grant-type/password-realm'
+const RECOVERY = 'http://auth0.com/oauth/grant-type/mfa-recovery-code'
 
 /**
  * Delivers the text to the SMS sink (its URL is a hook secret) with \`fetch\`, as a hook would call
@@ -75,7 +76,7 @@ async function setUp(
   const client = await app.api('POST', '/api/v2/clients', {
     name: 'Phone App',
     app_type: 'regular_web',
-    grant_types: ['password', PASSWORD_REALM, MFA_OOB],
+    grant_types: ['password', PASSWORD_REALM, MFA_OOB, RECOVERY],
   })
   assert.equal(client.statusCode, 201, client.body)
   const { client_id: clientId, client_secret: clientSecret } = client.json<{
@@ -430,6 +431,53 @@ describe('MFA by SMS through the send-phone-message hook', () => {
       error: 'invalid_request',
       error_description: 'User is not enrolled: associate a phone first',
     })
+  })
+
+  it('redeems the recovery code once and rotates it', async (t) => {
+    const s = await setUp(t, runner, sink)
+    await enableMfa(s.app)
+    const token = await mfaToken(s)
+    const enrolled = (await associate(s, token)).json<{
+      oob_code: string
+      recovery_codes: string[]
+    }>()
+    const [recoveryCode] = enrolled.recovery_codes
+    assert.ok(recoveryCode !== undefined)
+    const redeem = (mfa: string, code: string) =>
+      post(s.app, '/oauth/token', {
+        grant_type: RECOVERY,
+        client_id: s.clientId,
+        client_secret: s.clientSecret,
+        mfa_token: mfa,
+        recovery_code: code,
+      })
+    // Not before the enrollment is confirmed.
+    const early = await redeem(token, recoveryCode)
+    assert.equal(early.statusCode, 403)
+    assert.deepStrictEqual(early.json(), {
+      error: 'invalid_grant',
+      error_description: 'Invalid recovery_code.',
+    })
+    const code = codeIn(sink.messages.at(-1)?.text ?? '')
+    assert.equal((await oobToken(s, token, enrolled.oob_code, code)).statusCode, 200)
+
+    const second = await mfaToken(s)
+    const used = await redeem(second, recoveryCode)
+    assert.equal(used.statusCode, 200, used.body)
+    const body = used.json<{ access_token: string; recovery_code: string }>()
+    assert.match(body.recovery_code, /^[A-Z2-9]{24}$/)
+    assert.notEqual(body.recovery_code, recoveryCode)
+    assert.deepStrictEqual(body, {
+      access_token: body.access_token,
+      token_type: 'Bearer',
+      expires_in: 86_400,
+      scope: 'read:things',
+      recovery_code: body.recovery_code,
+    })
+    assert.equal(decodeJwt(body.access_token).gty, 'mfa-recovery-code')
+    const again = await redeem(second, recoveryCode)
+    assert.equal(again.statusCode, 403)
+    assert.equal((await redeem(second, body.recovery_code)).statusCode, 200)
   })
 
   it('password-realm names the connection; wrong credentials answer Auth0’s invalid_grant', async (t) => {

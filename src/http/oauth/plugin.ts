@@ -7,7 +7,9 @@ import {
 import {
   issueMfaOobToken,
   issuePasswordToken,
+  issueRecoveryCodeToken,
   MFA_OOB_GRANT,
+  MFA_RECOVERY_CODE_GRANT,
   PASSWORD_GRANT,
   PASSWORD_REALM_GRANT,
   type MfaDeps,
@@ -146,6 +148,15 @@ export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, o
         mfaToken: param(body, 'mfa_token'),
         oobCode: param(body, 'oob_code'),
         bindingCode: param(body, 'binding_code'),
+        ...requestOrigin(request),
+      })
+      return reply.headers(noStore).send(response)
+    }
+    if (grantType === MFA_RECOVERY_CODE_GRANT) {
+      const response = await issueRecoveryCodeToken(options.mfa, {
+        ...userClientAuth(request.headers.authorization, body),
+        mfaToken: param(body, 'mfa_token'),
+        recoveryCode: param(body, 'recovery_code'),
         ...requestOrigin(request),
       })
       return reply.headers(noStore).send(response)
