@@ -18,6 +18,7 @@ const forbidden = {
   'tenant-log': ['http', 'flows', 'hooks', 'sandbox', 'cli', 'directory'],
   mail: ['http', 'flows', 'hooks', 'sandbox', 'storage', 'cli'],
   operator: ['http', 'flows', 'hooks', 'sandbox', 'storage', 'tokens', 'cli'],
+  mfa: ['http', 'flows', 'hooks', 'sandbox', 'cli'],
   http: ['cli'],
 }
 

@@ -6,6 +6,7 @@ import { ApiService } from './directory/apis.js'
 import { ClientService } from './directory/clients.js'
 import { UserService } from './directory/users.js'
 import { HookDispatcher } from './hooks/hook-dispatcher.js'
+import { GuardianService } from './mfa/guardian.js'
 import { HookService } from './hooks/hook-service.js'
 import { MAX_MANAGEMENT_BODY_BYTES } from './http/management/error-handler.js'
 import { answerFrameworkError } from './http/framework-errors.js'
@@ -16,6 +17,8 @@ import { dbConnectionsPlugin } from './http/dbconnections/plugin.js'
 import { dashboardSessionPlugin } from './http/dashboard/plugin.js'
 import { DASHBOARD_API_PREFIX } from './http/dashboard/session.routes.js'
 import { dashboardStaticPlugin } from './http/dashboard/static.js'
+import { mfaPlugin } from './http/mfa/plugin.js'
+import type { MfaDeps } from './flows/mfa-sms.js'
 import type { GuardOptions } from './http/management/guard.js'
 import { managementPlugin } from './http/management/plugin.js'
 import { oauthPlugin } from './http/oauth/plugin.js'
@@ -150,8 +153,25 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     lifetimeS: config.tokenLifetimeS,
   })
   const users = new UserService(deps.store)
+  const guardian = new GuardianService(deps.store)
   await users.ensureDefaultConnection()
+  const mfa: MfaDeps = {
+    store: deps.store,
+    guardian,
+    clientSecrets: deps.keyring.clientSecrets,
+    codes: deps.keyring.mfaCodes,
+    signingKeys: deps.signingKeys,
+    issuer: config.issuer,
+    tenant: TENANT_NAME,
+    managementAudience: config.managementAudience,
+    resolveAudience: (audience) => apis.resolveAudience(audience),
+    hooks: dispatcher,
+    tenantLog,
+    limits: config.mfa,
+    now: deps.now ?? Date.now,
+  }
   await server.register(oauthPlugin, {
+    mfa,
     clientCredentials: {
       store: deps.store,
       hasher: deps.keyring.clientSecrets,
@@ -163,6 +183,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       tenantLog,
     },
   })
+  await server.register(mfaPlugin, { mfa })
   // Post-* hooks run after the response; closing the server waits for them (bounded).
   const detached = new DetachedTasks(deps.logger.child({ component: 'hooks' }))
   server.addHook('onClose', async () => {
@@ -213,6 +234,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       },
     },
     tickets: { passwordTickets },
+    guardian: { guardian },
     issuer: config.issuer,
     version: OPENHOOKS_VERSION,
   })

@@ -45,6 +45,13 @@ export interface Config {
   }
   /** SMTP relay for password-change e-mails; `undefined`: links are logged instead. */
   readonly smtp: { readonly url: string; readonly from: string } | undefined
+  /** Multi-factor authentication by SMS (docs/mfa.md). */
+  readonly mfa: {
+    readonly smsPerHour: number
+    readonly codeTtlS: number
+    readonly maxAttempts: number
+    readonly mfaTokenTtlS: number
+  }
   readonly logLevel: LogLevel
 }
 
@@ -217,6 +224,12 @@ export function loadConfig(
       smtpUrl === undefined || smtpFrom === undefined
         ? undefined
         : { url: smtpUrl, from: smtpFrom },
+    mfa: {
+      smsPerHour: values.get('OPENHOOKS_MFA_SMS_PER_HOUR') as number,
+      codeTtlS: values.get('OPENHOOKS_MFA_CODE_TTL_S') as number,
+      maxAttempts: values.get('OPENHOOKS_MFA_MAX_ATTEMPTS') as number,
+      mfaTokenTtlS: values.get('OPENHOOKS_MFA_TOKEN_TTL_S') as number,
+    },
     logLevel: values.get('OPENHOOKS_LOG_LEVEL') as LogLevel,
   }
   return Object.freeze(config)

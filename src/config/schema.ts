@@ -223,6 +223,33 @@ export const CONFIG_KEYS = [
       'Sender address of password-change e-mails (`MAIL FROM` and the `From` header). Required with `OPENHOOKS_SMTP_URL`.',
   },
   {
+    env: 'OPENHOOKS_MFA_SMS_PER_HOUR',
+    type: { kind: 'integer', min: 1, max: 1_000 },
+    default: 10,
+    description:
+      'Most MFA text messages sent to one phone number in any rolling hour (Auth0: 10). Further enrollments and challenges for that number answer 429 `too_many_requests` without calling the `send-phone-message` hook.',
+  },
+  {
+    env: 'OPENHOOKS_MFA_CODE_TTL_S',
+    type: { kind: 'integer', min: 30, max: 3_600 },
+    default: 300,
+    description: 'Lifetime of an MFA one-time code sent by SMS, in seconds.',
+  },
+  {
+    env: 'OPENHOOKS_MFA_MAX_ATTEMPTS',
+    type: { kind: 'integer', min: 1, max: 100 },
+    default: 5,
+    description:
+      'Wrong codes accepted for one MFA challenge; after that the challenge is spent and a new code must be requested.',
+  },
+  {
+    env: 'OPENHOOKS_MFA_TOKEN_TTL_S',
+    type: { kind: 'integer', min: 60, max: 3_600 },
+    default: 600,
+    description:
+      'Lifetime of the `mfa_token` a password login receives with `mfa_required`, in seconds (Auth0: 10 minutes).',
+  },
+  {
     env: 'OPENHOOKS_LOG_LEVEL',
     type: { kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     default: 'info',

@@ -16,7 +16,7 @@ const SEALED_PREFIX = 'v1'
 export const MASTER_KEY_FILE = 'master.key'
 
 /** Purposes of keys derived from the master key; each gets its own HKDF `info`. */
-type KeyPurpose = 'hook-secrets' | 'signing-keys' | 'client-secrets'
+type KeyPurpose = 'hook-secrets' | 'signing-keys' | 'client-secrets' | 'mfa-codes'
 
 function derive(masterKey: Buffer, purpose: KeyPurpose): Buffer {
   return Buffer.from(
@@ -128,6 +128,11 @@ export interface Keyring {
   readonly hookSecrets: SecretBox
   readonly signingKeys: SecretBox
   readonly clientSecrets: ClientSecretHasher
+  /**
+   * MFA one-time codes, `oob_code` handles, `mfa_token`s and recovery codes. A six-digit code has
+   * little entropy, so the key (not the hash) is what keeps a database copy from revealing it.
+   */
+  readonly mfaCodes: ClientSecretHasher
 }
 
 export function createKeyring(masterKey: Buffer): Keyring {
@@ -135,6 +140,7 @@ export function createKeyring(masterKey: Buffer): Keyring {
     hookSecrets: new SecretBox(derive(masterKey, 'hook-secrets')),
     signingKeys: new SecretBox(derive(masterKey, 'signing-keys')),
     clientSecrets: new ClientSecretHasher(derive(masterKey, 'client-secrets')),
+    mfaCodes: new ClientSecretHasher(derive(masterKey, 'mfa-codes')),
   }
 }
 

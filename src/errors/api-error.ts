@@ -55,6 +55,8 @@ export class ApiError extends Error {
 export interface OAuthErrorBody {
   error: string
   error_description?: string
+  /** `mfa_required` carries the `mfa_token` of the second step. */
+  mfa_token?: string
 }
 
 /** An OAuth error (`/oauth/token`): status from the catalogue unless given. */
@@ -64,23 +66,31 @@ export class OAuthError extends Error {
   readonly statusCode: number
   readonly description: string | undefined
   readonly headers: Readonly<Record<string, string>>
+  readonly mfaToken: string | undefined
 
   constructor(
     error: OAuthErrorCode,
     description?: string,
-    options: { statusCode?: number; headers?: Record<string, string>; cause?: unknown } = {},
+    options: {
+      statusCode?: number
+      headers?: Record<string, string>
+      cause?: unknown
+      mfaToken?: string
+    } = {},
   ) {
     super(description ?? error, { cause: options.cause })
     this.error = error
     this.description = description
     this.statusCode = options.statusCode ?? OAUTH_ERRORS[error].status
     this.headers = options.headers ?? {}
+    this.mfaToken = options.mfaToken
   }
 
   toBody(): OAuthErrorBody {
     return {
       error: this.error,
       ...(this.description !== undefined ? { error_description: this.description } : undefined),
+      ...(this.mfaToken !== undefined ? { mfa_token: this.mfaToken } : undefined),
     }
   }
 }

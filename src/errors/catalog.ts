@@ -212,6 +212,20 @@ export const MANAGEMENT_ERRORS = {
     errorCode: 'csrf_refused',
     evidence: 'ours: CSRF protection of the dashboard endpoints (docs/dashboard.md)',
   },
+  UnsupportedSmsProvider: {
+    status: 400,
+    message:
+      'openhooks delivers SMS only through the send-phone-message hook: provider must be "phone-message-hook"',
+    errorCode: 'invalid_body',
+    evidence:
+      'ours: Auth0 also accepts "auth0" and "twilio" (OAS enum), which openhooks does not implement (docs/mfa.md)',
+  },
+  InvalidSmsTemplate: {
+    status: 400,
+    message: 'Payload validation error: {field} must contain {{code}}',
+    errorCode: 'invalid_body',
+    evidence: 'ours: a message without the code cannot complete MFA (docs/mfa.md)',
+  },
   NotFound: {
     status: 404,
     message: 'Not Found',
@@ -246,6 +260,29 @@ export const OAUTH_ERRORS = {
   unauthorized_client: { status: 403, evidence: 'RFC 6749 §5.2: grant type not allowed' },
   unsupported_grant_type: { status: 400, evidence: 'RFC 6749 §5.2' },
   invalid_scope: { status: 400, evidence: 'RFC 6749 §5.2; §4.1 hook errors' },
+  invalid_grant: {
+    status: 403,
+    evidence:
+      'INF: Auth0 answers 403 "Wrong email or password." on the password grants and 403 for wrong, expired or spent MFA codes and malformed mfa_tokens (docs/mfa.md)',
+  },
+  mfa_required: {
+    status: 403,
+    evidence:
+      'DOC (Auth0 MFA API): 403 {error, error_description: "Multifactor authentication required", mfa_token}',
+  },
+  expired_token: { status: 401, evidence: 'INF: Auth0 MFA API, an mfa_token past its lifetime' },
+  unauthorized: {
+    status: 401,
+    evidence: 'INF: /mfa/* without a bearer mfa_token',
+  },
+  unsupported_challenge_type: {
+    status: 400,
+    evidence: 'INF: Auth0 MFA API, a challenge_type other than oob',
+  },
+  too_many_requests: {
+    status: 429,
+    evidence: '§4.5 DOC (10 SMS per hour to one number); the code is the one the issue names',
+  },
   server_error: { status: 500, evidence: '§4.1 hook errors, Q18' },
   temporarily_unavailable: { status: 503, evidence: 'RFC 6749 §4.1.2.1' },
 } as const satisfies Record<string, { status: number; evidence: string }>

@@ -128,6 +128,56 @@ export interface PasswordTicketsTable {
   created_at: string
 }
 
+export interface GuardianSettingsTable {
+  key: string
+  /** JSON. */
+  value: string
+  updated_at: string
+}
+
+export interface MfaTokensTable {
+  /** Keyed hash of the `mfa_token`; the token itself is never stored. */
+  token_hash: string
+  user_id: string
+  client_id: string
+  audience: string
+  /** Space-separated scopes of the password request. */
+  scope: string
+  expires_at: string
+  created_at: string
+}
+
+export interface MfaAuthenticatorsTable {
+  id: string
+  user_id: string
+  oob_channel: string
+  phone_number: string
+  confirmed: number
+  /** Keyed hash of the recovery code shown at enrollment. */
+  recovery_code_hash: string | null
+  created_at: string
+}
+
+export interface MfaChallengesTable {
+  /** Keyed hash of the `oob_code` handle given to the client. */
+  oob_code_hash: string
+  authenticator_id: string
+  user_id: string
+  client_id: string
+  /** Keyed hash of the one-time code sent by SMS. */
+  code_hash: string
+  attempts: number
+  expires_at: string
+  used_at: string | null
+  created_at: string
+}
+
+export interface MfaSmsSendsTable {
+  id: string
+  phone_number: string
+  sent_at: string
+}
+
 export interface Database {
   hooks: HooksTable
   hook_secrets: HookSecretsTable
@@ -139,4 +189,9 @@ export interface Database {
   users: UsersTable
   tenant_logs: TenantLogsTable
   password_tickets: PasswordTicketsTable
+  guardian_settings: GuardianSettingsTable
+  mfa_tokens: MfaTokensTable
+  mfa_authenticators: MfaAuthenticatorsTable
+  mfa_challenges: MfaChallengesTable
+  mfa_sms_sends: MfaSmsSendsTable
 }

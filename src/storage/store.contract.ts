@@ -405,6 +405,133 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       assert.deepStrictEqual(await store.getPasswordTicket('a'.repeat(64)), used)
     })
 
+    it('stores MFA settings, tokens, authenticators and challenges; consumes a code once', async (t) => {
+      const store = await open(t)
+      assert.equal(await store.getGuardianSetting('policies'), undefined)
+      await store.putGuardianSetting('policies', ['all-applications'])
+      await store.putGuardianSetting('policies', [])
+      assert.deepStrictEqual(await store.getGuardianSetting('policies'), [])
+
+      const connection = await store.ensureConnection({
+        id: 'con_mfa',
+        name: 'mfa',
+        strategy: 'auth0',
+        options: {},
+      })
+      const created = await store.createUser({
+        connectionId: connection.id,
+        email: 'mo@example.com',
+        username: undefined,
+        phoneNumber: undefined,
+        emailVerified: false,
+        phoneVerified: false,
+        passwordHash: undefined,
+        userMetadata: {},
+        appMetadata: {},
+      })
+      assert.ok(created.ok)
+      const userId = created.user.id
+      const token = await store.createMfaToken({
+        tokenHash: 't1',
+        userId,
+        clientId: 'c1',
+        audience: 'https://api/',
+        scope: 'read:x',
+        expiresAt: '2026-11-30T00:00:00.000Z',
+      })
+      assert.deepStrictEqual(await store.getMfaToken('t1'), token)
+      assert.equal(await store.getMfaToken('t2'), undefined)
+
+      const challenge = { clientId: 'c1', codeHash: 'h1', expiresAt: '2026-11-30T00:05:00.000Z' }
+      await store.enrollMfaAuthenticator(
+        {
+          id: 'sms|dev_a',
+          userId,
+          oobChannel: 'sms',
+          phoneNumber: '+15550001',
+          recoveryCodeHash: 'r',
+        },
+        { ...challenge, oobCodeHash: 'o1' },
+      )
+      // A second unconfirmed enrollment replaces the first, and its challenges go with it.
+      const b = await store.enrollMfaAuthenticator(
+        {
+          id: 'sms|dev_b',
+          userId,
+          oobChannel: 'sms',
+          phoneNumber: '+15550002',
+          recoveryCodeHash: undefined,
+        },
+        { ...challenge, oobCodeHash: 'o2' },
+      )
+      assert.equal(b.confirmed, false)
+      assert.deepStrictEqual(await store.listMfaAuthenticators(userId), [b])
+      assert.equal(await store.getMfaChallenge('o1'), undefined)
+
+      assert.equal(await store.addMfaChallengeAttempt('o2'), 1)
+      assert.equal(await store.addMfaChallengeAttempt('missing'), undefined)
+      // Over the attempt limit, expired, or already used: nothing is consumed.
+      assert.equal(await store.consumeMfaChallenge('o2', '2026-11-30T00:00:00.000Z', 1), undefined)
+      assert.equal(await store.consumeMfaChallenge('o2', '2026-11-30T00:05:00.000Z', 5), undefined)
+      const consumed = await store.consumeMfaChallenge('o2', '2026-11-30T00:00:00.000Z', 5)
+      assert.equal(consumed?.confirmed, true)
+      assert.equal(consumed.challenge.usedAt, '2026-11-30T00:00:00.000Z')
+      assert.equal(await store.consumeMfaChallenge('o2', '2026-11-30T00:00:01.000Z', 5), undefined)
+      assert.equal((await store.listMfaAuthenticators(userId))[0]?.confirmed, true)
+
+      const second = await store.createMfaChallenge({
+        ...challenge,
+        oobCodeHash: 'o3',
+        authenticatorId: 'sms|dev_b',
+        userId,
+      })
+      assert.equal(
+        (await store.consumeMfaChallenge('o3', '2026-11-30T00:00:00.000Z', 5))?.confirmed,
+        false,
+      )
+      assert.equal(second.attempts, 0)
+
+      assert.equal(await store.rotateMfaRecoveryCode('sms|dev_b', 'wrong', 'r2'), false)
+      assert.equal(await store.rotateMfaRecoveryCode('sms|dev_b', 'r', 'r2'), false) // b has none
+      await store.enrollMfaAuthenticator(
+        { id: 'sms|dev_c', userId, oobChannel: 'sms', phoneNumber: '+1', recoveryCodeHash: 'r' },
+        { ...challenge, oobCodeHash: 'o4' },
+      )
+      assert.equal(await store.rotateMfaRecoveryCode('sms|dev_c', 'r', 'r2'), false) // unconfirmed
+      await store.consumeMfaChallenge('o4', '2026-11-30T00:00:00.000Z', 5)
+      assert.equal(await store.rotateMfaRecoveryCode('sms|dev_c', 'r', 'r2'), true)
+      assert.equal(await store.rotateMfaRecoveryCode('sms|dev_c', 'r', 'r3'), false)
+      assert.equal(await store.deleteMfaAuthenticator(userId, 'sms|dev_c'), true)
+      assert.equal(await store.deleteMfaAuthenticator('someone-else', 'sms|dev_b'), false)
+      assert.equal(await store.deleteMfaAuthenticator(userId, 'sms|dev_b'), true)
+      assert.deepStrictEqual(await store.listMfaAuthenticators(userId), [])
+      assert.equal(await store.getMfaChallenge('o3'), undefined)
+    })
+
+    it('counts SMS sends per phone number in a rolling window', async (t) => {
+      const store = await open(t)
+      const at = (minute: number) => new Date(Date.UTC(2026, 10, 26, 12, minute)).toISOString()
+      for (let i = 0; i < 2; i += 1) {
+        assert.deepStrictEqual(await store.reserveSmsSend('+1555', at(i), at(i - 60), 2), {
+          allowed: true,
+          count: i + 1,
+        })
+      }
+      assert.deepStrictEqual(await store.reserveSmsSend('+1555', at(2), at(-58), 2), {
+        allowed: false,
+        count: 2,
+      })
+      assert.deepStrictEqual(await store.reserveSmsSend('+1666', at(2), at(-58), 2), {
+        allowed: true,
+        count: 1,
+      })
+      // An hour after the first send, one slot is free again.
+      assert.deepStrictEqual(await store.reserveSmsSend('+1555', at(60), at(0), 2), {
+        allowed: true,
+        count: 2,
+      })
+    })
+
     it('appends, pages and prunes tenant log events', async (t) => {
       const store = await open(t)
       const dates = [

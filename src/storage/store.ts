@@ -341,6 +341,94 @@ export interface PasswordTicketStore {
   consumePasswordTicket(tokenHash: string, now: string): Promise<PasswordTicketRecord | undefined>
 }
 
+/** A pending second factor of a password login: the `mfa_token` (stored as its keyed hash). */
+export interface MfaTokenRecord {
+  readonly tokenHash: string
+  /** Without the `auth0|` prefix. */
+  readonly userId: string
+  readonly clientId: string
+  /** The audience and space-separated scope of the password request, for the final token. */
+  readonly audience: string
+  readonly scope: string
+  readonly expiresAt: string
+  readonly createdAt: string
+}
+
+/** An SMS authenticator of a user; `confirmed` after the first successful code. */
+export interface MfaAuthenticatorRecord {
+  readonly id: string
+  readonly userId: string
+  readonly oobChannel: 'sms'
+  readonly phoneNumber: string
+  readonly confirmed: boolean
+  readonly recoveryCodeHash: string | undefined
+  readonly createdAt: string
+}
+
+/** A one-time code sent by SMS, awaiting its `mfa-oob` grant. Hashes only. */
+export interface MfaChallengeRecord {
+  readonly oobCodeHash: string
+  readonly authenticatorId: string
+  readonly userId: string
+  readonly clientId: string
+  readonly codeHash: string
+  readonly attempts: number
+  readonly expiresAt: string
+  readonly usedAt: string | undefined
+  readonly createdAt: string
+}
+
+export type NewMfaChallenge = Omit<MfaChallengeRecord, 'attempts' | 'usedAt' | 'createdAt'>
+
+export interface MfaStore {
+  /** A Guardian setting as stored JSON value, `undefined` when never set. */
+  getGuardianSetting(key: string): Promise<unknown>
+  putGuardianSetting(key: string, value: unknown): Promise<void>
+  createMfaToken(token: Omit<MfaTokenRecord, 'createdAt'>): Promise<MfaTokenRecord>
+  getMfaToken(tokenHash: string): Promise<MfaTokenRecord | undefined>
+  /** Ordered by creation. */
+  listMfaAuthenticators(userId: string): Promise<MfaAuthenticatorRecord[]>
+  /**
+   * Stores an unconfirmed authenticator and its first challenge in one transaction, replacing the
+   * user's unconfirmed authenticators (an enrollment that was never completed).
+   */
+  enrollMfaAuthenticator(
+    authenticator: Omit<MfaAuthenticatorRecord, 'confirmed' | 'createdAt'>,
+    challenge: Omit<NewMfaChallenge, 'authenticatorId' | 'userId'>,
+  ): Promise<MfaAuthenticatorRecord>
+  createMfaChallenge(challenge: NewMfaChallenge): Promise<MfaChallengeRecord>
+  getMfaChallenge(oobCodeHash: string): Promise<MfaChallengeRecord | undefined>
+  /** Adds one failed attempt; returns the new count, or `undefined` when the challenge is gone. */
+  addMfaChallengeAttempt(oobCodeHash: string): Promise<number | undefined>
+  /**
+   * Marks the challenge used at `now` if it is unused, unexpired and under `maxAttempts` failed
+   * attempts, and confirms its authenticator, in one transaction: of two concurrent calls, one
+   * gets the challenge and the other `undefined`. `confirmed` says whether this call confirmed it.
+   */
+  consumeMfaChallenge(
+    oobCodeHash: string,
+    now: string,
+    maxAttempts: number,
+  ): Promise<{ challenge: MfaChallengeRecord; confirmed: boolean } | undefined>
+  /**
+   * Replaces the recovery code hash of a confirmed authenticator if it is still `oldHash`, in one
+   * statement: a recovery code is redeemed once.
+   */
+  rotateMfaRecoveryCode(id: string, oldHash: string, newHash: string): Promise<boolean>
+  /** `false` when the user has no such authenticator. Its challenges go with it. */
+  deleteMfaAuthenticator(userId: string, id: string): Promise<boolean>
+  /**
+   * Counts the sends to `phoneNumber` since `since` and, when fewer than `max`, records one at
+   * `now`, atomically. Older rows of that number are removed on the way.
+   */
+  reserveSmsSend(
+    phoneNumber: string,
+    now: string,
+    since: string,
+    max: number,
+  ): Promise<{ allowed: boolean; count: number }>
+}
+
 export interface SigningKeyRecord {
   readonly kid: string
   readonly alg: string
@@ -368,6 +456,7 @@ export interface Store
     UserStore,
     TenantLogStore,
     PasswordTicketStore,
+    MfaStore,
     KeyStore {
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>

@@ -18,6 +18,10 @@ export interface AccessTokenOptions {
   /** Extra claims (e.g. URL-namespaced claims from a credentials-exchange hook). */
   readonly extraClaims?: Readonly<Record<string, unknown>>
   readonly nowS?: number
+  /** `sub` of a user token (`auth0|…`); client tokens use `<client_id>@clients`. */
+  readonly subject?: string
+  /** `gty`; `client-credentials` unless told. */
+  readonly grantType?: string
 }
 
 /** Signs a client-credentials access token (RS256, with `kid`). */
@@ -29,12 +33,12 @@ export async function signAccessToken(
   return new SignJWT({
     ...options.extraClaims,
     ...(options.scopes.length > 0 ? { scope: options.scopes.join(' ') } : undefined),
-    gty: 'client-credentials',
+    gty: options.grantType ?? 'client-credentials',
     azp: options.clientId,
   })
     .setProtectedHeader({ alg: TOKEN_SIGNING_ALG, typ: 'JWT', kid: keys.current.kid })
     .setIssuer(options.issuer)
-    .setSubject(`${options.clientId}@clients`)
+    .setSubject(options.subject ?? `${options.clientId}@clients`)
     .setAudience(options.audience)
     .setIssuedAt(now)
     .setExpirationTime(now + options.lifetimeS)

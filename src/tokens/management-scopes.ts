@@ -27,6 +27,10 @@ export const MANAGEMENT_SCOPES = [
   'delete:users',
   'read:logs',
   'create:user_tickets',
+  'read:guardian_factors',
+  'update:guardian_factors',
+  'read:mfa_policies',
+  'update:mfa_policies',
 ] as const
 
 export type ManagementScope = (typeof MANAGEMENT_SCOPES)[number]

@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       },
       tenantLogs: { retentionDays: 30, maxEvents: 100_000 },
       smtp: undefined,
+      mfa: { smsPerHour: 10, codeTtlS: 300, maxAttempts: 5, mfaTokenTtlS: 600 },
       logLevel: 'info',
     })
     assert.ok(Object.isFrozen(config))

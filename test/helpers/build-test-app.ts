@@ -81,7 +81,7 @@ export interface TestApp extends App {
   ): Promise<string>
   /** `app.inject` with a bearer token of every scope, JSON body. */
   api(
-    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     url: string,
     body?: unknown,
   ): Promise<LightMyRequestResponse>

@@ -132,11 +132,11 @@ describe('POST /oauth/token (client_credentials)', () => {
     },
     {
       name: 'unsupported grant_type',
-      body: { ...valid, grant_type: 'password' },
+      body: { ...valid, grant_type: 'authorization_code' },
       status: 400,
       expected: {
         error: 'unsupported_grant_type',
-        error_description: 'Unsupported grant type: password',
+        error_description: 'Unsupported grant type: authorization_code',
       },
     },
     {

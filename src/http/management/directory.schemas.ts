@@ -28,6 +28,7 @@ export const GRANT_TYPES = [
   'password',
   'http://auth0.com/oauth/grant-type/password-realm',
   'http://auth0.com/oauth/grant-type/mfa-oob',
+  'http://auth0.com/oauth/grant-type/mfa-recovery-code',
   'authorization_code',
   'refresh_token',
   'implicit',

@@ -6,6 +6,7 @@ import { validatorCompiler } from '../validation.js'
 import { managementErrorHandler } from './error-handler.js'
 import { createGuard, type GuardOptions, type ManagementRouteConfig } from './guard.js'
 import { directoryRoutes, type DirectoryRoutesOptions } from './directory.routes.js'
+import { guardianRoutes, type GuardianRoutesOptions } from './guardian.routes.js'
 import { hooksRoutes } from './hooks.routes.js'
 import { logStreamRoutes, type LogStreamOptions } from './log-stream.routes.js'
 import { testRunnerRoutes, type TestRunnerOptions } from './test-runner.routes.js'
@@ -16,6 +17,7 @@ export interface ManagementPluginOptions {
   readonly hooks: HookService
   readonly directory: DirectoryRoutesOptions
   readonly tickets: TicketRoutesOptions
+  readonly guardian: GuardianRoutesOptions
   readonly testRunner: TestRunnerOptions
   readonly logStream: LogStreamOptions
   readonly guard: GuardOptions
@@ -49,6 +51,7 @@ export const managementPlugin: FastifyPluginAsync<ManagementPluginOptions> = asy
   await app.register(logStreamRoutes, options.logStream)
   await app.register(directoryRoutes, options.directory)
   await app.register(ticketRoutes, options.tickets)
+  await app.register(guardianRoutes, options.guardian)
 
   const publicRoute: ManagementRouteConfig = { public: true }
   app.get('/openapi.json', { config: publicRoute }, async () =>

@@ -4,16 +4,30 @@ import {
   issueClientCredentialsToken,
   type ClientCredentialsDeps,
 } from '../../flows/client-credentials.js'
+import {
+  issueMfaOobToken,
+  issuePasswordToken,
+  issueRecoveryCodeToken,
+  MFA_OOB_GRANT,
+  MFA_RECOVERY_CODE_GRANT,
+  PASSWORD_GRANT,
+  PASSWORD_REALM_GRANT,
+  type MfaDeps,
+} from '../../flows/mfa-sms.js'
 import { BodyParseError, registerBodyParsers } from '../body-parsers.js'
+import { requestOrigin } from '../request-origin.js'
 
 /** Largest accepted token request body. */
 export const MAX_TOKEN_BODY_BYTES = 16 * 1024
 
 export interface OAuthPluginOptions {
   readonly clientCredentials: ClientCredentialsDeps
+  /** The password and mfa-oob grants (docs/mfa.md). */
+  readonly mfa: MfaDeps
 }
 
-function oauthErrorHandler(
+/** RFC 6749 §5.2 bodies for every error of the scope (`/oauth/token`, `/mfa/*`). */
+export function oauthErrorHandler(
   error: FastifyError | Error,
   request: FastifyRequest,
   reply: FastifyReply,
@@ -41,7 +55,7 @@ function oauthErrorHandler(
 }
 
 /** A single string parameter; repeated or non-string values are an error (RFC 6749 §3.2). */
-function param(body: Record<string, unknown>, name: string): string | undefined {
+export function param(body: Record<string, unknown>, name: string): string | undefined {
   const value = body[name]
   if (value === undefined || value === null) return undefined
   if (typeof value !== 'string') {
@@ -51,7 +65,9 @@ function param(body: Record<string, unknown>, name: string): string | undefined 
 }
 
 /** Client credentials from HTTP Basic (RFC 6749 §2.3.1: each part form-urlencoded). */
-function basicCredentials(header: string | undefined): { id: string; secret: string } | undefined {
+export function basicCredentials(
+  header: string | undefined,
+): { id: string; secret: string } | undefined {
   const match = header === undefined ? null : /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(header)
   if (match?.[1] === undefined) return undefined
   const decoded = Buffer.from(match[1], 'base64').toString('utf8')
@@ -67,6 +83,39 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
   }
 }
 
+/** Named string parameters that are present, as an object without the absent ones. */
+function optionalParams<K extends string>(
+  body: Record<string, unknown>,
+  names: readonly K[],
+): Partial<Record<K, string>> {
+  const out: Partial<Record<K, string>> = {}
+  for (const name of names) {
+    const value = param(body, name)
+    if (value !== undefined) out[name] = value
+  }
+  return out
+}
+
+/**
+ * Client id and secret of a user grant, from HTTP Basic or the body (not both). The secret may be
+ * absent: public clients authenticate with their id alone.
+ */
+export function userClientAuth(
+  authorization: string | undefined,
+  body: Record<string, unknown>,
+): { clientId: string | undefined; clientSecret: string | undefined } {
+  const basic = basicCredentials(authorization)
+  const bodyId = param(body, 'client_id')
+  const bodySecret = param(body, 'client_secret')
+  if (basic !== undefined && bodySecret !== undefined) {
+    throw new OAuthError('invalid_request', 'Use only one client authentication method')
+  }
+  if (basic !== undefined && bodyId !== undefined && bodyId !== basic.id) {
+    throw new OAuthError('invalid_request', 'client_id does not match the HTTP Basic credentials')
+  }
+  return { clientId: basic?.id ?? bodyId, clientSecret: basic?.secret ?? bodySecret }
+}
+
 /** `/oauth/token` with RFC 6749 error bodies. */
 export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, options) => {
   registerBodyParsers(app)
@@ -80,6 +129,37 @@ export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, o
     const grantType = param(body, 'grant_type')
     if (grantType === undefined || grantType === '') {
       throw new OAuthError('invalid_request', 'Missing required parameter: grant_type')
+    }
+    const noStore = { 'cache-control': 'no-store', pragma: 'no-cache' }
+    if (grantType === PASSWORD_GRANT || grantType === PASSWORD_REALM_GRANT) {
+      const response = await issuePasswordToken(options.mfa, {
+        grantType,
+        ...userClientAuth(request.headers.authorization, body),
+        username: param(body, 'username'),
+        password: param(body, 'password'),
+        ...optionalParams(body, ['realm', 'audience', 'scope']),
+        ...requestOrigin(request),
+      })
+      return reply.headers(noStore).send(response)
+    }
+    if (grantType === MFA_OOB_GRANT) {
+      const response = await issueMfaOobToken(options.mfa, {
+        ...userClientAuth(request.headers.authorization, body),
+        mfaToken: param(body, 'mfa_token'),
+        oobCode: param(body, 'oob_code'),
+        bindingCode: param(body, 'binding_code'),
+        ...requestOrigin(request),
+      })
+      return reply.headers(noStore).send(response)
+    }
+    if (grantType === MFA_RECOVERY_CODE_GRANT) {
+      const response = await issueRecoveryCodeToken(options.mfa, {
+        ...userClientAuth(request.headers.authorization, body),
+        mfaToken: param(body, 'mfa_token'),
+        recoveryCode: param(body, 'recovery_code'),
+        ...requestOrigin(request),
+      })
+      return reply.headers(noStore).send(response)
     }
     if (grantType !== 'client_credentials') {
       throw new OAuthError('unsupported_grant_type', `Unsupported grant type: ${grantType}`)

@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely'
 import * as initial from './0001-initial.js'
 import * as directory from './0002-directory.js'
 import * as passwordTickets from './0003-password-tickets.js'
+import * as mfa from './0004-mfa.js'
 
 /** Forward-only migrations, applied in key order at start-up. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-directory': directory,
   '0003-password-tickets': passwordTickets,
+  '0004-mfa': mfa,
 }
 
 export const migrationProvider: MigrationProvider = {
