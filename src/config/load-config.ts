@@ -31,6 +31,13 @@ export interface Config {
     readonly hookTimeoutMs: number
     readonly hookMemoryMb: number
   }
+  /** npm dependencies of hooks (docs/dependencies.md). */
+  readonly dependencies: {
+    readonly mode: 'npm' | 'off'
+    /** `undefined`: npm's own configuration. */
+    readonly registry: string | undefined
+    readonly timeoutMs: number
+  }
   readonly tenantLogs: {
     readonly retentionDays: number
     readonly maxEvents: number
@@ -183,6 +190,11 @@ export function loadConfig(
       workers: values.get('OPENHOOKS_SANDBOX_WORKERS') as number | undefined,
       hookTimeoutMs: values.get('OPENHOOKS_HOOK_TIMEOUT_MS') as number,
       hookMemoryMb: values.get('OPENHOOKS_HOOK_MEMORY_MB') as number,
+    },
+    dependencies: {
+      mode: values.get('OPENHOOKS_DEPENDENCIES') as 'npm' | 'off',
+      registry: values.get('OPENHOOKS_NPM_REGISTRY') as string | undefined,
+      timeoutMs: values.get('OPENHOOKS_DEPENDENCY_TIMEOUT_MS') as number,
     },
     tenantLogs: {
       retentionDays: values.get('OPENHOOKS_LOG_RETENTION_DAYS') as number,

@@ -10,6 +10,7 @@
  *   `'threw:<description>'` (module evaluation failed).
  * - `('fire', timerId)`: runs a timer callback.
  * - `('end', callId)`: forgets a call and its timers (deadline reached).
+ * - `('module', name, version, factory)`: declares a bundled dependency for `require`.
  *
  * Host callbacks:
  * - `$0 log(callId, level, message) → boolean`: false once the call's log budget is spent.
@@ -50,6 +51,7 @@ const MapForEach = Map.prototype.forEach;
 const PromiseCtor = Promise;
 const PromiseThen = Promise.prototype.then;
 const StringSlice = String.prototype.slice;
+const StringLastIndexOf = String.prototype.lastIndexOf;
 const StringReplace = String.prototype.replace;
 const NumberCtor = Number;
 const MathTrunc = Math.trunc;
@@ -357,8 +359,34 @@ function fire(timerId) {
 
 // ---- require ---------------------------------------------------------------------------------
 
+// Declared npm dependencies (issue 9): name → { version, factory, module }, registered by the
+// worker with ('module', name, version, factory) before the hook loads; evaluated on first require.
+const declared = new MapCtor();
+
+function requireDeclared(spec) {
+  const at = typeof spec === 'string' ? ReflectApply(StringLastIndexOf, spec, ['@']) : -1;
+  const name = at > 0 ? ReflectApply(StringSlice, spec, [0, at]) : spec;
+  const entry = ReflectApply(MapGet, declared, [name]);
+  // webtask's pinned form require('name@1.2.3') must name the version the hook declared.
+  if (entry === undefined || (at > 0 && ReflectApply(StringSlice, spec, [at + 1]) !== entry.version)) return undefined;
+  if (entry.module === undefined) {
+    const path = '/node_modules/' + name;
+    entry.module = { exports: {}, id: path, filename: path + '/index.js', loaded: false };
+    try {
+      ReflectApply(entry.factory, entry.module.exports, [entry.module.exports, require, entry.module, path + '/index.js', path]);
+    } catch (e) {
+      entry.module = undefined;
+      throw e;
+    }
+    entry.module.loaded = true;
+  }
+  return entry;
+}
+
 function require(name) {
-  // TODO(sandbox|v1): built-in and declared modules come with the Node-compatibility issue (Q13).
+  const found = requireDeclared(name);
+  if (found !== undefined) return found.module.exports;
+  // TODO(sandbox|v1): built-in modules come with the Node-compatibility issue (Q13).
   const error = new ErrorCtor("Cannot find module '" + safeString(name) + "'");
   error.code = 'MODULE_NOT_FOUND';
   throw error;
@@ -450,6 +478,7 @@ return function dispatch(op, a, b, c, d) {
     case 'run': return run(a, b, c, d);
     case 'fire': fire(a); return undefined;
     case 'end': forget(a); return undefined;
+    case 'module': ReflectApply(MapSet, declared, [a, { version: b, factory: c, module: undefined }]); return undefined;
     default: return undefined;
   }
 };

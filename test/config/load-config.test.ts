@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       trustProxy: false,
       tls: undefined,
       sandbox: { workers: undefined, hookTimeoutMs: 20_000, hookMemoryMb: 64 },
+      dependencies: { mode: 'npm', registry: undefined, timeoutMs: 120_000 },
       tenantLogs: { retentionDays: 30, maxEvents: 100_000 },
       smtp: undefined,
       logLevel: 'info',

@@ -24,6 +24,7 @@ import {
 } from '../../src/tokens/signing-keys.js'
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose'
 import type { SecretBox } from '../../src/crypto/keys.js'
+import type { DependencyLoader } from '../../src/hooks/dependencies.js'
 
 /** One RSA key for the whole test process: generating one per app would cost ~0.5 s each. */
 let sharedKey: Promise<{ kid: string; publicJwk: JWK; privateJwk: JWK }> | undefined
@@ -126,6 +127,8 @@ export interface TestAppOptions {
   /** Store on disk in the temp data dir instead of memory. */
   readonly onDisk?: boolean
   readonly now?: () => number
+  /** Installs hooks' npm dependencies; without it they are stored unchecked. */
+  readonly dependencies?: DependencyLoader
 }
 
 /**
@@ -178,6 +181,7 @@ export async function buildTestApp(t: TestContext, options: TestAppOptions = {})
     keyring,
     signingKeys,
     ...(options.now !== undefined ? { now: options.now } : undefined),
+    ...(options.dependencies !== undefined ? { dependencies: options.dependencies } : undefined),
   })
   await app.server.ready()
   t.after(async () => {
