@@ -144,14 +144,11 @@ describe('dependencies from a registry on loopback', () => {
       triggerId: 'credentials-exchange',
     })
     assert.equal(hook.statusCode, 201)
-    const id = (hook.json() as { id: string }).id
+    const id = hook.json<{ id: string }>().id
     const patched = await server.api('PATCH', `/api/v2/hooks/${id}`, { dependencies })
     assert.deepStrictEqual(patched.json(), invalidBody(message))
-    const stored = (await server.api('GET', `/api/v2/hooks/${id}`)).json() as Record<
-      string,
-      unknown
-    >
-    assert.deepStrictEqual(stored, { ...(hook.json() as Record<string, unknown>), ...stored })
+    const stored = (await server.api('GET', `/api/v2/hooks/${id}`)).json<Record<string, unknown>>()
+    assert.deepStrictEqual(stored, { ...hook.json<Record<string, unknown>>(), ...stored })
     assert.deepStrictEqual(stored.dependencies, {})
   }
 
@@ -236,7 +233,7 @@ describe('dependencies from a registry on loopback', () => {
       triggerId: 'credentials-exchange',
       dependencies: { huge: '1.0.0' },
     })
-    const body = res.json() as { message: string }
+    const body = res.json<{ message: string }>()
     // The bundle's exact size depends on esbuild's wrapper; the rest of the message is fixed.
     const bytes = Number(/the bundle is (\d+) bytes/.exec(body.message)?.[1])
     assert.ok(bytes > MAX_BUNDLE_BYTES)
@@ -309,10 +306,10 @@ describe('dependencies from a registry on loopback', () => {
     assert.equal(created.statusCode, 201)
     const run = await server.api(
       'POST',
-      `/api/v2/hooks/${(created.json() as { id: string }).id}/test`,
+      `/api/v2/hooks/${created.json<{ id: string }>().id}/test`,
       { payload: { audience: 'https://api/', client: { id: 'c' }, scope: [] } },
     )
-    const body = run.json() as { status: string; data: unknown }
+    const body = run.json<{ status: string; data: unknown }>()
     assert.equal(body.status, 'success', JSON.stringify(body))
     assert.deepStrictEqual(body.data, {
       exec: "Cannot find module 'child_process'",
@@ -334,13 +331,13 @@ describe('dependencies from a registry on loopback', () => {
       dependencies: { pure: '^1.0.0' },
     })
     assert.equal(first.statusCode, 201, first.body)
-    const hook = first.json() as { id: string; dependencies: unknown }
+    const hook = first.json<{ id: string; dependencies: unknown }>()
     // The hook keeps what was declared; the resolved version is the cache's business.
     assert.deepStrictEqual(hook.dependencies, { pure: '^1.0.0' })
     const run = await server.api('POST', `/api/v2/hooks/${hook.id}/test`, {
       payload: { audience: 'https://api/', client: { id: 'c' }, scope: [] },
     })
-    assert.deepStrictEqual((run.json() as { data: unknown }).data, {
+    assert.deepStrictEqual(run.json<{ data: unknown }>().data, {
       v: '1.1.0',
       doubled: 42,
       pinned: true,
