@@ -33,6 +33,12 @@ export const MAX_NPM_OUTPUT_BYTES = 256 * 1024
 /** Files the native-addon scan looks at in one installation before it gives up and rejects. */
 export const MAX_SCANNED_FILES = 100_000
 
+/**
+ * How long a range resolved against the registry is reused by later saves, in milliseconds: saving
+ * several hooks with `^1.2.0` asks the registry once, and a new release is seen within this time.
+ */
+export const RANGE_REUSE_MS = 10 * 60_000
+
 /** Longest esbuild may take to bundle one dependency, in milliseconds. */
 export const BUNDLE_TIMEOUT_MS = 60_000
 
@@ -139,6 +145,8 @@ export class DependencyResolver {
   readonly #building = new Map<string, Promise<BundledModule>>()
   /** Ranges resolved by this process or read from the cache, by `name@spec`. */
   readonly #ranges = new Map<string, string>()
+  /** When this process last resolved a range against the registry (`performance.now()`). */
+  readonly #rangeResolvedAt = new Map<string, number>()
   #lookups = 0
   #installs = 0
   #diskHits = 0
@@ -222,7 +230,9 @@ export class DependencyResolver {
     if (EXACT_VERSION.test(exact)) return exact
     const rangeId = `${name}@${spec}`
     const rangeFile = join(this.#cacheDir, 'ranges', `${sha256(rangeId)}.json`)
-    if (!fresh) {
+    const resolvedAt = this.#rangeResolvedAt.get(rangeId)
+    const recent = resolvedAt !== undefined && performance.now() - resolvedAt < RANGE_REUSE_MS
+    if (!fresh || recent) {
       const known = this.#ranges.get(rangeId) ?? (await this.#readRange(rangeFile))
       if (known !== undefined) return known
     }
@@ -249,6 +259,7 @@ export class DependencyResolver {
       )
     }
     this.#ranges.set(rangeId, version)
+    this.#rangeResolvedAt.set(rangeId, performance.now())
     await mkdir(join(this.#cacheDir, 'ranges'), { recursive: true })
     const temp = `${rangeFile}.${randomBytes(6).toString('hex')}`
     await writeFile(temp, JSON.stringify({ spec: rangeId, version }))
