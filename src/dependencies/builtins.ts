@@ -23,3 +23,19 @@ export const RUNTIME_BUILTINS = [
 export function externalBuiltins(): string[] {
   return RUNTIME_BUILTINS.flatMap((name) => [name, `node:${name}`])
 }
+
+/**
+ * Packages the runtime provides itself (issue 9: `request`, which Auth0's runtime made available
+ * and its samples use). Declaring one of these, or a built-in name such as `crypto` (an npm
+ * placeholder package hooks sometimes declared), installs nothing: the hook gets the runtime's
+ * implementation, whatever version it declared.
+ */
+export const RUNTIME_PACKAGES = ['request'] as const
+
+/** Whether a declared dependency is answered by the runtime rather than installed. */
+export function isProvidedByRuntime(name: string): boolean {
+  return (
+    (RUNTIME_PACKAGES as readonly string[]).includes(name) ||
+    (RUNTIME_BUILTINS as readonly string[]).includes(name)
+  )
+}

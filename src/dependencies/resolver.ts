@@ -14,7 +14,7 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promise
 import { builtinModules } from 'node:module'
 import { join, sep } from 'node:path'
 import { build, version as esbuildVersion, type Message } from 'esbuild'
-import { externalBuiltins, RUNTIME_BUILTINS } from './builtins.js'
+import { externalBuiltins, isProvidedByRuntime, RUNTIME_BUILTINS } from './builtins.js'
 import { DependencyError } from './dependency-error.js'
 import { PACKAGE_NAME_PATTERN, VERSION_SPEC_PATTERN } from './spec.js'
 
@@ -166,7 +166,8 @@ export class DependencyResolver {
   /**
    * For a save: resolves every range against the registry now, installs and bundles what the cache
    * lacks. Resolves to the bundles by declared name, or throws the first `DependencyError` (in the
-   * order of the declared names, so that the message is deterministic).
+   * order of the declared names, so that the message is deterministic). Names the runtime
+   * provides itself (`request`, built-ins: `isProvidedByRuntime`) are skipped.
    */
   async prepare(dependencies: Readonly<Record<string, string>>): Promise<BundledModule[]> {
     return this.#all(dependencies, true)
@@ -184,7 +185,9 @@ export class DependencyResolver {
     dependencies: Readonly<Record<string, string>>,
     fresh: boolean,
   ): Promise<BundledModule[]> {
-    const entries = Object.entries(dependencies).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    const entries = Object.entries(dependencies)
+      .filter(([name]) => !isProvidedByRuntime(name))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     const settled = await Promise.allSettled(
       entries.map(([name, spec]) => this.#one(name, spec, fresh)),
     )

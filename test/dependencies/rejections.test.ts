@@ -249,6 +249,25 @@ describe('dependencies from a registry on loopback', () => {
     assert.deepStrictEqual((await server.api('GET', '/api/v2/hooks')).json(), [])
   })
 
+  test('request and built-in names are answered by the runtime: nothing is installed', async (t) => {
+    const server = await app(t)
+    const before = resolver.stats()
+    const requests = registry.requests.length
+    const res = await server.api('POST', '/api/v2/hooks', {
+      name: 'provided',
+      script: 'module.exports = function (c, s, a, ctx, cb) { cb(null, {}) }',
+      triggerId: 'credentials-exchange',
+      dependencies: { request: '2.88.0', crypto: '1.0.1' },
+    })
+    assert.equal(res.statusCode, 201, res.body)
+    assert.deepStrictEqual(res.json<{ dependencies: unknown }>().dependencies, {
+      request: '2.88.0',
+      crypto: '1.0.1',
+    })
+    assert.deepStrictEqual(resolver.stats(), before)
+    assert.equal(registry.requests.length, requests)
+  })
+
   test('more than 10 dependencies, URLs and bad names are refused by the schema', async (t) => {
     const eleven = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`pkg-${i}`, '1.0.0']))
     await expectRejected(
