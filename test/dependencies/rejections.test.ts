@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -312,6 +312,38 @@ describe('dependencies from a registry on loopback', () => {
     )
     assert.ok(elapsedMs < 15_000, `took ${elapsedMs} ms`)
     t.diagnostic(`unreachable registry answered in ${elapsedMs} ms`)
+  })
+
+  test('a registry that accepts connections but never answers hits the deadline', async (t) => {
+    // Holds every connection open without a byte; its sockets are never read, so they are
+    // destroyed by hand (a paused socket does not notice that npm went away).
+    const sockets = new Set<Socket>()
+    const silent = createServer((socket) => {
+      sockets.add(socket)
+    })
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    t.after(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of sockets) socket.destroy()
+          silent.close(() => resolve())
+        }),
+    )
+    const { port } = silent.address() as { port: number }
+    const stuck = new DependencyResolver({
+      cacheDir: join(work, 'deps-stuck'),
+      registry: `http://127.0.0.1:${port}/`,
+      env,
+      timeoutMs: 3_000,
+    })
+    const started = Date.now()
+    await assert.rejects(stuck.prepare({ pure: '1.0.0' }), {
+      name: 'DependencyError',
+      problem: 'timeout',
+      message: 'pure@1.0.0: the npm registry did not answer within 3000 ms',
+    })
+    const elapsedMs = Date.now() - started
+    assert.ok(elapsedMs >= 3_000 && elapsedMs < 8_000, `took ${elapsedMs} ms`)
   })
 
   test('hostile code guarded by try/catch is bundled, and finds neither child_process nor process', async (t) => {
