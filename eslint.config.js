@@ -8,6 +8,18 @@ const forbidden = {
   sandbox: ['http', 'flows', 'hooks', 'storage', 'tokens', 'rate-limit', 'cli', 'directory'],
   storage: ['http', 'flows', 'hooks', 'sandbox', 'tokens', 'rate-limit', 'cli'],
   hooks: ['http', 'flows', 'cli'],
+  // npm dependencies of hooks: installs, checks and bundles; knows nothing of HTTP, hooks or storage.
+  dependencies: [
+    'http',
+    'flows',
+    'hooks',
+    'sandbox',
+    'storage',
+    'tokens',
+    'rate-limit',
+    'cli',
+    'directory',
+  ],
   flows: ['http', 'cli'],
   tokens: ['http', 'flows', 'hooks', 'sandbox', 'cli'],
   'rate-limit': ['http', 'flows', 'hooks', 'sandbox', 'storage', 'tokens', 'cli'],

@@ -5,6 +5,7 @@ import type { Keyring } from './crypto/keys.js'
 import { ApiService } from './directory/apis.js'
 import { ClientService } from './directory/clients.js'
 import { UserService } from './directory/users.js'
+import type { DependencyLoader } from './hooks/dependencies.js'
 import { HookDispatcher } from './hooks/hook-dispatcher.js'
 import { GuardianService } from './mfa/guardian.js'
 import { HookService } from './hooks/hook-service.js'
@@ -56,6 +57,11 @@ export interface AppDependencies {
   readonly rateLimitStore?: RateLimitStore
   /** Runs hook code (in worker processes, see src/sandbox). */
   readonly runner: HookRunner
+  /**
+   * Installs and bundles hooks' npm dependencies (issue 9, docs/dependencies.md). Without it,
+   * declared dependencies are stored unchecked and `require` does not find them.
+   */
+  readonly dependencies?: DependencyLoader
   /** Clock in epoch milliseconds, for tests. */
   readonly now?: () => number
   /** PEM certificate chain and key: the server speaks HTTPS (`OPENHOOKS_TLS_*`, read by main.ts). */
@@ -122,6 +128,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     store: deps.store,
     secretBox: deps.keyring.hookSecrets,
     logger: deps.logger.child({ component: 'hooks' }),
+    dependencies: deps.dependencies,
   })
   // A saved hook, or a change to its secrets, must not run its old version again.
   hooks.onChange((hookId) => {
@@ -131,6 +138,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     hooks,
     runner: deps.runner,
     logger: deps.logger.child({ component: 'hooks' }),
+    dependencies: deps.dependencies,
     ...(deps.now !== undefined ? { now: deps.now } : undefined),
   })
   const tenantLog = new TenantLog(deps.store, deps.logger.child({ component: 'tenant-log' }))
@@ -221,7 +229,12 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     prefix: '/api/v2',
     guard: guardOptions,
     hooks,
-    testRunner: { hooks, runner: deps.runner, logger: deps.logger.child({ component: 'runner' }) },
+    testRunner: {
+      hooks,
+      runner: deps.runner,
+      logger: deps.logger.child({ component: 'runner' }),
+      dependencies: deps.dependencies,
+    },
     logStream: { hooks, tenantLog, store: deps.store },
     directory: {
       tenant: TENANT_NAME,

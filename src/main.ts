@@ -4,6 +4,7 @@ import { createSecureContext } from 'node:tls'
 import closeWithGrace from 'close-with-grace'
 import { buildApp, type App } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config/load-config.js'
+import { DependencyResolver } from './dependencies/resolver.js'
 import { createKeyring, loadOrCreateMasterKey, type Keyring } from './crypto/keys.js'
 import { createLogger, type Logger } from './logging/logger.js'
 import { startProcessRunner } from './sandbox/process-runner.js'
@@ -19,6 +20,8 @@ import { loadOrCreateSigningKeys, type SigningKeys } from './tokens/signing-keys
  */
 export const SHUTDOWN_GRACE_MS = 25_000
 export const DATABASE_FILE = 'openhooks.db'
+/** Folder of the dependency cache in the data dir (docs/dependencies.md). */
+export const DEPENDENCY_CACHE_DIR = 'deps'
 
 /** What both `serve` and `token` need: configuration, storage and keys. */
 export interface Core {
@@ -140,12 +143,23 @@ export async function startServer(
     },
     egress: config.sandbox.egress,
   })
+  const dependencies =
+    config.dependencies.mode === 'off'
+      ? undefined
+      : new DependencyResolver({
+          cacheDir: join(config.dataDir, DEPENDENCY_CACHE_DIR),
+          registry: config.dependencies.registry,
+          timeoutMs: config.dependencies.timeoutMs,
+          // npm reads its configuration (registry, proxy, credentials) from the environment.
+          env,
+        })
   let app: App
   try {
     app = await buildApp({
       ...core,
       runner,
       dashboard: { operator: operator.account, clientId: core.admin.clientId },
+      ...(dependencies !== undefined ? { dependencies } : undefined),
       ...(tls !== undefined ? { tls } : undefined),
     })
   } catch (error) {

@@ -39,6 +39,13 @@ export interface Config {
       readonly allow: readonly string[]
     }
   }
+  /** npm dependencies of hooks (docs/dependencies.md). */
+  readonly dependencies: {
+    readonly mode: 'npm' | 'off'
+    /** `undefined`: npm's own configuration. */
+    readonly registry: string | undefined
+    readonly timeoutMs: number
+  }
   readonly tenantLogs: {
     readonly retentionDays: number
     readonly maxEvents: number
@@ -215,6 +222,11 @@ export function loadConfig(
         mode: values.get('OPENHOOKS_EGRESS') as 'public' | 'allowlist' | 'none',
         allow: egressAllow.entries,
       },
+    },
+    dependencies: {
+      mode: values.get('OPENHOOKS_DEPENDENCIES') as 'npm' | 'off',
+      registry: values.get('OPENHOOKS_NPM_REGISTRY') as string | undefined,
+      timeoutMs: values.get('OPENHOOKS_DEPENDENCY_TIMEOUT_MS') as number,
     },
     tenantLogs: {
       retentionDays: values.get('OPENHOOKS_LOG_RETENTION_DAYS') as number,

@@ -192,6 +192,28 @@ export const CONFIG_KEYS = [
       'Comma-separated `host:port` destinations hooks may reach whatever their address (`[::1]:8080` for IPv6 literals), e.g. `api.twilio.com:443,10.0.0.5:8080`. A name matches the host the hook asked for; an IP address matches the address connected to.',
   },
   {
+    env: 'OPENHOOKS_DEPENDENCIES',
+    type: { kind: 'enum', values: ['npm', 'off'] },
+    default: 'npm',
+    description:
+      "How hooks' `dependencies` are handled. `npm`: each one is installed from the npm registry when a hook is saved, checked and bundled for the sandbox (docs/dependencies.md); a dependency that cannot run rejects the save. `off`: they are stored as declared and `require` does not find them.",
+  },
+  {
+    env: 'OPENHOOKS_NPM_REGISTRY',
+    type: { kind: 'url' },
+    default: undefined,
+    defaultText: "npm's own configuration (`.npmrc`, `npm_config_registry`)",
+    description:
+      'Registry the dependencies of hooks are installed from. Credentials and proxies come from the npm configuration of the user running openhooks.',
+  },
+  {
+    env: 'OPENHOOKS_DEPENDENCY_TIMEOUT_MS',
+    type: { kind: 'integer', min: 1_000, max: 600_000 },
+    default: 120_000,
+    description:
+      'Longest one npm command (resolving a range, installing a package) may take when a hook is saved, in milliseconds.',
+  },
+  {
     env: 'OPENHOOKS_LOG_RETENTION_DAYS',
     type: { kind: 'integer', min: 1, max: 3_650 },
     default: 30,

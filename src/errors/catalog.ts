@@ -130,6 +130,69 @@ export const MANAGEMENT_ERRORS = {
     errorCode: 'invalid_body',
     evidence: '§2.2 OBS (other endpoints); message format of z-schema, Q2',
   },
+  DependencyInvalid: {
+    status: 400,
+    message:
+      "Payload validation error: '{module}@{spec}: not a version, range or tag of the npm registry' on property dependencies.{module} (Dependencies of this hook used by webtask server.).",
+    errorCode: 'invalid_body',
+    evidence: 'issue 9 (ours): URLs, git and file: specs are refused',
+  },
+  DependencyNotFound: {
+    status: 400,
+    message:
+      "Payload validation error: '{module}@{spec}: no such version on the npm registry' on property dependencies.{module} (Dependencies of this hook used by webtask server.).",
+    errorCode: 'invalid_body',
+    evidence: 'issue 9 (ours); also `{module}: no such package on the npm registry`',
+  },
+  DependencyNativeAddon: {
+    status: 400,
+    message:
+      "Payload validation error: '{module}@{version}: it contains a native addon ({file}), which cannot run in the sandbox' on property dependencies.{module} (Dependencies of this hook used by webtask server.).",
+    errorCode: 'invalid_body',
+    evidence: 'Q13 (ours); `its dependency <name>` when a dependency of it holds the addon',
+  },
+  DependencyUnsupportedBuiltin: {
+    status: 400,
+    message:
+      "Payload validation error: '{module}@{version}: requires the Node.js module '{builtin}' (from {file}), which the sandbox does not provide (it provides …)' on property dependencies.{module} (Dependencies of this hook used by webtask server.).",
+    errorCode: 'invalid_body',
+    evidence: 'Q13 (ours)',
+  },
+  DependencyUnbundlable: {
+    status: 400,
+    message:
+      "Payload validation error: '{module}@{version}: cannot be bundled for the sandbox: {esbuild message}' on property dependencies.{module} (Dependencies of this hook used by webtask server.).",
+    errorCode: 'invalid_body',
+    evidence: 'Q13 (ours)',
+  },
+  DependencyTooLarge: {
+    status: 400,
+    message:
+      "Payload validation error: '{module}@{version}: the bundle is {bytes} bytes, over the limit of 2097152 bytes' on property dependencies.{module} (Dependencies of this hook used by webtask server.).",
+    errorCode: 'invalid_body',
+    evidence: 'issue 9 (ours): MAX_BUNDLE_BYTES',
+  },
+  DependencyRegistryUnreachable: {
+    status: 400,
+    message:
+      "Payload validation error: '{module}@{spec}: the npm registry could not be reached ({npm code})' on property dependencies.{module} (Dependencies of this hook used by webtask server.).",
+    errorCode: 'invalid_body',
+    evidence: 'issue 9 (ours)',
+  },
+  DependencyTimeout: {
+    status: 400,
+    message:
+      "Payload validation error: '{module}@{spec}: the npm registry did not answer within {ms} ms' on property dependencies.{module} (Dependencies of this hook used by webtask server.).",
+    errorCode: 'invalid_body',
+    evidence: 'issue 9 (ours): OPENHOOKS_DEPENDENCY_TIMEOUT_MS',
+  },
+  DependencyInstallFailed: {
+    status: 400,
+    message:
+      "Payload validation error: '{module}@{spec}: npm failed ({npm code})' on property dependencies.{module} (Dependencies of this hook used by webtask server.).",
+    errorCode: 'invalid_body',
+    evidence: 'issue 9 (ours)',
+  },
   InvalidJson: {
     status: 400,
     message: 'Invalid request payload JSON format',

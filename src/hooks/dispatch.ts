@@ -4,7 +4,14 @@
  */
 import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
-import type { HookRunner, OkOutcome, RunLimits, RunOutcome } from '../sandbox/runner.js'
+import type {
+  HookRunner,
+  OkOutcome,
+  RunLimits,
+  RunOutcome,
+  SandboxModule,
+} from '../sandbox/runner.js'
+import { toSandboxModules, type DependencyLoader } from './dependencies.js'
 import type { FailedRun, TriggerDefinition, TriggerFailure } from './triggers/trigger.js'
 
 /** What of a hook the sandbox needs. */
@@ -26,6 +33,8 @@ export interface RunHookInput<Payload, Result, Failure extends TriggerFailure> {
   readonly limits?: Partial<RunLimits>
   /** When given, receives the `hook.executed` event (STYLE §8). */
   readonly logger?: Logger
+  /** Loads the hook's declared npm dependencies (issue 9); without it, none are available. */
+  readonly dependencies?: DependencyLoader | undefined
 }
 
 /** The outcome of `runHook`, for the flow to act on. */
@@ -76,13 +85,31 @@ export async function runHook<Payload, Result, Failure extends TriggerFailure>(
   const check = trigger.validatePayload(input.payload)
   if (!check.ok) return { kind: 'invalid-payload', message: check.message }
 
-  const outcome = await input.runner.run({
+  let modules: Record<string, SandboxModule> | undefined
+  let outcome: RunOutcome | undefined
+  if (input.dependencies !== undefined && Object.keys(hook.dependencies).length > 0) {
+    const started = performance.now()
+    try {
+      modules = toSandboxModules(await input.dependencies.load(hook.dependencies))
+    } catch (error) {
+      // The cache lost a bundle and the registry cannot give it back: the hook cannot run.
+      outcome = {
+        kind: 'crash',
+        reason: `the hook's dependencies could not be loaded: ${error instanceof Error ? error.message : String(error)}`,
+        logs: [],
+        durationMs: performance.now() - started,
+        cpuMs: 0,
+      }
+    }
+  }
+  outcome ??= await input.runner.run({
     hookId: hook.id,
     versionKey: hookVersionKey(hook, input.secrets),
     script: hook.script,
     injectedClasses: trigger.errorClasses,
     args: trigger.buildArgs(check.payload, input.secrets),
     limits: { ...trigger.limits, ...input.limits },
+    ...(modules !== undefined ? { modules } : undefined),
   })
 
   let run: HookRun<Result, Failure>

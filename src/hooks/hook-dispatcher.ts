@@ -1,6 +1,7 @@
 import type { Logger } from '../logging/logger.js'
 import type { HookRunner } from '../sandbox/runner.js'
 import type { HookRecord } from '../storage/store.js'
+import type { DependencyLoader } from './dependencies.js'
 import { runHook, type HookRun } from './dispatch.js'
 import { redactDeep, redactOutcome } from './redact.js'
 import type { TriggerId } from './hook.js'
@@ -56,6 +57,7 @@ export class HookDispatcher {
   readonly #runner: HookRunner
   readonly #logger: Logger
   readonly #now: () => number
+  readonly #dependencies: DependencyLoader | undefined
   readonly #cache = new Map<TriggerId, CachedHook>()
   /** Bumped by every change, so that a read that raced with a change is not cached. */
   #generation = 0
@@ -65,7 +67,9 @@ export class HookDispatcher {
     runner: HookRunner
     logger: Logger
     now?: () => number
+    dependencies?: DependencyLoader | undefined
   }) {
+    this.#dependencies = options.dependencies
     this.#hooks = options.hooks
     this.#runner = options.runner
     this.#logger = options.logger
@@ -104,6 +108,7 @@ export class HookDispatcher {
       secrets,
       payload,
       logger: this.#logger,
+      dependencies: this.#dependencies,
     })
     return { hook, run: redactRun(run, secrets) }
   }

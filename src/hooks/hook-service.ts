@@ -2,6 +2,7 @@ import { ApiError } from '../errors/api-error.js'
 import type { SecretBox } from '../crypto/keys.js'
 import type { Logger } from '../logging/logger.js'
 import type { HookFilter, HookRecord, PageRequest, SealedSecret, Store } from '../storage/store.js'
+import { checkDependencies, type DependencyLoader } from './dependencies.js'
 import { normalizeHookName, type TriggerId } from './hook.js'
 
 /** Most secrets one hook may hold, counted over what is stored (compat §2.6). */
@@ -47,11 +48,19 @@ export class HookService {
   readonly #box: SecretBox
   readonly #logger: Logger
   readonly #listeners: HookChangeListener[] = []
+  readonly #dependencies: DependencyLoader | undefined
 
-  constructor(options: { store: Store; secretBox: SecretBox; logger: Logger }) {
+  /** Without `dependencies`, declared dependencies are stored unchecked and not loaded. */
+  constructor(options: {
+    store: Store
+    secretBox: SecretBox
+    logger: Logger
+    dependencies?: DependencyLoader | undefined
+  }) {
     this.#store = options.store
     this.#box = options.secretBox
     this.#logger = options.logger
+    this.#dependencies = options.dependencies
   }
 
   onChange(listener: HookChangeListener): void {
@@ -92,6 +101,8 @@ export class HookService {
   }
 
   async create(input: CreateHookInput): Promise<HookRecord> {
+    // issue 9: a dependency that cannot run rejects the save before anything is written.
+    await checkDependencies(this.#dependencies, input.dependencies)
     const result = await this.#store.createHook({
       name: normalizeHookName(input.name),
       script: input.script,
@@ -108,6 +119,10 @@ export class HookService {
   }
 
   async update(id: string, input: UpdateHookInput): Promise<HookRecord> {
+    if (input.dependencies !== undefined && (await this.#store.getHook(id)) === undefined) {
+      throw new ApiError('HookDoesNotExist')
+    }
+    await checkDependencies(this.#dependencies, input.dependencies)
     const result = await this.#store.updateHook(id, {
       ...(input.name !== undefined ? { name: normalizeHookName(input.name) } : undefined),
       ...(input.script !== undefined ? { script: input.script } : undefined),

@@ -29,8 +29,8 @@ export const MAX_SCRIPT_CHARS = 100 * 1024
 /** Longest accepted npm package name or version in `dependencies`, in characters. */
 export const MAX_DEPENDENCY_CHARS = 214
 
-/** Most entries in `dependencies`. */
-export const MAX_DEPENDENCIES = 50
+/** Most entries in `dependencies` (issue 9; each is installed and bundled when the hook is saved). */
+export const MAX_DEPENDENCIES = 10
 
 // The ASCII part of lodash's word splitter: camelCase humps, runs of capitals, ordinals and
 // digits each form a word (compat Q3: `test-hook520` → `test-hook-520`).

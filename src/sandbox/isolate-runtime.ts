@@ -15,6 +15,7 @@ import { ISOLATE_WEB_SOURCE } from './isolate-web.js'
  * - `('fire', timerId)`: runs a timer callback.
  * - `('end', callId)`: forgets a call and its timers (deadline reached).
  * - `('http', requestId, metaJson, bodyLatin1)`: the result of an outbound request (isolate-web.ts).
+ * - `('module', name, version, factory)`: declares a bundled dependency for `require`.
  *
  * Host callbacks:
  * - `$0 log(callId, level, message) → boolean`: false once the call's log budget is spent.
@@ -60,6 +61,7 @@ const MapForEach = Map.prototype.forEach;
 const PromiseCtor = Promise;
 const PromiseThen = Promise.prototype.then;
 const StringSlice = String.prototype.slice;
+const StringLastIndexOf = String.prototype.lastIndexOf;
 const StringReplace = String.prototype.replace;
 const NumberCtor = Number;
 const MathTrunc = Math.trunc;
@@ -367,10 +369,37 @@ function fire(timerId) {
 
 // ---- require ---------------------------------------------------------------------------------
 
+// Declared npm dependencies (issue 9): name → { version, factory, module }, registered by the
+// worker with ('module', name, version, factory) before the hook loads; evaluated on first require.
+const declared = new MapCtor();
+
+function requireDeclared(spec) {
+  const at = typeof spec === 'string' ? ReflectApply(StringLastIndexOf, spec, ['@']) : -1;
+  const name = at > 0 ? ReflectApply(StringSlice, spec, [0, at]) : spec;
+  const entry = ReflectApply(MapGet, declared, [name]);
+  // webtask's pinned form require('name@1.2.3') must name the version the hook declared.
+  if (entry === undefined || (at > 0 && ReflectApply(StringSlice, spec, [at + 1]) !== entry.version)) return undefined;
+  if (entry.module === undefined) {
+    const path = '/node_modules/' + name;
+    entry.module = { exports: {}, id: path, filename: path + '/index.js', loaded: false };
+    try {
+      ReflectApply(entry.factory, entry.module.exports, [entry.module.exports, require, entry.module, path + '/index.js', path]);
+    } catch (e) {
+      entry.module = undefined;
+      throw e;
+    }
+    entry.module.loaded = true;
+  }
+  return entry;
+}
+
 function require(name) {
-  // Node.js built-ins (isolate-builtins.ts), then packages the runtime provides (compat Q13).
+  // Node.js built-ins (isolate-builtins.ts), then the hook's declared npm dependencies
+  // (docs/dependencies.md), then packages the runtime provides (compat Q13).
   const builtin = requireBuiltin(name);
   if (builtin !== undefined) return builtin;
+  const found = requireDeclared(name);
+  if (found !== undefined) return found.module.exports;
   const provided = requireProvided(name);
   if (provided !== undefined) return provided;
   throw moduleNotFound(name);
@@ -467,6 +496,7 @@ return function dispatch(op, a, b, c, d) {
     case 'fire': fire(a); return undefined;
     case 'http': httpDone(a, b, c); return undefined;
     case 'end': forget(a); return undefined;
+    case 'module': ReflectApply(MapSet, declared, [a, { version: b, factory: c, module: undefined }]); return undefined;
     default: return undefined;
   }
 };

@@ -627,7 +627,11 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
             limits,
             deadlineAt: Date.now() + limits.timeoutMs,
           },
-          code: { script: request.script, classes: request.injectedClasses },
+          code: {
+            script: request.script,
+            classes: request.injectedClasses,
+            ...(request.modules !== undefined ? { modules: request.modules } : undefined),
+          },
           isolateKey: isolateKey(request.hookId, request.versionKey, limits.memoryMb),
         }
         worker.calls.set(id, call)

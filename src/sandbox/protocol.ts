@@ -10,6 +10,7 @@ import type {
   LogEntry,
   LogLevel,
   RunLimits,
+  SandboxModule,
   TimeoutOutcome,
   WorkerStats,
 } from './runner.js'
@@ -42,6 +43,8 @@ export interface RunMessage {
 export interface HookCode {
   readonly script: string
   readonly classes: readonly InjectedErrorClass[]
+  /** Bundled dependencies by package name (`RunRequest.modules`). */
+  readonly modules?: Readonly<Record<string, SandboxModule>>
 }
 
 /** Names a warm isolate, the same way on both sides. */
@@ -286,9 +289,22 @@ function parseClasses(value: unknown): InjectedErrorClass[] | undefined {
   return value as InjectedErrorClass[]
 }
 
+function parseModules(value: unknown): boolean {
+  return (
+    value === undefined ||
+    (isObject(value) &&
+      Object.values(value).every(
+        (m) => isObject(m) && typeof m.version === 'string' && typeof m.source === 'string',
+      ))
+  )
+}
+
 function parseCode(value: unknown): boolean {
   return (
-    isObject(value) && typeof value.script === 'string' && parseClasses(value.classes) !== undefined
+    isObject(value) &&
+    typeof value.script === 'string' &&
+    parseClasses(value.classes) !== undefined &&
+    parseModules(value.modules)
   )
 }
 

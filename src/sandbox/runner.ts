@@ -85,6 +85,13 @@ export interface InjectedErrorClass {
   readonly friendlyMessage: boolean
 }
 
+/** A bundled npm dependency: a CommonJS module body that assigns `module.exports`. */
+export interface SandboxModule {
+  /** The exact version; `require('name@version')` must name it. */
+  readonly version: string
+  readonly source: string
+}
+
 /** One call of a hook script. */
 export interface RunRequest {
   /** Isolates are never shared between two hook ids. */
@@ -103,6 +110,12 @@ export interface RunRequest {
    */
   readonly args: readonly unknown[]
   readonly limits?: Partial<RunLimits>
+  /**
+   * Declared dependencies by package name, for `require('name')` and `require('name@version')`.
+   * Each is evaluated once per isolate, on its first `require`. Part of the code: the version key
+   * must change when they do.
+   */
+  readonly modules?: Readonly<Record<string, SandboxModule>>
 }
 
 export type LogLevel = 'log' | 'info' | 'warn' | 'error' | 'debug'

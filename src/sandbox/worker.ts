@@ -8,6 +8,7 @@
  * runs one piece of hook code at a time; timers and the per-call deadline are host timers of this
  * process. See README.md for the limits this does and does not enforce.
  */
+import { createHash } from 'node:crypto'
 import { writeSync } from 'node:fs'
 import { Socket } from 'node:net'
 import ivm from 'isolated-vm'
@@ -34,7 +35,7 @@ import {
 } from './protocol.js'
 import type { HookCode, RunMessage, WorkerMessage, WorkerOutcome } from './protocol.js'
 import { DEFAULT_MAX_WARM_HEAP_MB, DEFAULT_MAX_WARM_ISOLATES } from './runner.js'
-import type { LogEntry, LogLevel, RunLimits, WorkerStats } from './runner.js'
+import type { LogEntry, LogLevel, RunLimits, SandboxModule, WorkerStats } from './runner.js'
 
 /** Calls between two heap samples of one isolate. */
 const HEAP_SAMPLE_EVERY_CALLS = 16
@@ -275,6 +276,10 @@ function prepareSlot(slot: Slot, isolate: ivm.Isolate, code: HookCode): void {
     factory.release()
   }
 
+  for (const [name, module] of Object.entries(code.modules ?? {})) {
+    declareModule(isolate, context, slot.dispatch, name, module)
+  }
+
   // compat Q10: the module body first; a bare function expression when the body exports nothing.
   const attempts: WrappedScript[] = [wrapModule(code.script, code.classes)]
   if (looksLikeBareFunction(code.script)) {
@@ -301,6 +306,56 @@ function prepareSlot(slot: Slot, isolate: ivm.Isolate, code: HookCode): void {
   if (slot.candidates.length === 0) {
     slot.compileError = firstError ?? 'the script could not be compiled'
     disposeIsolate(slot)
+  }
+}
+
+/**
+ * V8 code caches of dependency bundles, by SHA-256 of the wrapped source: made by this process
+ * from bundles the server built (never taken from a user, STYLE §9.7), and bounded by count.
+ */
+const moduleCodeCache = new Map<string, ivm.ExternalCopy<ArrayBuffer>>()
+const MAX_MODULE_CODE_CACHES = 256
+
+/** Compiles a bundled dependency as a function and hands it to the runtime's `require`. */
+function declareModule(
+  isolate: ivm.Isolate,
+  context: ivm.Context,
+  dispatch: ivm.Reference<Dispatch>,
+  name: string,
+  module: SandboxModule,
+): void {
+  const source = `(function (exports, require, module, __filename, __dirname) {${module.source}\n})`
+  const hash = createHash('sha256').update(source).digest('hex')
+  const cachedData = moduleCodeCache.get(hash)
+  const script: ivm.Script & ivm.CachedDataResult & { cachedDataRejected?: boolean } =
+    isolate.compileScriptSync(source, {
+      filename: `node_modules/${name}@${module.version}.js`,
+      ...(cachedData !== undefined ? { cachedData } : { produceCachedData: true }),
+    })
+  try {
+    if (cachedData === undefined && script.cachedData !== undefined) {
+      if (moduleCodeCache.size >= MAX_MODULE_CODE_CACHES) {
+        const oldest = moduleCodeCache.keys().next().value
+        if (oldest !== undefined) {
+          moduleCodeCache.get(oldest)?.release()
+          moduleCodeCache.delete(oldest)
+        }
+      }
+      moduleCodeCache.set(hash, script.cachedData)
+    } else if (cachedData !== undefined && script.cachedDataRejected === true) {
+      moduleCodeCache.delete(hash)
+      cachedData.release()
+    }
+    const factory = script.runSync(context, { reference: true, timeout: INTERNAL_ENTRY_TIMEOUT_MS })
+    try {
+      dispatch.applySync(undefined, ['module', name, module.version, factory.derefInto()], {
+        timeout: INTERNAL_ENTRY_TIMEOUT_MS,
+      })
+    } finally {
+      factory.release()
+    }
+  } finally {
+    script.release()
   }
 }
 

@@ -24,6 +24,7 @@ describe('loadConfig', () => {
         hookMemoryMb: 64,
         egress: { mode: 'public', allow: [] },
       },
+      dependencies: { mode: 'npm', registry: undefined, timeoutMs: 120_000 },
       tenantLogs: { retentionDays: 30, maxEvents: 100_000 },
       smtp: undefined,
       mfa: { smsPerHour: 10, codeTtlS: 300, maxAttempts: 5, mfaTokenTtlS: 600 },

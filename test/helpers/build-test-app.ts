@@ -25,6 +25,7 @@ import {
 } from '../../src/tokens/signing-keys.js'
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose'
 import type { SecretBox } from '../../src/crypto/keys.js'
+import type { DependencyLoader } from '../../src/hooks/dependencies.js'
 
 /** One RSA key for the whole test process: generating one per app would cost ~0.5 s each. */
 let sharedKey: Promise<{ kid: string; publicJwk: JWK; privateJwk: JWK }> | undefined
@@ -134,6 +135,8 @@ export interface TestAppOptions {
   readonly now?: () => number
   /** Serve the dashboard with this operator account (docs/dashboard.md). */
   readonly dashboard?: NonNullable<AppDependencies['dashboard']>
+  /** Installs hooks' npm dependencies; without it they are stored unchecked. */
+  readonly dependencies?: DependencyLoader
 }
 
 /**
@@ -189,6 +192,7 @@ export async function buildTestApp(t: TestContext, options: TestAppOptions = {})
     signingKeys,
     ...(options.now !== undefined ? { now: options.now } : undefined),
     ...(options.dashboard !== undefined ? { dashboard: options.dashboard } : undefined),
+    ...(options.dependencies !== undefined ? { dependencies: options.dependencies } : undefined),
   })
   await app.server.ready()
   t.after(async () => {

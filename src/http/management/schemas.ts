@@ -13,6 +13,7 @@ import {
   TRIGGER_IDS,
   type TriggerId,
 } from '../../hooks/hook.js'
+import { PACKAGE_NAME_PATTERN, VERSION_SPEC_PATTERN } from '../../dependencies/spec.js'
 import {
   MAX_SECRET_NAME_CHARS,
   MAX_SECRET_VALUE_CHARS,
@@ -41,10 +42,11 @@ const Dependencies = Type.Unsafe<Record<string, string>>({
   type: 'object',
   description: DEPENDENCIES_DESCRIPTION,
   maxProperties: MAX_DEPENDENCIES,
-  propertyNames: { maxLength: MAX_DEPENDENCY_CHARS },
+  propertyNames: { maxLength: MAX_DEPENDENCY_CHARS, pattern: PACKAGE_NAME_PATTERN },
   additionalProperties: {
     type: 'string',
     maxLength: MAX_DEPENDENCY_CHARS,
+    pattern: VERSION_SPEC_PATTERN,
     description: DEPENDENCIES_DESCRIPTION,
   },
 })

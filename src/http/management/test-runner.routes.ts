@@ -4,6 +4,7 @@ import { ApiError } from '../../errors/api-error.js'
 import { runHook } from '../../hooks/dispatch.js'
 import { redactRun } from '../../hooks/hook-dispatcher.js'
 import { MAX_SCRIPT_CHARS, TRIGGER_IDS, type TriggerId } from '../../hooks/hook.js'
+import type { DependencyLoader } from '../../hooks/dependencies.js'
 import type { HookService } from '../../hooks/hook-service.js'
 import { findTrigger, getTrigger } from '../../hooks/triggers/index.js'
 import type { FailedRun, TriggerDefinition, TriggerFailure } from '../../hooks/triggers/trigger.js'
@@ -16,6 +17,8 @@ export interface TestRunnerOptions {
   readonly runner: HookRunner
   /** Receives the `hook.executed` event of each run. */
   readonly logger: Logger
+  /** Loads the hook's npm dependencies (issue 9). */
+  readonly dependencies?: DependencyLoader | undefined
 }
 
 const TestHookBody = Type.Object(
@@ -58,7 +61,7 @@ function errorData(failed: FailedRun): Record<string, unknown> {
  */
 export const testRunnerRoutes: FastifyPluginAsyncTypebox<TestRunnerOptions> = async (
   app,
-  { hooks, runner, logger },
+  { hooks, runner, logger, dependencies },
 ) => {
   const testConfig: ManagementRouteConfig = { scope: 'update:hooks', errors: [404] }
   app.post(
@@ -93,6 +96,7 @@ export const testRunnerRoutes: FastifyPluginAsyncTypebox<TestRunnerOptions> = as
           secrets,
           payload: request.body.payload,
           logger: logger.child({ reqId: request.id, runner: true }),
+          dependencies,
         }),
         secrets,
       )
