@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
@@ -77,7 +79,10 @@ describe('dependencies from the npm registry', () => {
       version: '4.17.21',
       v5: uuidV5('openhooks.test', DNS_NAMESPACE),
       valid: false,
-      missing: ["Cannot find module 'lodash@4.17.20'", "Cannot find module 'left-pad'"],
+      missing: [
+        "Cannot find module 'lodash@4.17.20'\nDeclare 'lodash@4.17.20' in the hook's dependencies",
+        "Cannot find module 'left-pad'\nDeclare 'left-pad' in the hook's dependencies",
+      ],
     })
 
     // The same dependencies again: no npm process at all (the exact version is in the cache, the
@@ -127,5 +132,67 @@ describe('dependencies from the npm registry', () => {
       get: 'function',
       create: 'function',
     })
+  })
+
+  test('axios requests go through fetch and the egress policy; uuid.v4 uses crypto.getRandomValues', async (t) => {
+    // The "customer API" the hook calls, on loopback and allowed by the runner's allow list.
+    const seen: string[] = []
+    const server = createServer((req, res) => {
+      seen.push(`${req.method ?? ''} ${req.url ?? ''} ${String(req.headers['x-from'] ?? '')}`)
+      res.setHeader('content-type', 'application/json')
+      res.end(JSON.stringify({ plan: 'gold' }))
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    t.after(() => new Promise<void>((resolve) => server.close(() => resolve())))
+    const { port } = server.address() as AddressInfo
+    const runner = await startAppRunner(t, undefined, {
+      mode: 'allowlist',
+      allow: [`127.0.0.1:${port}`],
+    })
+    const app = await buildTestApp(t, { runner, dependencies: resolver })
+    const res = await app.api('POST', '/api/v2/hooks', {
+      name: 'axios-and-uuid',
+      script: `module.exports = async function (c, s, a, ctx) {
+        const axios = require('axios')
+        const uuid = require('uuid')
+        const answer = await axios.get('http://127.0.0.1:${port}/plans/' + c.id, {
+          headers: { 'x-from': 'hook' },
+        })
+        let refused
+        try {
+          await axios.get('http://127.0.0.1:${port + 1 === 65536 ? port - 1 : port + 1}/')
+        } catch (e) {
+          refused = e.message
+        }
+        const ids = [uuid.v4(), uuid.v4()]
+        return {
+          status: answer.status,
+          plan: answer.data.plan,
+          v4: ids.every((id) => uuid.validate(id) && uuid.version(id) === 4),
+          distinct: ids[0] !== ids[1],
+          refused: typeof refused,
+        }
+      }`,
+      triggerId: 'credentials-exchange',
+      dependencies: { axios: '1.7.2', uuid: '^9.0.0' },
+    })
+    assert.equal(res.statusCode, 201, res.body)
+    const run = await app.api('POST', `/api/v2/hooks/${res.json<{ id: string }>().id}/test`, {
+      payload: PAYLOAD,
+    })
+    const body = run.json<{ data: unknown; logs: { message: string }[] }>()
+    assert.deepStrictEqual(body.data, {
+      status: 200,
+      plan: 'gold',
+      v4: true,
+      distinct: true,
+      refused: 'string',
+    })
+    assert.deepStrictEqual(seen, ['GET /plans/client-1 hook'])
+    // The runtime records each request (never its headers or query) in the call's logs.
+    assert.ok(
+      body.logs.some((l) => l.message.includes(`127.0.0.1:${port} /plans/client-1`)),
+      JSON.stringify(body.logs),
+    )
   })
 })

@@ -363,7 +363,7 @@ describe('dependencies from a registry on loopback', () => {
     const body = run.json<{ status: string; data: unknown }>()
     assert.equal(body.status, 'success', JSON.stringify(body))
     assert.deepStrictEqual(body.data, {
-      exec: "Cannot find module 'child_process'",
+      exec: "Cannot find module 'child_process'\n'child_process' is a Node.js built-in that hooks cannot use; the sandbox provides assert, buffer, crypto, events, http, https, querystring, url, util (docs/egress.md)",
       env: 'ReferenceError: process is not defined',
       global: 'undefined',
     })

@@ -75,10 +75,10 @@ describe('declared modules in the isolate', () => {
       { counter: COUNTER },
     )
     assert.deepStrictEqual(expectKind(outcome, 'ok').value, [
-      "MODULE_NOT_FOUND: Cannot find module 'counter@1.2.4'",
-      "MODULE_NOT_FOUND: Cannot find module 'other'",
-      "MODULE_NOT_FOUND: Cannot find module '@scope/counter'",
-      "MODULE_NOT_FOUND: Cannot find module 'counter@'",
+      "MODULE_NOT_FOUND: Cannot find module 'counter@1.2.4'\nDeclare 'counter@1.2.4' in the hook's dependencies",
+      "MODULE_NOT_FOUND: Cannot find module 'other'\nDeclare 'other' in the hook's dependencies",
+      "MODULE_NOT_FOUND: Cannot find module '@scope/counter'\nDeclare '@scope/counter' in the hook's dependencies",
+      "MODULE_NOT_FOUND: Cannot find module 'counter@'\nDeclare 'counter@' in the hook's dependencies",
     ])
   })
 
@@ -102,7 +102,7 @@ module.exports = out;`,
       },
     })
     assert.deepStrictEqual(expectKind(outcome, 'ok').value, {
-      exec: "Cannot find module 'child_process'",
+      exec: "Cannot find module 'child_process'\n'child_process' is a Node.js built-in that hooks cannot use; the sandbox provides assert, buffer, crypto, events, http, https, querystring, url, util (docs/egress.md)",
       env: 'ReferenceError: process is not defined',
       ctor: 'undefined',
     })
