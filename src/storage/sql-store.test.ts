@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { openSqliteStore } from './sql-store.js'
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import SqliteDatabase from 'better-sqlite3'
+import { openSqliteStore, withStatementCache } from './sql-store.js'
 import { describeStoreContract } from './store.contract.js'
 
 describeStoreContract('sqlite (memory)', async () => ({
@@ -16,4 +19,44 @@ describeStoreContract('sqlite (file)', async () => {
       rmSync(dir, { recursive: true, force: true })
     },
   }
+})
+
+test('prepared statements are reused by SQL text, and the least recently used one goes first', () => {
+  const sqlite = new SqliteDatabase(':memory:')
+  const prepared: string[] = []
+  const original = sqlite.prepare.bind(sqlite)
+  sqlite.prepare = (source: string) => {
+    prepared.push(source)
+    return original(source)
+  }
+  const db = withStatementCache(sqlite, 2)
+  const one = db.prepare('select 1 as v')
+  assert.equal(db.prepare('select 1 as v'), one)
+  db.prepare('select 2 as v')
+  db.prepare('select 1 as v') // most recently used again
+  db.prepare('select 3 as v') // evicts `select 2`
+  assert.equal(db.prepare('select 1 as v'), one)
+  db.prepare('select 2 as v')
+  assert.deepStrictEqual(prepared, [
+    'select 1 as v',
+    'select 2 as v',
+    'select 3 as v',
+    'select 2 as v',
+  ])
+  db.close()
+  assert.equal(sqlite.open, false)
+})
+
+test('a cached statement keeps working after a schema change', () => {
+  const db = withStatementCache(new SqliteDatabase(':memory:'), 8)
+  db.prepare('create table t (a integer)').run([])
+  db.prepare('insert into t (a) values (?)').run([1])
+  assert.deepStrictEqual(db.prepare('select * from t').all([]), [{ a: 1 }])
+  db.prepare('alter table t add column b text').run([])
+  db.prepare('insert into t (a) values (?)').run([2])
+  assert.deepStrictEqual(db.prepare('select * from t').all([]), [
+    { a: 1, b: null },
+    { a: 2, b: null },
+  ])
+  db.close()
 })
