@@ -16,6 +16,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { MAX_PASSWORD_CHARS, verifyPassword } from '../../directory/passwords.js'
+import { readCookie } from '../cookies.js'
 import { ApiError } from '../../errors/api-error.js'
 import type { OperatorAccount } from '../../operator/operator-account.js'
 import {
@@ -58,16 +59,6 @@ const SignInBody = Type.Object(
   },
   { additionalProperties: false },
 )
-
-export function readCookie(request: FastifyRequest, name: string): string | undefined {
-  const header = request.headers.cookie
-  if (header === undefined) return undefined
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
-  }
-  return undefined
-}
 
 /**
  * Refuses a state-changing request that a foreign page could have sent (see the file comment).

@@ -11,8 +11,9 @@
  * carry the URL) are not written for it.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify'
 import type { PasswordRule } from '../../directory/passwords.js'
+import { readCookie } from '../cookies.js'
 import {
   inspectTicket,
   resetPassword,
@@ -145,16 +146,6 @@ function sendPage(reply: FastifyReply, status: number, html: string): FastifyRep
 function sendTicketError(reply: FastifyReply, kind: keyof typeof TICKET_ERRORS): FastifyReply {
   const { status, title, text } = TICKET_ERRORS[kind]
   return sendPage(reply, status, page(title, `<p class="error">${escapeHtml(text)}</p>`))
-}
-
-function readCookie(request: FastifyRequest, name: string): string | undefined {
-  const header = request.headers.cookie
-  if (header === undefined) return undefined
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
-  }
-  return undefined
 }
 
 function sameToken(a: string | undefined, b: string | undefined): boolean {
