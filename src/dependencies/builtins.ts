@@ -4,8 +4,8 @@
  * isolate's own `require` answers them at run time. Any other built-in a dependency needs makes the
  * dependency unusable, and the hook is rejected when it is saved.
  *
- * Keep this list equal to what `src/sandbox/isolate-runtime.ts` resolves (the egress work fills
- * the runtime side).
+ * Keep this list equal to `PROVIDED_BUILTINS` of `src/sandbox/isolate-builtins.ts` (a test checks;
+ * this layer may not import the sandbox).
  */
 export const RUNTIME_BUILTINS = [
   'assert',

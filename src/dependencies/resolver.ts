@@ -18,6 +18,10 @@ import { externalBuiltins, isProvidedByRuntime, RUNTIME_BUILTINS } from './built
 import { DependencyError } from './dependency-error.js'
 import { PACKAGE_NAME_PATTERN, VERSION_SPEC_PATTERN } from './spec.js'
 
+// Compiled once: every run of a hook with dependencies checks its declarations (#one).
+const PACKAGE_NAME = new RegExp(PACKAGE_NAME_PATTERN)
+const VERSION_SPEC = new RegExp(VERSION_SPEC_PATTERN)
+
 /** Largest bundle of one dependency (minified JavaScript), in bytes. */
 export const MAX_BUNDLE_BYTES = 2 * 1024 * 1024
 
@@ -200,11 +204,11 @@ export class DependencyResolver {
   }
 
   async #one(name: string, spec: string, fresh: boolean): Promise<BundledModule> {
-    if (!new RegExp(PACKAGE_NAME_PATTERN).test(name)) {
+    if (!PACKAGE_NAME.test(name)) {
       throw new DependencyError('invalid-spec', name, spec, `${name}: not a valid npm package name`)
     }
     const trimmed = spec.trim()
-    if (!new RegExp(VERSION_SPEC_PATTERN).test(trimmed)) {
+    if (!VERSION_SPEC.test(trimmed)) {
       throw new DependencyError(
         'invalid-spec',
         name,

@@ -11,13 +11,26 @@
  */
 import { MAX_CRYPTO_INPUT_BYTES, MAX_RANDOM_BYTES } from './host-services.js'
 
+/** The built-ins `require` answers (bare and as `node:<name>`); the rest give a hint. */
+export const PROVIDED_BUILTINS = [
+  'assert',
+  'buffer',
+  'crypto',
+  'events',
+  'http',
+  'https',
+  'querystring',
+  'url',
+  'util',
+] as const
+
 export const ISOLATE_BUILTINS_SOURCE = String.raw`
 // ---- built-in modules ------------------------------------------------------------------------
 
 const MAX_CRYPTO_INPUT_BYTES = ${String(MAX_CRYPTO_INPUT_BYTES)};
 const MAX_RANDOM_BYTES = ${String(MAX_RANDOM_BYTES)};
 
-const PROVIDED_BUILTINS = ['assert', 'buffer', 'crypto', 'events', 'http', 'https', 'querystring', 'url', 'util'];
+const PROVIDED_BUILTINS = ${JSON.stringify(PROVIDED_BUILTINS)};
 const NODE_BUILTINS = ['async_hooks', 'child_process', 'cluster', 'console', 'constants', 'dgram',
   'diagnostics_channel', 'dns', 'domain', 'fs', 'fs/promises', 'http2', 'inspector', 'module', 'net', 'os', 'path',
   'perf_hooks', 'process', 'punycode', 'readline', 'repl', 'stream', 'string_decoder', 'sys', 'timers',

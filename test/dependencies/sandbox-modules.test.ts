@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
+import { RUNTIME_BUILTINS } from '../../src/dependencies/builtins.js'
+import { PROVIDED_BUILTINS } from '../../src/sandbox/isolate-builtins.js'
 import type { RunOutcome, SandboxModule } from '../../src/sandbox/runner.js'
 import {
   ALL_CLASSES,
@@ -137,4 +139,8 @@ module.exports = out;`,
     )
     assert.equal(expectKind(outcome, 'compile-error').description, 'TypeError: no way')
   })
+})
+
+test('the built-ins bundles may require are the ones the isolate provides', () => {
+  assert.deepStrictEqual([...RUNTIME_BUILTINS], [...PROVIDED_BUILTINS])
 })
