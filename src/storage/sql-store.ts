@@ -482,22 +482,25 @@ export class SqlStore implements Store {
 
   // ---- secrets --------------------------------------------------------------------------------
 
+  /** The names of a hook's secrets in name order, or undefined when there is no such hook. */
+  async #secretNames(trx: Transaction<Database>, hookId: string): Promise<string[] | undefined> {
+    const hook = await trx
+      .selectFrom('hooks')
+      .select('id')
+      .where('id', '=', hookId)
+      .executeTakeFirst()
+    if (hook === undefined) return undefined
+    const rows = await trx
+      .selectFrom('hook_secrets')
+      .select('name')
+      .where('hook_id', '=', hookId)
+      .orderBy('name')
+      .execute()
+    return rows.map((r) => r.name)
+  }
+
   async listSecretNames(hookId: string): Promise<string[] | undefined> {
-    return this.#db.transaction().execute(async (trx) => {
-      const hook = await trx
-        .selectFrom('hooks')
-        .select('id')
-        .where('id', '=', hookId)
-        .executeTakeFirst()
-      if (hook === undefined) return undefined
-      const rows = await trx
-        .selectFrom('hook_secrets')
-        .select('name')
-        .where('hook_id', '=', hookId)
-        .orderBy('name')
-        .execute()
-      return rows.map((r) => r.name)
-    })
+    return this.#db.transaction().execute((trx) => this.#secretNames(trx, hookId))
   }
 
   async readSecrets(hookId: string): Promise<SealedSecret[]> {
@@ -515,21 +518,9 @@ export class SqlStore implements Store {
     max: number,
   ): Promise<SecretWriteResult> {
     return this.#db.transaction().execute(async (trx) => {
-      const hook = await trx
-        .selectFrom('hooks')
-        .select('id')
-        .where('id', '=', hookId)
-        .executeTakeFirst()
-      if (hook === undefined) return { ok: false, reason: 'hook-not-found' } as const
-      const existing = new Set(
-        (
-          await trx
-            .selectFrom('hook_secrets')
-            .select('name')
-            .where('hook_id', '=', hookId)
-            .execute()
-        ).map((r) => r.name),
-      )
+      const names = await this.#secretNames(trx, hookId)
+      if (names === undefined) return { ok: false, reason: 'hook-not-found' } as const
+      const existing = new Set(names)
       const clash = secrets.find((s) => existing.has(s.name))
       if (clash !== undefined)
         return { ok: false, reason: 'name-exists', name: clash.name } as const
@@ -557,21 +548,9 @@ export class SqlStore implements Store {
     secrets: readonly SealedSecret[],
   ): Promise<SecretWriteResult> {
     return this.#db.transaction().execute(async (trx) => {
-      const hook = await trx
-        .selectFrom('hooks')
-        .select('id')
-        .where('id', '=', hookId)
-        .executeTakeFirst()
-      if (hook === undefined) return { ok: false, reason: 'hook-not-found' } as const
-      const existing = new Set(
-        (
-          await trx
-            .selectFrom('hook_secrets')
-            .select('name')
-            .where('hook_id', '=', hookId)
-            .execute()
-        ).map((r) => r.name),
-      )
+      const names = await this.#secretNames(trx, hookId)
+      if (names === undefined) return { ok: false, reason: 'hook-not-found' } as const
+      const existing = new Set(names)
       const unknown = secrets.find((s) => !existing.has(s.name))
       if (unknown !== undefined) {
         return { ok: false, reason: 'name-missing', name: unknown.name } as const
