@@ -95,6 +95,11 @@ export interface ProcessRunnerOptions {
   readonly maxWarmIsolatesPerWorker?: number
   /** Heap, in MB, of the warm isolates of one worker; default `DEFAULT_MAX_WARM_HEAP_MB`. */
   readonly maxWarmHeapMbPerWorker?: number
+  /**
+   * How long, in µs, an idle worker reads its channel without blocking after its last answer
+   * before it sleeps; default `DEFAULT_IDLE_POLL_US` (runner.ts). 0 turns it off.
+   */
+  readonly idlePollUs?: number
   readonly workerStartTimeoutMs?: number
   readonly closeTimeoutMs?: number
   /**
@@ -159,6 +164,15 @@ function workerEntry(): { path: string; execArgv: string[] } {
     path: fileURLToPath(new URL('./worker.js', import.meta.url)),
     execArgv: ['--no-node-snapshot'],
   }
+}
+
+/**
+ * The descriptor under a worker's channel, for `FrameWriter`'s synchronous path. Node does not
+ * document it (`_handle.fd`); without it the writer uses the socket alone.
+ */
+function channelFd(channel: Socket): number | undefined {
+  const fd = (channel as unknown as { _handle?: { fd?: unknown } })._handle?.fd
+  return typeof fd === 'number' && Number.isSafeInteger(fd) && fd >= 0 ? fd : undefined
 }
 
 /** The pool slot that runs a hook: the same for a hook id as long as the pool size holds. */
@@ -329,6 +343,9 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
     ...(options.maxWarmHeapMbPerWorker !== undefined
       ? { OPENHOOKS_SANDBOX_MAX_WARM_HEAP_MB: String(options.maxWarmHeapMbPerWorker) }
       : undefined),
+    ...(options.idlePollUs !== undefined
+      ? { OPENHOOKS_SANDBOX_IDLE_POLL_US: String(options.idlePollUs) }
+      : undefined),
   }
 
   const workers: (WorkerHandle | undefined)[] = new Array<WorkerHandle | undefined>(poolSize).fill(
@@ -356,7 +373,7 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
       index,
       child,
       channel,
-      writer: new FrameWriter(channel),
+      writer: new FrameWriter(channel, channelFd(channel)),
       calls: new Map(),
       sentCode: new Set(),
       statsWaiters: new Map(),

@@ -34,6 +34,12 @@ export const DEFAULT_MAX_WARM_ISOLATES = 200
 /** Heap, in MB, that the warm isolates of one worker may hold together before the oldest go. */
 export const DEFAULT_MAX_WARM_HEAP_MB = 1024
 
+/**
+ * How long, in µs, an idle worker keeps reading its channel without blocking after its last
+ * answer, before it sleeps in its event loop (worker.ts `pollChannel`); 0 turns it off.
+ */
+export const DEFAULT_IDLE_POLL_US = 0
+
 /** Smallest memory limit isolated-vm accepts. */
 export const MIN_MEMORY_LIMIT_MB = 8
 
