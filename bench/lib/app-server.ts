@@ -81,6 +81,9 @@ async function start(spec: AppSpec): Promise<Running> {
             ...(spec.maxWarmIsolates !== undefined
               ? { maxWarmIsolatesPerWorker: spec.maxWarmIsolates }
               : undefined),
+            ...(spec.maxWarmHeapMb !== undefined
+              ? { maxWarmHeapMbPerWorker: spec.maxWarmHeapMb }
+              : undefined),
           })
         : createWebhookRunner(spec.runner.webhook)
   const app = await buildApp({ config, logger, store, keyring, signingKeys, runner })
