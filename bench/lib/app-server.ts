@@ -78,6 +78,7 @@ async function start(spec: AppSpec): Promise<Running> {
         ? await startProcessRunner({
             logger: logger.child({ component: 'sandbox' }),
             poolSize: 1,
+            idlePollUs: config.sandbox.idlePollUs,
             ...(spec.maxWarmIsolates !== undefined
               ? { maxWarmIsolatesPerWorker: spec.maxWarmIsolates }
               : undefined),

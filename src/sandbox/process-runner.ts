@@ -35,6 +35,7 @@ import type {
 import {
   COMPILE_ERROR_MESSAGE,
   DEFAULT_RUN_LIMITS,
+  MAX_IDLE_POLL_US,
   MIN_MEMORY_LIMIT_MB,
   resolveLimits,
 } from './runner.js'
@@ -318,6 +319,15 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
   if (!Number.isSafeInteger(poolSize) || poolSize < 1) {
     throw new TypeError(`sandbox poolSize must be a positive integer, got ${poolSize}`)
   }
+  const idlePollUs = options.idlePollUs
+  if (
+    idlePollUs !== undefined &&
+    (!Number.isSafeInteger(idlePollUs) || idlePollUs < 0 || idlePollUs > MAX_IDLE_POLL_US)
+  ) {
+    throw new TypeError(
+      `sandbox idlePollUs must be an integer from 0 to ${MAX_IDLE_POLL_US}, got ${idlePollUs}`,
+    )
+  }
   const defaults = resolveLimits(options.defaultLimits, DEFAULT_RUN_LIMITS)
   checkLimits(defaults)
   const maxPendingCalls = options.maxPendingCalls ?? DEFAULT_MAX_PENDING_CALLS
@@ -343,8 +353,8 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
     ...(options.maxWarmHeapMbPerWorker !== undefined
       ? { OPENHOOKS_SANDBOX_MAX_WARM_HEAP_MB: String(options.maxWarmHeapMbPerWorker) }
       : undefined),
-    ...(options.idlePollUs !== undefined
-      ? { OPENHOOKS_SANDBOX_IDLE_POLL_US: String(options.idlePollUs) }
+    ...(idlePollUs !== undefined
+      ? { OPENHOOKS_SANDBOX_IDLE_POLL_US: String(idlePollUs) }
       : undefined),
   }
 

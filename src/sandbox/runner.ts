@@ -40,6 +40,9 @@ export const DEFAULT_MAX_WARM_HEAP_MB = 1024
  */
 export const DEFAULT_IDLE_POLL_US = 0
 
+/** Upper bound of the idle poll, in µs: past a few hundred µs it only burns CPU. */
+export const MAX_IDLE_POLL_US = 10_000
+
 /** Smallest memory limit isolated-vm accepts. */
 export const MIN_MEMORY_LIMIT_MB = 8
 

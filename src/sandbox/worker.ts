@@ -1024,8 +1024,9 @@ function handleRun(message: RunMessage): void {
   }
   slot.calls.set(call.id, call)
   liveCalls++
-  call.deadline = setTimeout(onDeadline, message.deadlineAt - now, call)
 
+  // The first entry is bounded by the deadline itself (entryTimeout); most calls end within it,
+  // so the deadline's timer is only armed for a call that is still live afterwards.
   if (slot.loaded) {
     const timeoutMs = entryTimeout(call)
     const result = enter(
@@ -1038,6 +1039,9 @@ function handleRun(message: RunMessage): void {
     load(call, message)
   }
   settle()
+  if (!call.ended) {
+    call.deadline = setTimeout(onDeadline, Math.max(0, call.deadlineAt - Date.now()), call)
+  }
 }
 
 /** First call of a slot: evaluates the module (compat Q10: body, then bare function), then runs. */
