@@ -1148,20 +1148,28 @@ function onChunk(chunk: Buffer): void {
 /**
  * The idle poll. Once the worker has answered everything and has no background work, it reads its
  * channel without blocking for up to `idlePollMs` before it returns to its event loop and sleeps.
- * A call that arrives meanwhile is handled at once by a process that is still running, with warm
- * caches, and the parent's write needs to wake nobody: on VMs that halt idle vCPUs both wake-ups
- * cost more than a warm hook (docs/performance.md). Each frame handled restarts the window.
+ * A call that arrives meanwhile is handled at once by a process that is still running, and the
+ * parent's write has nobody to wake: on VMs that halt idle vCPUs a wake-up costs more than a warm
+ * hook (docs/performance.md). Each frame handled restarts the window.
  *
- * It only pays off when calls follow each other closely, so it adapts: a window that ends with
- * nothing read turns polling off, and a frame that arrives through the event loop within
- * `idlePollMs` of the worker going idle turns it back on. Under sparse traffic a worker spends at
- * most one window per burst; under a steady stream of calls it spends at most one window per call.
+ * It only pays off when calls follow each other closely, so it bounds itself two ways:
+ * - a window that ends with nothing read turns polling off, and a frame that arrives through the
+ *   event loop within `idlePollMs` of the worker going idle turns it back on, so sparse traffic
+ *   costs at most one window per burst;
+ * - polling may take at most `IDLE_POLL_CPU_SHARE` of each `IDLE_POLL_BUDGET_PERIOD_MS`, so that a
+ *   steady stream of calls spaced just under the window cannot keep a core spinning.
  * Nothing else can be due meanwhile: with no live call there are no hook timers or requests.
  */
+const IDLE_POLL_BUDGET_PERIOD_MS = 100
+const IDLE_POLL_CPU_SHARE = 0.5
 let pollOn = true
 /** `performance.now()` when the worker last went idle without polling. */
 let idleSince = 0
+/** Start of the current budget period, and the time spent waiting in polls during it (ms). */
+let budgetStart = 0
+let budgetSpentMs = 0
 const POLL_READ_BYTES = 64 * 1024
+const pollBuffer = Buffer.allocUnsafe(POLL_READ_BYTES)
 
 function onChannelData(chunk: Buffer): void {
   if (!pollOn && performance.now() - idleSince <= settings.idlePollMs) pollOn = true
@@ -1174,30 +1182,49 @@ function onChannelData(chunk: Buffer): void {
 
 function pollChannel(): void {
   const stackLimit = Error.stackTraceLimit
-  let until = performance.now() + settings.idlePollMs
-  while (liveCalls === 0) {
-    if (performance.now() >= until) {
-      pollOn = false
-      return
-    }
-    let bytes: number
-    const chunk = Buffer.allocUnsafe(POLL_READ_BYTES)
-    try {
-      // The descriptor is non-blocking: an empty channel throws EAGAIN, whose stack trace would
-      // cost more than the read itself.
-      Error.stackTraceLimit = 0
-      bytes = readSync(CHANNEL_FD, chunk, 0, POLL_READ_BYTES, null)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') continue
-      return // the socket reports anything else
-    } finally {
-      Error.stackTraceLimit = stackLimit
-    }
-    if (bytes === 0) return // end of stream: the socket sees it too
-    onChunk(chunk.subarray(0, bytes))
-    writer?.flush()
-    until = performance.now() + settings.idlePollMs
+  let now = performance.now()
+  if (now - budgetStart >= IDLE_POLL_BUDGET_PERIOD_MS) {
+    budgetStart = now
+    budgetSpentMs = 0
   }
+  // Only the waiting counts against the budget: handling the calls read is work the worker owes.
+  let waitingSince = now
+  let until = now + Math.min(settings.idlePollMs, budgetLeft())
+  try {
+    while (liveCalls === 0) {
+      now = performance.now()
+      if (now >= until) {
+        // A whole window with nothing read turns polling off; a spent budget only ends this one.
+        if (budgetLeft() - (now - waitingSince) > 0) pollOn = false
+        return
+      }
+      let bytes: number
+      try {
+        // The descriptor is non-blocking: an empty channel throws EAGAIN, whose stack trace would
+        // cost more than the read itself.
+        Error.stackTraceLimit = 0
+        bytes = readSync(CHANNEL_FD, pollBuffer, 0, POLL_READ_BYTES, null)
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') continue
+        return // the socket reports anything else
+      } finally {
+        Error.stackTraceLimit = stackLimit
+      }
+      if (bytes === 0) return // end of stream: the socket sees it too
+      budgetSpentMs += performance.now() - waitingSince
+      // A copy: the decoder may keep an incomplete frame, and the buffer is read into again.
+      onChunk(Buffer.from(pollBuffer.subarray(0, bytes)))
+      writer?.flush()
+      waitingSince = performance.now()
+      until = waitingSince + Math.min(settings.idlePollMs, budgetLeft())
+    }
+  } finally {
+    budgetSpentMs += performance.now() - waitingSince
+  }
+}
+
+function budgetLeft(): number {
+  return Math.max(0, IDLE_POLL_BUDGET_PERIOD_MS * IDLE_POLL_CPU_SHARE - budgetSpentMs)
 }
 
 function startWorker(): void {
