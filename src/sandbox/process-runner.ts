@@ -54,6 +54,9 @@ import type {
 /** How long the parent waits past a call's `timeoutMs` before it answers the call itself. */
 export const HOST_DEADLINE_MARGIN_MS = 1_000
 
+/** How often, at most, the host deadlines of pending calls are checked (they have 1 s of margin). */
+const HOST_DEADLINE_SWEEP_MS = 50
+
 /** isolated-vm gives a runaway entry this long to stop before it reports a catastrophic error. */
 const ISOLATE_TERMINATE_GRACE_MS = 5_000
 
@@ -123,7 +126,8 @@ interface PendingCall {
   readonly limits: RunLimits
   readonly worker: WorkerHandle
   readonly resolve: (outcome: RunOutcome) => void
-  deadline: NodeJS.Timeout | undefined
+  /** `performance.now()` value after which the parent answers the call itself. */
+  readonly hostDeadlineAt: number
   /** The run message without its code, kept to resend it with the code on `need-code`. */
   readonly message: RunMessage
   readonly code: HookCode
@@ -501,8 +505,6 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
   }
 
   function settle(call: PendingCall, outcome: RunOutcome): void {
-    if (call.deadline !== undefined) clearTimeout(call.deadline)
-    call.deadline = undefined
     if (call.worker.calls.delete(call.id)) {
       pending--
       call.resolve(outcome)
@@ -558,6 +560,40 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
       'sandbox worker killed',
     )
     handle.child.kill('SIGKILL')
+  }
+
+  /**
+   * Host deadlines are checked by one interval timer while calls are pending, rather than a timer
+   * per call: a call's host deadline has a margin of a second, and a timer per call costs the
+   * server a few µs of every call.
+   */
+  let sweeper: NodeJS.Timeout | undefined
+
+  function sweepHostDeadlines(): void {
+    const now = performance.now()
+    let live = 0
+    for (const worker of workers) {
+      if (worker === undefined) continue
+      for (const call of worker.calls.values()) {
+        if (now < call.hostDeadlineAt) {
+          live++
+          continue
+        }
+        settle(
+          call,
+          timeoutOutcome('timeoutMs', call.limits.timeoutMs, {
+            logs: [],
+            durationMs: now - call.startedAt,
+            cpuMs: 0,
+          }),
+        )
+        probe(worker, call.limits.entryTimeoutMs)
+      }
+    }
+    if (live === 0) {
+      clearInterval(sweeper)
+      sweeper = undefined
+    }
   }
 
   /** A call missed its host deadline: check that its worker still answers at all. */
@@ -644,7 +680,7 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
           limits,
           worker,
           resolve,
-          deadline: undefined,
+          hostDeadlineAt: startedAt + limits.timeoutMs + HOST_DEADLINE_MARGIN_MS,
           message: {
             t: 'run',
             id,
@@ -663,18 +699,7 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
         }
         worker.calls.set(id, call)
         pending++
-        call.deadline = setTimeout(() => {
-          call.deadline = undefined
-          settle(
-            call,
-            timeoutOutcome('timeoutMs', limits.timeoutMs, {
-              logs: [],
-              durationMs: performance.now() - startedAt,
-              cpuMs: 0,
-            }),
-          )
-          probe(worker, limits.entryTimeoutMs)
-        }, limits.timeoutMs + HOST_DEADLINE_MARGIN_MS)
+        sweeper ??= setInterval(sweepHostDeadlines, HOST_DEADLINE_SWEEP_MS)
         sendRun(call, !worker.sentCode.has(call.isolateKey))
       })
     },
@@ -701,6 +726,8 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
     async close(): Promise<void> {
       if (closed) return
       closed = true
+      clearInterval(sweeper)
+      sweeper = undefined
       const live = workers.filter((worker): worker is WorkerHandle => worker !== undefined)
       for (const worker of live) {
         for (const call of [...worker.calls.values()])
