@@ -36,10 +36,11 @@ export const DEFAULT_MAX_WARM_HEAP_MB = 1024
 
 /**
  * How long, in µs, an idle worker keeps reading its channel without blocking after its last
- * answer, before it sleeps in its event loop (worker.ts `pollChannel`); 0 turns it off. About
- * twice the server's turnaround between two sequential calls on a 2-vCPU VM (docs/performance.md).
+ * answer, before it sleeps in its event loop (worker.ts `pollChannel`); 0 turns it off. Off by
+ * default: on a shared 2-vCPU VM it lowered the sequential p50 only at moderate load and raised
+ * the p99 in most runs (docs/performance.md). 300 µs is the value measured.
  */
-export const DEFAULT_IDLE_POLL_US = 300
+export const DEFAULT_IDLE_POLL_US = 0
 
 /** Upper bound of the idle poll, in µs: past a few hundred µs it only burns CPU. */
 export const MAX_IDLE_POLL_US = 10_000

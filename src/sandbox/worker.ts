@@ -1157,11 +1157,16 @@ function onChunk(chunk: Buffer): void {
  *   event loop within `idlePollMs` of the worker going idle turns it back on, so sparse traffic
  *   costs at most one window per burst;
  * - polling may take at most `IDLE_POLL_CPU_SHARE` of each `IDLE_POLL_BUDGET_PERIOD_MS`, so that a
- *   steady stream of calls spaced just under the window cannot keep a core spinning.
+ *   steady stream of calls spaced just under the window cannot keep a core spinning;
+ * - a poll that finds it was descheduled between two reads (another process wanted the CPU) and
+ *   then reads nothing turns polling off: on a busy machine spinning competes with the processes
+ *   that make the next call.
  * Nothing else can be due meanwhile: with no live call there are no hook timers or requests.
  */
 const IDLE_POLL_BUDGET_PERIOD_MS = 100
 const IDLE_POLL_CPU_SHARE = 0.5
+/** A gap this long (ms) between two reads of a poll means the worker was descheduled. */
+const IDLE_POLL_PREEMPTED_MS = 0.05
 let pollOn = true
 /** `performance.now()` when the worker last went idle without polling. */
 let idleSince = 0
@@ -1190,9 +1195,13 @@ function pollChannel(): void {
   // Only the waiting counts against the budget: handling the calls read is work the worker owes.
   let waitingSince = now
   let until = now + Math.min(settings.idlePollMs, budgetLeft())
+  let previous = now
   try {
     while (liveCalls === 0) {
       now = performance.now()
+      // One read takes a few µs; a longer gap means another process had this CPU.
+      const preempted = now - previous > IDLE_POLL_PREEMPTED_MS
+      previous = now
       if (now >= until) {
         // A whole window with nothing read turns polling off; a spent budget only ends this one.
         if (budgetLeft() - (now - waitingSince) > 0) pollOn = false
@@ -1205,8 +1214,13 @@ function pollChannel(): void {
         Error.stackTraceLimit = 0
         bytes = readSync(CHANNEL_FD, pollBuffer, 0, POLL_READ_BYTES, null)
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') continue
-        return // the socket reports anything else
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return // the socket reports it
+        if (preempted) {
+          // Another process wanted this CPU and we were not waiting for it: stop competing.
+          pollOn = false
+          return
+        }
+        continue
       } finally {
         Error.stackTraceLimit = stackLimit
       }
@@ -1216,6 +1230,7 @@ function pollChannel(): void {
       onChunk(Buffer.from(pollBuffer.subarray(0, bytes)))
       writer?.flush()
       waitingSince = performance.now()
+      previous = waitingSince
       until = waitingSince + Math.min(settings.idlePollMs, budgetLeft())
     }
   } finally {
