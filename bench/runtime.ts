@@ -8,12 +8,14 @@
  * machine, so each run prints the machine it ran on. Targets (issue 3): worker path warm p50
  * ≤ 150 µs, p99 ≤ 1 ms, ≥ 8,000 calls/s per worker; cold p50 ≤ 15 ms; ≤ 3 MB RSS per isolate.
  */
+import { readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { availableParallelism, cpus, loadavg } from 'node:os'
 import { pino } from 'pino'
 import { startProcessRunner } from '../src/sandbox/process-runner.js'
-import type { RunRequest } from '../src/sandbox/runner.js'
+import { DEFAULT_IDLE_POLL_US } from '../src/sandbox/runner.js'
+import type { HookRunner, RunRequest } from '../src/sandbox/runner.js'
 import {
   CALLS_PER_ROUND,
   COLD_CALLS,
@@ -35,10 +37,19 @@ import {
   type Series,
 } from './runtime-cases.js'
 
+/**
+ * The idle poll of the second worker row, against the default of the first
+ * (`BENCH_IDLE_POLL_US`, default 300 µs: the A/B of the poll off and on).
+ */
+const BENCH_IDLE_POLL_US = Number(process.env.BENCH_IDLE_POLL_US ?? 300)
+
 async function main(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc
   const logger = pino({ level: 'warn' })
   const runner = await startProcessRunner({ logger, poolSize: 1 })
+  const polling = await startProcessRunner({ logger, poolSize: 1, idlePollUs: BENCH_IDLE_POLL_US })
+  const workerPid = await pidOf(runner)
+  const pollingPid = await pidOf(polling)
   const direct = compileDirect()
   const inVm = compileVm()
 
@@ -47,17 +58,33 @@ async function main(): Promise<void> {
   console.log(
     `node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, pool size 1, load average ${load1?.toFixed(2)} at start, ${process.env.BENCH_PINNING ?? 'no core pinning'}`,
   )
+  console.log(
+    'worker code: src/ through tsx (an A/B on 2026-11-27 found the same per-call cost as compiled JS, as production runs it from dist/)',
+  )
 
   // Warm-up: JIT of all three paths and the warm isolate.
   await timeWorker(runner, [], WARMUP_CALLS)
+  await timeWorker(polling, [], WARMUP_CALLS)
   timeSync(direct, [], WARMUP_CALLS)
   timeSync(inVm, [], WARMUP_CALLS)
 
   const worker: Series = { name: 'worker (host → worker → isolate)', samples: [] }
+  const pollSeries: Series = {
+    name: `same, worker idle poll ${String(BENCH_IDLE_POLL_US)} µs instead of ${String(DEFAULT_IDLE_POLL_US)}`,
+    samples: [],
+  }
   const directSeries: Series = { name: 'direct call, in-process', samples: [] }
   const vmSeries: Series = { name: 'reused node:vm context', samples: [] }
+  const cpu = { worker: 0, polling: 0, parentWorker: 0, parentPolling: 0 }
   for (let round = 0; round < ROUNDS; round++) {
+    let before = [cpuNs(workerPid), cpuNs(process.pid)] as const
     await timeWorker(runner, worker.samples, CALLS_PER_ROUND)
+    cpu.worker += cpuNs(workerPid) - before[0]
+    cpu.parentWorker += cpuNs(process.pid) - before[1]
+    before = [cpuNs(pollingPid), cpuNs(process.pid)] as const
+    await timeWorker(polling, pollSeries.samples, CALLS_PER_ROUND)
+    cpu.polling += cpuNs(pollingPid) - before[0]
+    cpu.parentPolling += cpuNs(process.pid) - before[1]
     timeSync(direct, directSeries.samples, CALLS_PER_ROUND)
     timeSync(inVm, vmSeries.samples, CALLS_PER_ROUND)
   }
@@ -70,7 +97,7 @@ async function main(): Promise<void> {
   )
   console.log('path | p50 | p99 | calls/s')
   console.log('--- | --- | --- | ---')
-  const results = [worker, directSeries, vmSeries].map((series) => ({
+  const results = [worker, directSeries, vmSeries, pollSeries].map((series) => ({
     series,
     stats: summary(series),
   }))
@@ -86,14 +113,23 @@ async function main(): Promise<void> {
     )
   }
 
+  const calls = ROUNDS * CALLS_PER_ROUND
+  console.log(
+    `CPU per call (server process / worker process): ${us(cpu.parentWorker / 1000 / calls)} / ${us(cpu.worker / 1000 / calls)}; with idle poll ${String(BENCH_IDLE_POLL_US)} µs ${us(cpu.parentPolling / 1000 / calls)} / ${us(cpu.polling / 1000 / calls)}`,
+  )
+
   const throughput = await pipelined(runner)
+  const pollingThroughput = await pipelined(polling)
+  await polling.close()
   const floor = summary({ name: 'floor', samples: await ipcFloor(IPC_FLOOR_SAMPLES) })
   console.log(
     `IPC floor on this machine (200-byte echo through a pipe to a bare node process): p50 ${us(floor.p50)}, p99 ${us(floor.p99)}`,
   )
 
   console.log(`\n## warm, ${PIPELINE_DEPTH} calls in flight on one worker`)
-  console.log(`${Math.round(throughput)} calls/s`)
+  console.log(
+    `${Math.round(throughput)} calls/s; with idle poll ${String(BENCH_IDLE_POLL_US)} µs ${Math.round(pollingThroughput)} calls/s`,
+  )
 
   const cold = await coldCalls(runner, COLD_CALLS)
   const coldStats = summary({ name: 'cold', samples: cold })
@@ -111,6 +147,26 @@ async function main(): Promise<void> {
   console.log(
     `worker RSS ${(memory.rssBeforeBytes / 2 ** 20).toFixed(1)} → ${(memory.rssAfterBytes / 2 ** 20).toFixed(1)} MB: ${(memory.rssPerIsolateBytes / 2 ** 20).toFixed(2)} MB RSS per warm isolate; V8 heap ${(heapPerIsolate / 2 ** 20).toFixed(2)} MB per isolate`,
   )
+}
+
+async function pidOf(runner: HookRunner): Promise<number> {
+  const pid = (await runner.stats()).workers[0]?.pid
+  if (pid === undefined) throw new Error('the runner has no worker')
+  return pid
+}
+
+/** CPU time of all threads of a process, in ns (Linux /proc; 0 elsewhere). */
+function cpuNs(pid: number): number {
+  let total = 0
+  try {
+    for (const task of readdirSync(`/proc/${String(pid)}/task`)) {
+      const fields = readFileSync(`/proc/${String(pid)}/task/${task}/schedstat`, 'utf8').split(' ')
+      total += Number(fields[0])
+    }
+  } catch {
+    return 0
+  }
+  return total
 }
 
 const FETCH_WARMUP_CALLS = 200

@@ -137,6 +137,7 @@ export async function startServer(
   const runner = await startProcessRunner({
     logger: logger.child({ component: 'sandbox' }),
     ...(config.sandbox.workers !== undefined ? { poolSize: config.sandbox.workers } : undefined),
+    idlePollUs: config.sandbox.idlePollUs,
     defaultLimits: {
       timeoutMs: config.sandbox.hookTimeoutMs,
       memoryMb: config.sandbox.hookMemoryMb,

@@ -78,8 +78,12 @@ async function start(spec: AppSpec): Promise<Running> {
         ? await startProcessRunner({
             logger: logger.child({ component: 'sandbox' }),
             poolSize: 1,
+            idlePollUs: config.sandbox.idlePollUs,
             ...(spec.maxWarmIsolates !== undefined
               ? { maxWarmIsolatesPerWorker: spec.maxWarmIsolates }
+              : undefined),
+            ...(spec.maxWarmHeapMb !== undefined
+              ? { maxWarmHeapMbPerWorker: spec.maxWarmHeapMb }
               : undefined),
           })
         : createWebhookRunner(spec.runner.webhook)

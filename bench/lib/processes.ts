@@ -20,6 +20,8 @@ export interface AppSpec {
   readonly runner: 'none' | 'sandbox' | { readonly webhook: string }
   /** The sandbox's LRU of warm isolates per worker. */
   readonly maxWarmIsolates?: number
+  /** The sandbox's heap budget for warm isolates per worker, in MB (default 1024). */
+  readonly maxWarmHeapMb?: number
   /** Extra configuration (`OPENHOOKS_*`). */
   readonly env?: Readonly<Record<string, string>>
 }

@@ -30,6 +30,8 @@ export interface Config {
   readonly sandbox: {
     /** `undefined`: one worker per core. */
     readonly workers: number | undefined
+    /** µs of idle polling per worker after an answer (0: off). */
+    readonly idlePollUs: number
     readonly hookTimeoutMs: number
     readonly hookMemoryMb: number
     /** Outbound HTTP of hook code (docs/egress.md). */
@@ -216,6 +218,7 @@ export function loadConfig(
         : { certFile: absolute(tlsCert), keyFile: absolute(tlsKey) },
     sandbox: {
       workers: values.get('OPENHOOKS_SANDBOX_WORKERS') as number | undefined,
+      idlePollUs: values.get('OPENHOOKS_SANDBOX_IDLE_POLL_US') as number,
       hookTimeoutMs: values.get('OPENHOOKS_HOOK_TIMEOUT_MS') as number,
       hookMemoryMb: values.get('OPENHOOKS_HOOK_MEMORY_MB') as number,
       egress: {

@@ -35,6 +35,7 @@ import type {
 import {
   COMPILE_ERROR_MESSAGE,
   DEFAULT_RUN_LIMITS,
+  MAX_IDLE_POLL_US,
   MIN_MEMORY_LIMIT_MB,
   resolveLimits,
 } from './runner.js'
@@ -52,6 +53,9 @@ import type {
 
 /** How long the parent waits past a call's `timeoutMs` before it answers the call itself. */
 export const HOST_DEADLINE_MARGIN_MS = 1_000
+
+/** How often, at most, the host deadlines of pending calls are checked (they have 1 s of margin). */
+const HOST_DEADLINE_SWEEP_MS = 50
 
 /** isolated-vm gives a runaway entry this long to stop before it reports a catastrophic error. */
 const ISOLATE_TERMINATE_GRACE_MS = 5_000
@@ -95,6 +99,11 @@ export interface ProcessRunnerOptions {
   readonly maxWarmIsolatesPerWorker?: number
   /** Heap, in MB, of the warm isolates of one worker; default `DEFAULT_MAX_WARM_HEAP_MB`. */
   readonly maxWarmHeapMbPerWorker?: number
+  /**
+   * How long, in µs, an idle worker reads its channel without blocking after its last answer
+   * before it sleeps; default `DEFAULT_IDLE_POLL_US` (runner.ts). 0 turns it off.
+   */
+  readonly idlePollUs?: number
   readonly workerStartTimeoutMs?: number
   readonly closeTimeoutMs?: number
   /**
@@ -117,7 +126,8 @@ interface PendingCall {
   readonly limits: RunLimits
   readonly worker: WorkerHandle
   readonly resolve: (outcome: RunOutcome) => void
-  deadline: NodeJS.Timeout | undefined
+  /** `performance.now()` value after which the parent answers the call itself. */
+  readonly hostDeadlineAt: number
   /** The run message without its code, kept to resend it with the code on `need-code`. */
   readonly message: RunMessage
   readonly code: HookCode
@@ -159,6 +169,15 @@ function workerEntry(): { path: string; execArgv: string[] } {
     path: fileURLToPath(new URL('./worker.js', import.meta.url)),
     execArgv: ['--no-node-snapshot'],
   }
+}
+
+/**
+ * The descriptor under a worker's channel, for `FrameWriter`'s synchronous path. Node does not
+ * document it (`_handle.fd`); without it the writer uses the socket alone.
+ */
+function channelFd(channel: Socket): number | undefined {
+  const fd = (channel as unknown as { _handle?: { fd?: unknown } })._handle?.fd
+  return typeof fd === 'number' && Number.isSafeInteger(fd) && fd >= 0 ? fd : undefined
 }
 
 /** The pool slot that runs a hook: the same for a hook id as long as the pool size holds. */
@@ -304,6 +323,15 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
   if (!Number.isSafeInteger(poolSize) || poolSize < 1) {
     throw new TypeError(`sandbox poolSize must be a positive integer, got ${poolSize}`)
   }
+  const idlePollUs = options.idlePollUs
+  if (
+    idlePollUs !== undefined &&
+    (!Number.isSafeInteger(idlePollUs) || idlePollUs < 0 || idlePollUs > MAX_IDLE_POLL_US)
+  ) {
+    throw new TypeError(
+      `sandbox idlePollUs must be an integer from 0 to ${MAX_IDLE_POLL_US}, got ${idlePollUs}`,
+    )
+  }
   const defaults = resolveLimits(options.defaultLimits, DEFAULT_RUN_LIMITS)
   checkLimits(defaults)
   const maxPendingCalls = options.maxPendingCalls ?? DEFAULT_MAX_PENDING_CALLS
@@ -328,6 +356,9 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
       : undefined),
     ...(options.maxWarmHeapMbPerWorker !== undefined
       ? { OPENHOOKS_SANDBOX_MAX_WARM_HEAP_MB: String(options.maxWarmHeapMbPerWorker) }
+      : undefined),
+    ...(idlePollUs !== undefined
+      ? { OPENHOOKS_SANDBOX_IDLE_POLL_US: String(idlePollUs) }
       : undefined),
   }
 
@@ -356,7 +387,7 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
       index,
       child,
       channel,
-      writer: new FrameWriter(channel),
+      writer: new FrameWriter(channel, channelFd(channel)),
       calls: new Map(),
       sentCode: new Set(),
       statsWaiters: new Map(),
@@ -474,8 +505,6 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
   }
 
   function settle(call: PendingCall, outcome: RunOutcome): void {
-    if (call.deadline !== undefined) clearTimeout(call.deadline)
-    call.deadline = undefined
     if (call.worker.calls.delete(call.id)) {
       pending--
       call.resolve(outcome)
@@ -531,6 +560,40 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
       'sandbox worker killed',
     )
     handle.child.kill('SIGKILL')
+  }
+
+  /**
+   * Host deadlines are checked by one interval timer while calls are pending, rather than a timer
+   * per call: a call's host deadline has a margin of a second, and a timer per call costs the
+   * server a few µs of every call.
+   */
+  let sweeper: NodeJS.Timeout | undefined
+
+  function sweepHostDeadlines(): void {
+    const now = performance.now()
+    let live = 0
+    for (const worker of workers) {
+      if (worker === undefined) continue
+      for (const call of worker.calls.values()) {
+        if (now < call.hostDeadlineAt) {
+          live++
+          continue
+        }
+        settle(
+          call,
+          timeoutOutcome('timeoutMs', call.limits.timeoutMs, {
+            logs: [],
+            durationMs: now - call.startedAt,
+            cpuMs: 0,
+          }),
+        )
+        probe(worker, call.limits.entryTimeoutMs)
+      }
+    }
+    if (live === 0) {
+      clearInterval(sweeper)
+      sweeper = undefined
+    }
   }
 
   /** A call missed its host deadline: check that its worker still answers at all. */
@@ -617,7 +680,7 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
           limits,
           worker,
           resolve,
-          deadline: undefined,
+          hostDeadlineAt: startedAt + limits.timeoutMs + HOST_DEADLINE_MARGIN_MS,
           message: {
             t: 'run',
             id,
@@ -636,18 +699,7 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
         }
         worker.calls.set(id, call)
         pending++
-        call.deadline = setTimeout(() => {
-          call.deadline = undefined
-          settle(
-            call,
-            timeoutOutcome('timeoutMs', limits.timeoutMs, {
-              logs: [],
-              durationMs: performance.now() - startedAt,
-              cpuMs: 0,
-            }),
-          )
-          probe(worker, limits.entryTimeoutMs)
-        }, limits.timeoutMs + HOST_DEADLINE_MARGIN_MS)
+        sweeper ??= setInterval(sweepHostDeadlines, HOST_DEADLINE_SWEEP_MS)
         sendRun(call, !worker.sentCode.has(call.isolateKey))
       })
     },
@@ -674,6 +726,8 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
     async close(): Promise<void> {
       if (closed) return
       closed = true
+      clearInterval(sweeper)
+      sweeper = undefined
       const live = workers.filter((worker): worker is WorkerHandle => worker !== undefined)
       for (const worker of live) {
         for (const call of [...worker.calls.values()])

@@ -4,6 +4,7 @@
  * frame over the size ceiling or a message that fails validation is a protocol error, which the
  * parent treats as a crash of the worker (STYLE §9.6).
  */
+import { writeSync } from 'node:fs'
 import type { Writable } from 'node:stream'
 import type {
   InjectedErrorClass,
@@ -133,45 +134,117 @@ export type WorkerMessage =
 
 // ---------------------------------------------------------------------------------------------
 // Framing
+//
+// A frame is: total length (u32 LE, of what follows), header length (u32 LE), the header as UTF-8
+// JSON, then a payload as UTF-8 text. The payload carries the one large JSON text of a message
+// (a run's `args`, a result's `valueJson` or `errorJson`) as it is, so that it is not escaped
+// into the header's JSON and parsed twice. Messages keep one shape in memory: the encoder takes
+// the payload out, the decoder puts it back, and validation sees the message whole.
+
+const PAYLOAD_HEADER_BYTES = 4
+
+/** The header of a message whose payload travels apart, and that payload; or the message alone. */
+function split(message: ParentMessage | WorkerMessage): [header: object, payload: string] {
+  if (message.t === 'run') {
+    const header = {
+      t: message.t,
+      id: message.id,
+      hookId: message.hookId,
+      versionKey: message.versionKey,
+      code: message.code,
+      limits: message.limits,
+      deadlineAt: message.deadlineAt,
+    }
+    return [header, message.args]
+  }
+  if (message.t === 'result') {
+    const outcome = message.outcome
+    if (outcome.kind === 'ok' && outcome.valueJson !== undefined) {
+      const head = { kind: outcome.kind, logs: outcome.logs, cpuMs: outcome.cpuMs }
+      return [{ t: message.t, id: message.id, outcome: head }, outcome.valueJson]
+    }
+    if (outcome.kind === 'hook-error') {
+      const head = { kind: outcome.kind, logs: outcome.logs, cpuMs: outcome.cpuMs }
+      return [{ t: message.t, id: message.id, outcome: head }, outcome.errorJson]
+    }
+  }
+  return [message, '']
+}
+
+/** Puts a frame's payload back where `split` took it from (validation follows). */
+function join(value: unknown, payload: string): unknown {
+  if (payload === '' || !isObject(value)) return value
+  if (value.t === 'run') {
+    value.args = payload
+  } else if (value.t === 'result' && isObject(value.outcome)) {
+    if (value.outcome.kind === 'ok') value.outcome.valueJson = payload
+    else if (value.outcome.kind === 'hook-error') value.outcome.errorJson = payload
+  }
+  return value
+}
 
 export function encodeFrame(message: ParentMessage | WorkerMessage): Buffer {
-  const json = JSON.stringify(message)
-  const length = Buffer.byteLength(json)
+  const [header, payload] = split(message)
+  const json = JSON.stringify(header)
+  const headerBytes = Buffer.byteLength(json)
+  const payloadBytes = payload === '' ? 0 : Buffer.byteLength(payload)
+  const length = PAYLOAD_HEADER_BYTES + headerBytes + payloadBytes
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length)
   frame.writeUInt32LE(length, 0)
-  frame.write(json, FRAME_HEADER_BYTES, 'utf8')
+  frame.writeUInt32LE(headerBytes, FRAME_HEADER_BYTES)
+  const start = FRAME_HEADER_BYTES + PAYLOAD_HEADER_BYTES
+  frame.write(json, start, headerBytes, 'utf8')
+  if (payloadBytes > 0) frame.write(payload, start + headerBytes, payloadBytes, 'utf8')
   return frame
 }
 
 /**
  * Writes frames to a socket, coalescing the frames of one synchronous run of code into one
  * system call: each write on this VM-bound pipe costs tens of microseconds, mostly in waking the
- * other side.
+ * other side. When nothing is queued in the socket, the frames go out with one `writeSync` on its
+ * descriptor, which skips the stream machinery; what the kernel does not take at once (a full
+ * buffer) goes through the socket, behind it, so the order holds.
  */
 export class FrameWriter {
   readonly #socket: Writable
-  #corked = false
+  readonly #fd: number | undefined
+  #pending: Buffer[] = []
+  #scheduled = false
 
-  constructor(socket: Writable) {
+  /** `fd`: the socket's descriptor, for the synchronous path; without it, the socket alone. */
+  constructor(socket: Writable, fd?: number) {
     this.#socket = socket
+    this.#fd = fd
   }
 
   write(message: ParentMessage | WorkerMessage): void {
-    if (!this.#corked) {
-      this.#corked = true
-      this.#socket.cork()
+    this.#pending.push(encodeFrame(message))
+    if (!this.#scheduled) {
+      this.#scheduled = true
       queueMicrotask(() => {
         this.flush()
       })
     }
-    this.#socket.write(encodeFrame(message))
   }
 
-  /** Sends what is pending now (libuv writes a pipe synchronously when it can). */
+  /** Sends what is pending now. */
   flush(): void {
-    if (!this.#corked) return
-    this.#corked = false
-    this.#socket.uncork()
+    this.#scheduled = false
+    const pending = this.#pending
+    if (pending.length === 0) return
+    this.#pending = []
+    const bytes = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending)
+    let written = 0
+    const socket = this.#socket
+    if (this.#fd !== undefined && socket.writable && socket.writableLength === 0) {
+      try {
+        written = writeSync(this.#fd, bytes)
+      } catch {
+        // EAGAIN (the buffer is full) or a closed descriptor: the socket queues or reports it
+        written = 0
+      }
+    }
+    if (written < bytes.length) this.#socket.write(bytes.subarray(written))
   }
 }
 
@@ -179,12 +252,17 @@ export type FrameResult =
   { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: string }
 
 /**
- * Splits a byte stream into frames. `push` returns the decoded JSON values in order; after the
- * first error (oversized frame, invalid JSON) the decoder refuses everything.
+ * Splits a byte stream into frames. `push` returns the decoded messages in order; after the first
+ * error (oversized frame, bad header, invalid JSON) the decoder refuses everything. A frame that
+ * spans chunks is copied once, when it is complete.
  */
 export class FrameDecoder {
   readonly #maxFrameBytes: number
-  #buffer: Buffer = Buffer.alloc(0)
+  /** Chunks of an incomplete frame, and their total length. */
+  #chunks: Buffer[] = []
+  #buffered = 0
+  /** Bytes of the frame being received, its length field included, once that is known; else 0. */
+  #expected = 0
   #failed = false
 
   constructor(maxFrameBytes: number) {
@@ -193,32 +271,59 @@ export class FrameDecoder {
 
   push(chunk: Buffer): FrameResult[] {
     if (this.#failed) return []
-    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk])
     const results: FrameResult[] = []
-    let offset = 0
-    while (this.#buffer.length - offset >= FRAME_HEADER_BYTES) {
-      const length = this.#buffer.readUInt32LE(offset)
-      if (length > this.#maxFrameBytes) {
-        this.#failed = true
-        results.push({
-          ok: false,
-          error: `frame of ${length} bytes exceeds the ${this.#maxFrameBytes}-byte limit`,
-        })
-        return results
+    this.#chunks.push(chunk)
+    this.#buffered += chunk.length
+    for (;;) {
+      if (this.#expected === 0) {
+        if (this.#buffered < FRAME_HEADER_BYTES) break
+        const first = this.#chunks[0] as Buffer
+        const head = first.length >= FRAME_HEADER_BYTES ? first : this.#gather()
+        const length = head.readUInt32LE(0)
+        if (length > this.#maxFrameBytes) {
+          return this.#fail(
+            results,
+            `frame of ${length} bytes exceeds the ${this.#maxFrameBytes}-byte limit`,
+          )
+        }
+        this.#expected = FRAME_HEADER_BYTES + length
       }
-      const end = offset + FRAME_HEADER_BYTES + length
-      if (this.#buffer.length < end) break
-      const text = this.#buffer.toString('utf8', offset + FRAME_HEADER_BYTES, end)
-      offset = end
+      if (this.#buffered < this.#expected) break
+      const buffer = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : this.#gather()
+      const end = this.#expected
+      const start = FRAME_HEADER_BYTES + PAYLOAD_HEADER_BYTES
+      const headerBytes = end >= start ? buffer.readUInt32LE(FRAME_HEADER_BYTES) : -1
+      if (headerBytes < 0 || start + headerBytes > end) {
+        return this.#fail(results, 'frame header is malformed')
+      }
       try {
-        results.push({ ok: true, value: JSON.parse(text) as unknown })
+        const value: unknown = JSON.parse(buffer.toString('utf8', start, start + headerBytes))
+        results.push({
+          ok: true,
+          value: join(value, buffer.toString('utf8', start + headerBytes, end)),
+        })
       } catch {
-        this.#failed = true
-        results.push({ ok: false, error: 'frame is not valid JSON' })
-        return results
+        return this.#fail(results, 'frame is not valid JSON')
       }
+      this.#expected = 0
+      const rest = buffer.subarray(end)
+      this.#chunks = rest.length === 0 ? [] : [rest]
+      this.#buffered = rest.length
     }
-    this.#buffer = offset === this.#buffer.length ? Buffer.alloc(0) : this.#buffer.subarray(offset)
+    return results
+  }
+
+  #gather(): Buffer {
+    const whole = Buffer.concat(this.#chunks, this.#buffered)
+    this.#chunks = [whole]
+    return whole
+  }
+
+  #fail(results: FrameResult[], error: string): FrameResult[] {
+    this.#failed = true
+    this.#chunks = []
+    this.#buffered = 0
+    results.push({ ok: false, error })
     return results
   }
 }

@@ -9,7 +9,7 @@
  * process. See README.md for the limits this does and does not enforce.
  */
 import { createHash } from 'node:crypto'
-import { writeSync } from 'node:fs'
+import { readSync, writeSync } from 'node:fs'
 import { Socket } from 'node:net'
 import ivm from 'isolated-vm'
 import { createEgressClient, parseEgressRequest } from './egress-client.js'
@@ -34,7 +34,11 @@ import {
   parseParentMessage,
 } from './protocol.js'
 import type { HookCode, RunMessage, WorkerMessage, WorkerOutcome } from './protocol.js'
-import { DEFAULT_MAX_WARM_HEAP_MB, DEFAULT_MAX_WARM_ISOLATES } from './runner.js'
+import {
+  DEFAULT_IDLE_POLL_US,
+  DEFAULT_MAX_WARM_HEAP_MB,
+  DEFAULT_MAX_WARM_ISOLATES,
+} from './runner.js'
 import type { LogEntry, LogLevel, RunLimits, SandboxModule, WorkerStats } from './runner.js'
 
 /** Calls between two heap samples of one isolate. */
@@ -105,7 +109,12 @@ interface Slot {
   finishedCalls: number
 }
 
-type WorkerSettings = { readonly maxWarmIsolates: number; readonly maxWarmHeapBytes: number }
+type WorkerSettings = {
+  readonly maxWarmIsolates: number
+  readonly maxWarmHeapBytes: number
+  /** See {@link pollChannel}; 0 turns polling off. */
+  readonly idlePollMs: number
+}
 
 // The worker is an entry point of its own: its settings come from the environment that
 // process-runner.ts gives it (and nothing else is in that environment).
@@ -119,6 +128,7 @@ const settings: WorkerSettings = {
     positiveIntFromEnv('OPENHOOKS_SANDBOX_MAX_WARM_HEAP_MB', DEFAULT_MAX_WARM_HEAP_MB) *
     1024 *
     1024,
+  idlePollMs: nonNegativeIntFromEnv('OPENHOOKS_SANDBOX_IDLE_POLL_US', DEFAULT_IDLE_POLL_US) / 1000,
 }
 
 /** The egress policy, as JSON in the environment (process-runner.ts validated it). */
@@ -136,11 +146,19 @@ const warm = new Map<string, Slot>()
 const retiredSlots = new Set<Slot>()
 const outbox: Call[] = []
 let writer: FrameWriter | undefined
+/** Calls of this worker that are not over (outcome sent and background work done or dropped). */
+let liveCalls = 0
 
 function positiveIntFromEnv(name: string, fallback: number): number {
   const raw = process.env[name]
   const value = raw === undefined ? NaN : Number(raw)
   return Number.isSafeInteger(value) && value > 0 ? value : fallback
+}
+
+function nonNegativeIntFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name]
+  const value = raw === undefined ? NaN : Number(raw)
+  return Number.isSafeInteger(value) && value >= 0 ? value : fallback
 }
 
 function send(message: WorkerMessage): void {
@@ -872,6 +890,7 @@ function finishCall(call: Call): void {
   if (call.deadline !== undefined) clearTimeout(call.deadline)
   const slot = call.slot
   slot.calls.delete(call.id)
+  liveCalls--
   touched.delete(call)
   if (call.outcome !== undefined && !call.sent) {
     // ended before settle() ran (an isolate that died, a compile error): send now
@@ -1004,8 +1023,10 @@ function handleRun(message: RunMessage): void {
     ended: false,
   }
   slot.calls.set(call.id, call)
-  call.deadline = setTimeout(onDeadline, message.deadlineAt - now, call)
+  liveCalls++
 
+  // The first entry is bounded by the deadline itself (entryTimeout); most calls end within it,
+  // so the deadline's timer is only armed for a call that is still live afterwards.
   if (slot.loaded) {
     const timeoutMs = entryTimeout(call)
     const result = enter(
@@ -1018,6 +1039,9 @@ function handleRun(message: RunMessage): void {
     load(call, message)
   }
   settle()
+  if (!call.ended) {
+    call.deadline = setTimeout(onDeadline, Math.max(0, call.deadlineAt - Date.now()), call)
+  }
 }
 
 /** First call of a slot: evaluates the module (compat Q10: body, then bare function), then runs. */
@@ -1109,19 +1133,119 @@ function onFrame(value: unknown): void {
   }
 }
 
+const decoder = new FrameDecoder(MAX_PARENT_FRAME_BYTES)
+
+function onChunk(chunk: Buffer): void {
+  for (const frame of decoder.push(chunk)) {
+    if (!frame.ok) {
+      note('error', 'worker.protocol_error', undefined, frame.error)
+      process.exit(1)
+    }
+    onFrame(frame.value)
+  }
+}
+
+/**
+ * The idle poll. Once the worker has answered everything and has no background work, it reads its
+ * channel without blocking for up to `idlePollMs` before it returns to its event loop and sleeps.
+ * A call that arrives meanwhile is handled at once by a process that is still running, and the
+ * parent's write has nobody to wake: on VMs that halt idle vCPUs a wake-up costs more than a warm
+ * hook (docs/performance.md). Each frame handled restarts the window.
+ *
+ * It only pays off when calls follow each other closely, so it bounds itself two ways:
+ * - a window that ends with nothing read turns polling off, and a frame that arrives through the
+ *   event loop within `idlePollMs` of the worker going idle turns it back on, so sparse traffic
+ *   costs at most one window per burst;
+ * - polling may take at most `IDLE_POLL_CPU_SHARE` of each `IDLE_POLL_BUDGET_PERIOD_MS`, so that a
+ *   steady stream of calls spaced just under the window cannot keep a core spinning;
+ * - a poll that finds it was descheduled between two reads (another process wanted the CPU) and
+ *   then reads nothing turns polling off: on a busy machine spinning competes with the processes
+ *   that make the next call.
+ * Nothing else can be due meanwhile: with no live call there are no hook timers or requests.
+ */
+const IDLE_POLL_BUDGET_PERIOD_MS = 100
+const IDLE_POLL_CPU_SHARE = 0.5
+/** A gap this long (ms) between two reads of a poll means the worker was descheduled. */
+const IDLE_POLL_PREEMPTED_MS = 0.05
+let pollOn = true
+/** `performance.now()` when the worker last went idle without polling. */
+let idleSince = 0
+/** Start of the current budget period, and the time spent waiting in polls during it (ms). */
+let budgetStart = 0
+let budgetSpentMs = 0
+const POLL_READ_BYTES = 64 * 1024
+const pollBuffer = Buffer.allocUnsafe(POLL_READ_BYTES)
+
+function onChannelData(chunk: Buffer): void {
+  if (!pollOn && performance.now() - idleSince <= settings.idlePollMs) pollOn = true
+  onChunk(chunk)
+  writer?.flush()
+  if (liveCalls > 0 || settings.idlePollMs === 0) return
+  if (pollOn) pollChannel()
+  idleSince = performance.now()
+}
+
+function pollChannel(): void {
+  const stackLimit = Error.stackTraceLimit
+  let now = performance.now()
+  if (now - budgetStart >= IDLE_POLL_BUDGET_PERIOD_MS) {
+    budgetStart = now
+    budgetSpentMs = 0
+  }
+  // Only the waiting counts against the budget: handling the calls read is work the worker owes.
+  let waitingSince = now
+  let until = now + Math.min(settings.idlePollMs, budgetLeft())
+  let previous = now
+  try {
+    while (liveCalls === 0) {
+      now = performance.now()
+      // One read takes a few µs; a longer gap means another process had this CPU.
+      const preempted = now - previous > IDLE_POLL_PREEMPTED_MS
+      previous = now
+      if (now >= until) {
+        // A whole window with nothing read turns polling off; a spent budget only ends this one.
+        if (budgetLeft() - (now - waitingSince) > 0) pollOn = false
+        return
+      }
+      let bytes: number
+      try {
+        // The descriptor is non-blocking: an empty channel throws EAGAIN, whose stack trace would
+        // cost more than the read itself.
+        Error.stackTraceLimit = 0
+        bytes = readSync(CHANNEL_FD, pollBuffer, 0, POLL_READ_BYTES, null)
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return // the socket reports it
+        if (preempted) {
+          // Another process wanted this CPU and we were not waiting for it: stop competing.
+          pollOn = false
+          return
+        }
+        continue
+      } finally {
+        Error.stackTraceLimit = stackLimit
+      }
+      if (bytes === 0) return // end of stream: the socket sees it too
+      budgetSpentMs += performance.now() - waitingSince
+      // A copy: the decoder may keep an incomplete frame, and the buffer is read into again.
+      onChunk(Buffer.from(pollBuffer.subarray(0, bytes)))
+      writer?.flush()
+      waitingSince = performance.now()
+      previous = waitingSince
+      until = waitingSince + Math.min(settings.idlePollMs, budgetLeft())
+    }
+  } finally {
+    budgetSpentMs += performance.now() - waitingSince
+  }
+}
+
+function budgetLeft(): number {
+  return Math.max(0, IDLE_POLL_BUDGET_PERIOD_MS * IDLE_POLL_CPU_SHARE - budgetSpentMs)
+}
+
 function startWorker(): void {
   const socket = new Socket({ fd: CHANNEL_FD, readable: true, writable: true })
-  writer = new FrameWriter(socket)
-  const decoder = new FrameDecoder(MAX_PARENT_FRAME_BYTES)
-  socket.on('data', (chunk: Buffer) => {
-    for (const frame of decoder.push(chunk)) {
-      if (!frame.ok) {
-        note('error', 'worker.protocol_error', undefined, frame.error)
-        process.exit(1)
-      }
-      onFrame(frame.value)
-    }
-  })
+  writer = new FrameWriter(socket, CHANNEL_FD)
+  socket.on('data', onChannelData)
   // The parent went away: nothing left to serve.
   socket.on('close', () => process.exit(0))
   socket.on('error', () => process.exit(1))

@@ -22,6 +22,7 @@ describe('loadConfig', () => {
         workers: undefined,
         hookTimeoutMs: 20_000,
         hookMemoryMb: 64,
+        idlePollUs: 0,
         egress: { mode: 'public', allow: [] },
       },
       dependencies: { mode: 'npm', registry: undefined, timeoutMs: 120_000 },

@@ -9,11 +9,13 @@ import {
 } from '../../src/sandbox/protocol.js'
 import { DEFAULT_RUN_LIMITS } from '../../src/sandbox/runner.js'
 
-function rawFrame(text: string): Buffer {
+/** A frame with `text` as its header and no payload; `headerBytes` may lie about its length. */
+function rawFrame(text: string, headerBytes = Buffer.byteLength(text)): Buffer {
   const body = Buffer.from(text)
-  const header = Buffer.alloc(4)
-  header.writeUInt32LE(body.length, 0)
-  return Buffer.concat([header, body])
+  const prefix = Buffer.alloc(8)
+  prefix.writeUInt32LE(body.length + 4, 0)
+  prefix.writeUInt32LE(headerBytes, 4)
+  return Buffer.concat([prefix, body])
 }
 
 describe('FrameDecoder', () => {
@@ -42,6 +44,55 @@ describe('FrameDecoder', () => {
       { ok: false, error: 'frame of 1000000 bytes exceeds the 16-byte limit' },
     ])
     assert.deepEqual(decoder.push(encodeFrame({ t: 'ready', pid: 1 })), [], 'and everything after')
+  })
+
+  it('carries the large JSON text of a message beside its header, and puts it back', () => {
+    const run = {
+      t: 'run' as const,
+      id: 7,
+      hookId: 'h',
+      versionKey: 'v',
+      args: JSON.stringify([{ name: 'Zoë "quoted" \\ ✓', list: [1, 2] }]),
+      limits: DEFAULT_RUN_LIMITS,
+      deadlineAt: 1,
+    }
+    const ok = {
+      t: 'result' as const,
+      id: 7,
+      outcome: { kind: 'ok' as const, valueJson: '{"a":"ü"}', logs: [], cpuMs: 1 },
+    }
+    const failed = {
+      t: 'result' as const,
+      id: 8,
+      outcome: { kind: 'hook-error' as const, errorJson: '{"message":"x"}', logs: [], cpuMs: 1 },
+    }
+    const empty = {
+      t: 'result' as const,
+      id: 9,
+      outcome: { kind: 'ok' as const, logs: [], cpuMs: 0 },
+    }
+    const bytes = Buffer.concat([run, ok, failed, empty].map((m) => encodeFrame(m)))
+    assert.ok(
+      bytes.includes(Buffer.from(run.args)),
+      'the arguments travel as they are, not escaped',
+    )
+    // One byte at a time: every frame spans chunks.
+    const decoder = new FrameDecoder(1024)
+    const frames = []
+    for (let i = 0; i < bytes.length; i++) frames.push(...decoder.push(bytes.subarray(i, i + 1)))
+    assert.deepEqual(frames, [
+      { ok: true, value: run },
+      { ok: true, value: ok },
+      { ok: true, value: failed },
+      { ok: true, value: empty },
+    ])
+  })
+
+  it('refuses a header length that runs past its frame', () => {
+    const decoder = new FrameDecoder(1024)
+    assert.deepEqual(decoder.push(rawFrame('{"t":"ready","pid":1}', 500)), [
+      { ok: false, error: 'frame header is malformed' },
+    ])
   })
 
   it('refuses malformed JSON', () => {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { workerSlotOf } from '../../src/sandbox/process-runner.js'
+import { HOST_DEADLINE_MARGIN_MS, workerSlotOf } from '../../src/sandbox/process-runner.js'
 import type { HookRunner } from '../../src/sandbox/runner.js'
 import { expectKind, runScript, startTestRunner, uniqueHookId } from './sandbox-helpers.js'
 
@@ -73,6 +73,42 @@ describe('worker supervision', () => {
     const stats = await runner.stats()
     assert.equal(stats.workerRestarts, 1)
     assert.notEqual(stats.workers[0]?.pid, doomedPid)
+  })
+
+  it('a worker that stops answering: the parent answers the call at its host deadline', async (t) => {
+    const runner = await startTestRunner({ poolSize: 1, closeTimeoutMs: 500 })
+    t.after(() => runner.close())
+    const hookId = uniqueHookId('frozen')
+    const script = 'module.exports = function (u, c, cb) { cb(null, 1) }'
+    expectKind(await runScript(runner, script, { hookId }), 'ok')
+    const pid = await pidOfSlot(runner, 0)
+    process.kill(pid, 'SIGSTOP')
+    let resumed = false
+    t.after(() => {
+      if (!resumed) process.kill(pid, 'SIGCONT')
+    })
+    const timeoutMs = 200
+    const started = performance.now()
+    const outcome = expectKind(
+      await runScript(runner, script, { hookId, limits: { timeoutMs } }),
+      'timeout',
+    )
+    const elapsed = performance.now() - started
+    process.kill(pid, 'SIGCONT')
+    resumed = true
+    assert.deepEqual(
+      { limit: outcome.limit, limitMs: outcome.limitMs, message: outcome.message },
+      {
+        limit: 'timeoutMs',
+        limitMs: timeoutMs,
+        message: `The hook did not complete within its time limit of ${timeoutMs} ms (timeoutMs)`,
+      },
+    )
+    // timeoutMs + HOST_DEADLINE_MARGIN_MS, checked every HOST_DEADLINE_SWEEP_MS (50 ms).
+    assert.ok(elapsed >= timeoutMs + HOST_DEADLINE_MARGIN_MS, `answered after ${elapsed} ms`)
+    assert.ok(elapsed < timeoutMs + HOST_DEADLINE_MARGIN_MS + 500, `answered after ${elapsed} ms`)
+    // Resumed, the worker answers again (its late answer to the first call is dropped).
+    expectKind(await runScript(runner, script, { hookId }), 'ok')
   })
 
   it('a call sent while the worker is being replaced still runs', async (t) => {
