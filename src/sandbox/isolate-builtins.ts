@@ -902,6 +902,15 @@ function buildRequest() {
     if (opts.form !== undefined) {
       body = utf8Encode(typeof opts.form === 'string' ? opts.form : querystring.stringify(opts.form));
       headers.set('content-type', 'application/x-www-form-urlencoded');
+    } else if (opts.formData !== undefined && opts.formData !== null) {
+      try {
+        const multipart = requestFormData(opts.formData); // isolate-bodies.ts
+        body = multipart.bytes;
+        headers.set('content-type', multipart.type);
+      } catch (error) {
+        setImmediate(done, error);
+        return handle;
+      }
     } else if (opts.json !== undefined && opts.json !== false && opts.json !== true) {
       body = utf8Encode(JSONStringify(opts.json));
       if (!headers.has('content-type')) headers.set('content-type', 'application/json');

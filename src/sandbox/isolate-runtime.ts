@@ -1,3 +1,4 @@
+import { ISOLATE_BODIES_SOURCE } from './isolate-bodies.js'
 import { ISOLATE_BUFFER_SOURCE } from './isolate-buffer.js'
 import { ISOLATE_BUILTINS_SOURCE } from './isolate-builtins.js'
 import { ISOLATE_INSPECT_SOURCE } from './isolate-inspect.js'
@@ -443,6 +444,7 @@ defineGlobal('clearImmediate', clearTimeout);
 defineGlobal('queueMicrotask', queueMicrotask);
 
 ${ISOLATE_WEB_SOURCE}
+${ISOLATE_BODIES_SOURCE}
 ${ISOLATE_BUFFER_SOURCE}
 ${ISOLATE_BUILTINS_SOURCE}
 // ---- entries ---------------------------------------------------------------------------------

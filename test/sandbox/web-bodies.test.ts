@@ -180,4 +180,146 @@ describe('maxRedirects of the egress policy', () => {
   })
 })
 
-export { value }
+describe('FormData bodies', () => {
+  it('fetch sends a FormData as multipart/form-data that a server parses into the same fields', async () => {
+    const got = await value(
+      runner,
+      `const form = new FormData()
+       form.append('To', '+15551234567')
+       form.append('Body', 'Héllo ✓\\nsecond line')
+       form.append('file', new Blob(['{"a":1}'], { type: 'application/json' }), 'data.json')
+       form.append('raw', new Blob([new Uint8Array([0, 255, 10])]))
+       form.append('named', new File(['plain'], 'note.txt', { type: 'text/plain' }))
+       form.append('To', 'again')
+       const r = await fetch(base + '/multipart', { method: 'POST', body: form })
+       cb(null, await r.json())`,
+    )
+    assert.deepStrictEqual(got, {
+      method: 'POST',
+      contentType: 'multipart/form-data; boundary=…',
+      length: (got as { bodyLength: number }).bodyLength,
+      bodyLength: (got as { length: number }).length,
+      parts: [
+        { name: 'To', filename: null, type: null, value: '+15551234567' },
+        { name: 'Body', filename: null, type: null, value: 'Héllo ✓\r\nsecond line' },
+        { name: 'file', filename: 'data.json', type: 'application/json', value: '{"a":1}' },
+        {
+          name: 'raw',
+          filename: 'blob',
+          type: 'application/octet-stream',
+          value: Buffer.from([0, 255, 10]).toString('utf8'),
+        },
+        { name: 'named', filename: 'note.txt', type: 'text/plain', value: 'plain' },
+        { name: 'To', filename: null, type: null, value: 'again' },
+      ],
+    })
+  })
+
+  it('FormData has the methods of the standard, and Request.formData() reads one back', async () => {
+    const got = await value(
+      runner,
+      `const form = new FormData()
+       form.append('a', '1'); form.append('b', '2'); form.append('a', '3')
+       form.set('b', 'two'); form.append('f', new Blob(['xyz'], { type: 'text/plain' }), 'f.txt')
+       const before = { a: form.getAll('a'), b: form.get('b'), has: form.has('f'), missing: form.get('none'), keys: [...form.keys()] }
+       form.delete('a')
+       const request = new Request(base + '/x', { method: 'POST', body: form })
+       const back = await request.formData()
+       const file = back.get('f')
+       cb(null, { before, type: request.headers.get('content-type').split(';')[0], entries: [...back.entries()].map(([k, v]) => [k, typeof v === 'string' ? v : v.constructor.name]), file: { name: file.name, type: file.type, size: file.size, text: await file.text() }, tag: Object.prototype.toString.call(back) })`,
+    )
+    assert.deepStrictEqual(got, {
+      before: { a: ['1', '3'], b: 'two', has: true, missing: null, keys: ['a', 'b', 'a', 'f'] },
+      type: 'multipart/form-data',
+      entries: [
+        ['b', 'two'],
+        ['f', 'File'],
+      ],
+      file: { name: 'f.txt', type: 'text/plain', size: 3, text: 'xyz' },
+      tag: '[object FormData]',
+    })
+  })
+
+  it('Response.formData() parses multipart and urlencoded replies, and refuses other types', async () => {
+    const got = await value(
+      runner,
+      `const multi = await (await fetch(base + '/form-reply')).formData()
+       const report = multi.get('report')
+       const encoded = await (await fetch(base + '/urlencoded-reply')).formData()
+       let refused
+       try { await (await fetch(base + '/plain')).formData() } catch (e) { refused = e.name + ': ' + e.message }
+       cb(null, { status: multi.get('status'), report: { name: report.name, type: report.type, text: await report.text() }, encoded: [...encoded.entries()], refused })`,
+    )
+    assert.deepStrictEqual(got, {
+      status: 'queued',
+      report: { name: 'r.txt', type: 'text/plain', text: 'line one\r\nline two' },
+      encoded: [
+        ['sid', 'SM123'],
+        ['status', 'queued'],
+        ['to', '+15551234567'],
+      ],
+      refused:
+        'TypeError: Failed to parse body as FormData: the Content-Type is neither multipart/form-data nor application/x-www-form-urlencoded',
+    })
+  })
+
+  it("request's formData option sends strings, Buffers with a filename, and arrays", async () => {
+    const got = await value(
+      runner,
+      `const request = require('request')
+       request.post({ url: base + '/multipart', json: true, formData: {
+         from: 'openhooks',
+         attachment: { value: Buffer.from('hello'), options: { filename: 'hello.txt', contentType: 'text/plain' } },
+         tags: ['a', 'b'],
+       } }, (error, response, body) => cb(error, body && body.parts))`,
+    )
+    assert.deepStrictEqual(got, [
+      { name: 'from', filename: null, type: null, value: 'openhooks' },
+      { name: 'attachment', filename: 'hello.txt', type: 'text/plain', value: 'hello' },
+      { name: 'tags', filename: null, type: null, value: 'a' },
+      { name: 'tags', filename: null, type: null, value: 'b' },
+    ])
+  })
+})
+
+describe('response.body', () => {
+  it('is a ReadableStream of the buffered body: getReader() reads it in chunks, then the body is used', async () => {
+    const got = await value(
+      runner,
+      `const r = await fetch(base + '/chunks')
+       const stream = r.body
+       const same = r.body === stream
+       const reader = stream.getReader()
+       const sizes = []
+       let text = ''
+       for (;;) { const { value, done } = await reader.read(); if (done) break; sizes.push(value.length); text += new TextDecoder().decode(value) }
+       let again
+       try { await r.text() } catch (e) { again = e.message }
+       cb(null, { isStream: stream instanceof ReadableStream, same, locked: stream.locked, sizes, length: text.length, start: text.slice(0, 12), used: r.bodyUsed, again, empty: new Response(null).body })`,
+    )
+    assert.deepStrictEqual(got, {
+      isStream: true,
+      same: true,
+      locked: true,
+      sizes: [65_536, 34_464],
+      length: 100_000,
+      start: 'abcdefghijab',
+      used: true,
+      again: 'Body is unusable: Body has already been read',
+      empty: null,
+    })
+  })
+
+  it('can be read with for await, and a ReadableStream can be built by the script', async () => {
+    const got = await value(
+      runner,
+      `let total = 0
+       for await (const chunk of (await fetch(base + '/chunks')).body) total += chunk.length
+       const made = new ReadableStream({ start(c) { c.enqueue('a'); c.enqueue('b'); c.close() } })
+       const parts = []
+       for await (const part of made) parts.push(part)
+       cb(null, { total, parts, untouched: (await fetch(base + '/plain')).bodyUsed })`,
+    )
+    assert.deepStrictEqual(got, { total: 100_000, parts: ['a', 'b'], untouched: false })
+  })
+})
