@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net'
 import { availableParallelism, cpus, loadavg } from 'node:os'
 import { pino } from 'pino'
 import { startProcessRunner } from '../src/sandbox/process-runner.js'
+import { dependenciesCase } from './dependencies-case.js'
 import type { RunRequest } from '../src/sandbox/runner.js'
 import {
   CALLS_PER_ROUND,
@@ -190,6 +191,11 @@ async function fetchCase(): Promise<void> {
   console.log(`ratio p50 hook/host ${(h.p50 / d.p50).toFixed(2)}× (target ≤ 1.5×)`)
 }
 
-if (process.env.BENCH_ONLY !== 'fetch') await main()
-await fetchCase()
+if (process.env.BENCH_ONLY === 'deps') {
+  // Needs the npm registry, so only on request (bench/dependencies-case.ts).
+  await dependenciesCase()
+} else {
+  if (process.env.BENCH_ONLY !== 'fetch') await main()
+  await fetchCase()
+}
 console.log(`\nload average ${loadavg()[0]?.toFixed(2)} at the end`)
