@@ -23,6 +23,7 @@ export const ISOLATE_BODIES_SOURCE = String.raw`
 const BODY_CHUNK_BYTES = ${String(BODY_CHUNK_BYTES)};
 const MAX_FORM_PARTS = ${String(MAX_FORM_PARTS)};
 const DateNow = Date.now;
+const ObjectAssign = Object.assign;
 
 const fileStates = new WeakMapCtor();
 class File extends Blob {
@@ -425,6 +426,33 @@ for (const target of [Request, Response]) {
     get() { return bodyStream(this); }, enumerable: false, configurable: true,
   });
 }
+
+// What util.inspect shows for URL and URLSearchParams, as Node does (their state is private).
+ObjectDefineProperty(URL.prototype, INSPECT_CUSTOM, {
+  value: function inspect(depth, options) {
+    if (typeof depth === 'number' && depth < 0) return this;
+    const shown = ObjectCreate({ constructor: URL });
+    const fields = ['href', 'origin', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'searchParams', 'hash'];
+    for (let i = 0; i < fields.length; i++) define(shown, fields[i], this[fields[i]]);
+    return this.constructor.name + ' ' + nodeInspect(shown, options);
+  },
+  writable: true, configurable: true,
+});
+ObjectDefineProperty(URLSearchParams.prototype, INSPECT_CUSTOM, {
+  value: function inspect(depth, options) {
+    if (typeof depth === 'number' && depth < 0) return '[Object]';
+    const inner = ObjectAssign({}, options);
+    if (depth !== null) inner.depth = depth - 1;
+    const output = [];
+    this.forEach(function (value, name) { output[output.length] = nodeInspect(name, inner) + ' => ' + nodeInspect(value, inner); });
+    let length = -2;
+    for (let i = 0; i < output.length; i++) length += output[i].length + 2;
+    if (length > options.breakLength) return this.constructor.name + ' {\n  ' + output.join(',\n  ') + ' }';
+    if (output.length > 0) return this.constructor.name + ' { ' + output.join(', ') + ' }';
+    return this.constructor.name + ' {}';
+  },
+  writable: true, configurable: true,
+});
 
 defineGlobal('File', File);
 defineGlobal('FormData', FormData);

@@ -82,6 +82,10 @@ const VALUES: readonly string[] = [
   `{ a: 'x'.repeat(30), b: 'y'.repeat(30), c: 'z'.repeat(30) }`,
   `{ level1: { level2: { level3: 'deep' }, sibling: [1, 2] }, other: 'o' }`,
   `Array.from({ length: 8 }, (_, i) => ({ id: i }))`,
+  `new URL('https://api.example.com:8443/v1/messages?to=%2B1555&body=hi#frag')`,
+  `new URLSearchParams('a=1&b=two&a=3')`,
+  `new URLSearchParams()`,
+  `{ params: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'abc', audience: 'https://api.example.com/' }) }`,
 ]
 
 /** inspect options tried on a few values. */
