@@ -3,7 +3,7 @@
  * `FormData` (sent as multipart/form-data with a random boundary, as Node's fetch does),
  * `Response.formData()`/`Request.formData()` (multipart and urlencoded), `request`'s `formData`
  * option, and a small `ReadableStream` so that `response.body` exists and can be read with
- * `getReader()` or `for await`. Bodies stay buffered whole (bounded by the response size limit):
+ * `getReader()` or `for await` (the class is not a global: see the end of this file). Bodies stay buffered whole (bounded by the response size limit):
  * `response.body` hands out the bytes already received in chunks of {@link BODY_CHUNK_BYTES}.
  *
  * JavaScript source spliced into `ISOLATE_RUNTIME_SOURCE` right after isolate-web.ts, in the same
@@ -456,6 +456,7 @@ ObjectDefineProperty(URLSearchParams.prototype, INSPECT_CUSTOM, {
 
 defineGlobal('File', File);
 defineGlobal('FormData', FormData);
-defineGlobal('ReadableStream', ReadableStream);
-defineGlobal('ReadableStreamDefaultReader', ReadableStreamDefaultReader);
+// ReadableStream is deliberately not a global: libraries such as axios (1.7) probe for it at load
+// time by sending one as a request body, which the sandbox cannot do (bodies are sent whole), and
+// without the global they take their buffered path. response.body.constructor reaches the class.
 `
