@@ -21,7 +21,9 @@ const ISSUER = 'http://openhooks.test/'
 const SCRIPT = `module.exports = async function (client, scope, audience, context, cb) {
   try {
     const res = await fetch(context.webtask.secrets.URL)
-    cb(null, { status: res.status, text: await res.text() })
+    let second = 'allowed'
+    try { await fetch(context.webtask.secrets.URL) } catch (e) { second = e.message }
+    cb(null, { status: res.status, text: await res.text(), second })
   } catch (e) {
     cb(null, { error: e.message, code: e.cause && e.cause.code })
   }
@@ -102,7 +104,7 @@ async function fetchThroughHook(
   }
 }
 
-describe('OPENHOOKS_EGRESS_CA_FILE', () => {
+describe('OPENHOOKS_EGRESS_CA_FILE and the egress limits of the configuration', () => {
   it('makes hooks trust a self-signed server; without it the request fails with a TLS error that names the setting', async (t) => {
     const dir = tempDir(t)
     const { cert, key } = makeCertificate(dir, 'private-api')
@@ -113,13 +115,21 @@ describe('OPENHOOKS_EGRESS_CA_FILE', () => {
     const trusted = await fetchThroughHook(
       t,
       dir,
-      { ...allow, OPENHOOKS_EGRESS_CA_FILE: cert },
+      // The request limit of the configuration reaches the worker: the second fetch is refused.
+      { ...allow, OPENHOOKS_EGRESS_CA_FILE: cert, OPENHOOKS_EGRESS_MAX_REQUESTS_PER_CALL: '1' },
       target,
     )
     assert.deepStrictEqual(trusted, {
       status: 'success',
-      data: { status: 200, text: 'hello over TLS' },
-      logs: [`[openhooks] fetch GET localhost:${port} /hello → 200 (N ms)`],
+      data: {
+        status: 200,
+        text: 'hello over TLS',
+        second: '[openhooks] this call made more than 1 outbound requests (maxRequestsPerCall)',
+      },
+      logs: [
+        `[openhooks] fetch GET localhost:${port} /hello → 200 (N ms)`,
+        '[openhooks] fetch refused: more than 1 requests in this call (maxRequestsPerCall)',
+      ],
     })
 
     const untrusted = await fetchThroughHook(t, dir, allow, target)
