@@ -16,6 +16,7 @@ import { pino } from 'pino'
 import { startProcessRunner } from '../src/sandbox/process-runner.js'
 import { DEFAULT_IDLE_POLL_US } from '../src/sandbox/runner.js'
 import type { HookRunner, RunRequest } from '../src/sandbox/runner.js'
+import { dependenciesCase } from './dependencies-case.js'
 import {
   CALLS_PER_ROUND,
   COLD_CALLS,
@@ -246,6 +247,11 @@ async function fetchCase(): Promise<void> {
   console.log(`ratio p50 hook/host ${(h.p50 / d.p50).toFixed(2)}× (target ≤ 1.5×)`)
 }
 
-if (process.env.BENCH_ONLY !== 'fetch') await main()
-await fetchCase()
+if (process.env.BENCH_ONLY === 'deps') {
+  // Needs the npm registry, so only on request (bench/dependencies-case.ts).
+  await dependenciesCase()
+} else {
+  if (process.env.BENCH_ONLY !== 'fetch') await main()
+  await fetchCase()
+}
 console.log(`\nload average ${loadavg()[0]?.toFixed(2)} at the end`)

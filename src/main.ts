@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { X509Certificate } from 'node:crypto'
 import { createSecureContext } from 'node:tls'
 import closeWithGrace from 'close-with-grace'
 import { buildApp, type App } from './app.js'
@@ -7,6 +8,7 @@ import { ConfigError, loadConfig, type Config } from './config/load-config.js'
 import { DependencyResolver } from './dependencies/resolver.js'
 import { createKeyring, loadOrCreateMasterKey, type Keyring } from './crypto/keys.js'
 import { createLogger, type Logger } from './logging/logger.js'
+import type { EgressPolicy } from './sandbox/egress.js'
 import { startProcessRunner } from './sandbox/process-runner.js'
 import { openSqliteStore } from './storage/sql-store.js'
 import type { Store } from './storage/store.js'
@@ -90,6 +92,66 @@ export function readTlsFiles(tls: NonNullable<Config['tls']>): { cert: Buffer; k
 }
 
 /**
+ * Largest `OPENHOOKS_EGRESS_CA_FILE`, in bytes (about 30 certificates): the certificates reach
+ * each worker in its environment, where one variable may hold at most 128 KiB on Linux.
+ */
+export const MAX_EGRESS_CA_FILE_BYTES = 64 * 1024
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g
+
+/**
+ * Reads `OPENHOOKS_EGRESS_CA_FILE`: the PEM certificates in it, each checked to parse, so that a
+ * missing file or a file without a usable certificate stops the start with one clear message.
+ */
+export function readEgressCaFile(path: string): string[] {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    throw new ConfigError([
+      `OPENHOOKS_EGRESS_CA_FILE (${path}) cannot be read: ${(error as Error).message}`,
+    ])
+  }
+  if (Buffer.byteLength(text) > MAX_EGRESS_CA_FILE_BYTES) {
+    throw new ConfigError([
+      `OPENHOOKS_EGRESS_CA_FILE (${path}) is larger than ${MAX_EGRESS_CA_FILE_BYTES} bytes; keep only the CAs hooks need`,
+    ])
+  }
+  const certificates = text.match(PEM_CERTIFICATE) ?? []
+  if (certificates.length === 0) {
+    throw new ConfigError([
+      `OPENHOOKS_EGRESS_CA_FILE (${path}) holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+    ])
+  }
+  certificates.forEach((pem, index) => {
+    try {
+      new X509Certificate(pem)
+    } catch (error) {
+      throw new ConfigError([
+        `OPENHOOKS_EGRESS_CA_FILE (${path}): certificate ${index + 1} is not valid: ${(error as Error).message}`,
+      ])
+    }
+  })
+  return certificates
+}
+
+/** The sandbox's egress policy from the configuration and the certificates of its CA file. */
+export function egressPolicyOf(
+  egress: Config['sandbox']['egress'],
+  extraCaPem: readonly string[] | undefined,
+): EgressPolicy {
+  return {
+    mode: egress.mode,
+    allow: egress.allow,
+    requestTimeoutMs: egress.requestTimeoutMs,
+    maxResponseBytes: egress.maxResponseBytes,
+    maxRequestsPerCall: egress.maxRequestsPerCall,
+    maxRedirects: egress.maxRedirects,
+    ...(extraCaPem !== undefined ? { extraCaPem } : undefined),
+  }
+}
+
+/**
  * `openhooks serve`: loadConfig → keys → store → buildApp → listen, with a graceful shutdown on
  * SIGTERM and SIGINT (stop accepting, finish in-flight requests within SHUTDOWN_GRACE_MS, close
  * the database). `print` receives the one-time admin credentials.
@@ -98,8 +160,10 @@ export async function startServer(
   env: Readonly<Record<string, string | undefined>>,
   print: (text: string) => void,
 ): Promise<App & { url: string }> {
-  const tlsSettings = loadConfig(env).tls
-  const tls = tlsSettings === undefined ? undefined : readTlsFiles(tlsSettings)
+  const settings = loadConfig(env)
+  const tls = settings.tls === undefined ? undefined : readTlsFiles(settings.tls)
+  const egressCaFile = settings.sandbox.egress.caFile
+  const egressCa = egressCaFile === undefined ? undefined : readEgressCaFile(egressCaFile)
   const core = await openCore(env)
   const { config, logger, store } = core
   if (core.admin.generatedSecret !== undefined) {
@@ -142,7 +206,7 @@ export async function startServer(
       timeoutMs: config.sandbox.hookTimeoutMs,
       memoryMb: config.sandbox.hookMemoryMb,
     },
-    egress: config.sandbox.egress,
+    egress: egressPolicyOf(config.sandbox.egress, egressCa),
   })
   const dependencies =
     config.dependencies.mode === 'off'

@@ -39,6 +39,12 @@ export interface Config {
       readonly mode: 'public' | 'allowlist' | 'none'
       /** `host:port` entries, checked for form here and parsed by the sandbox. */
       readonly allow: readonly string[]
+      readonly requestTimeoutMs: number
+      readonly maxResponseBytes: number
+      readonly maxRequestsPerCall: number
+      readonly maxRedirects: number
+      /** Absolute path of a PEM file of extra CAs; read by `main.ts` at start. */
+      readonly caFile: string | undefined
     }
   }
   /** npm dependencies of hooks (docs/dependencies.md). */
@@ -189,6 +195,7 @@ export function loadConfig(
   const issuer =
     (values.get('OPENHOOKS_ISSUER') as string | undefined) ?? `${scheme}://localhost:${port}/`
   const dataDir = values.get('OPENHOOKS_DATA_DIR') as string
+  const egressCaFile = values.get('OPENHOOKS_EGRESS_CA_FILE') as string | undefined
   const absolute = (path: string) => (isAbsolute(path) ? path : resolve(cwd, path))
   const config: Config = {
     port,
@@ -224,6 +231,11 @@ export function loadConfig(
       egress: {
         mode: values.get('OPENHOOKS_EGRESS') as 'public' | 'allowlist' | 'none',
         allow: egressAllow.entries,
+        requestTimeoutMs: values.get('OPENHOOKS_EGRESS_TIMEOUT_MS') as number,
+        maxResponseBytes: values.get('OPENHOOKS_EGRESS_MAX_RESPONSE_BYTES') as number,
+        maxRequestsPerCall: values.get('OPENHOOKS_EGRESS_MAX_REQUESTS_PER_CALL') as number,
+        maxRedirects: values.get('OPENHOOKS_EGRESS_MAX_REDIRECTS') as number,
+        caFile: egressCaFile === undefined ? undefined : absolute(egressCaFile),
       },
     },
     dependencies: {

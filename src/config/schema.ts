@@ -200,6 +200,42 @@ export const CONFIG_KEYS = [
       'Comma-separated `host:port` destinations hooks may reach whatever their address (`[::1]:8080` for IPv6 literals), e.g. `api.twilio.com:443,10.0.0.5:8080`. A name matches the host the hook asked for; an IP address matches the address connected to.',
   },
   {
+    env: 'OPENHOOKS_EGRESS_TIMEOUT_MS',
+    type: { kind: 'integer', min: 100, max: 300_000 },
+    default: 10_000,
+    description:
+      'Longest one outbound request of a hook may take, redirects and body included, in milliseconds. Never longer than what is left of the call (`OPENHOOKS_HOOK_TIMEOUT_MS`); a script may ask for less. Past it the request fails with `ETIMEDOUT`.',
+  },
+  {
+    env: 'OPENHOOKS_EGRESS_MAX_RESPONSE_BYTES',
+    type: { kind: 'integer', min: 1_024, max: 67_108_864 },
+    default: 5_242_880,
+    description:
+      'Largest response body a hook may receive, in bytes (also after decompression; default 5 MiB, at most 64 MiB). A larger one fails the request. Bodies are copied into the isolate whole, so they count against `OPENHOOKS_HOOK_MEMORY_MB`.',
+  },
+  {
+    env: 'OPENHOOKS_EGRESS_MAX_REQUESTS_PER_CALL',
+    type: { kind: 'integer', min: 1, max: 1_000 },
+    default: 20,
+    description:
+      'Outbound requests one hook call may start (a request counts once, whatever redirects it follows). Further requests of the call throw.',
+  },
+  {
+    env: 'OPENHOOKS_EGRESS_MAX_REDIRECTS',
+    type: { kind: 'integer', min: 0, max: 20 },
+    default: 10,
+    description:
+      'Redirects followed for one outbound request (`fetch`, `request`); one more fails it with `ERR_TOO_MANY_REDIRECTS`. `0` follows none. Each hop is checked against the egress policy.',
+  },
+  {
+    env: 'OPENHOOKS_EGRESS_CA_FILE',
+    type: { kind: 'string', minLength: 1 },
+    default: undefined,
+    defaultText: "unset: Node's bundled roots only",
+    description:
+      "Path of a PEM file with one or more CA certificates that hooks' outbound HTTPS requests trust in addition to Node's bundled roots (a company CA, a private API). Read once, at start; a file that cannot be read or holds no valid certificate stops the start. `NODE_EXTRA_CA_CERTS` is not used by the sandbox.",
+  },
+  {
     env: 'OPENHOOKS_DEPENDENCIES',
     type: { kind: 'enum', values: ['npm', 'off'] },
     default: 'npm',

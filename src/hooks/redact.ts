@@ -4,16 +4,54 @@ import type { LogEntry, RunOutcome } from '../sandbox/runner.js'
 export const MIN_REDACTED_SECRET_CHARS = 4
 const REDACTION = '[secret]'
 
+/** Escapes of `util.inspect` inside a quoted string (src/sandbox/isolate-inspect.ts). */
+const INSPECT_ESCAPES: Readonly<Record<number, string>> = {
+  8: '\\b',
+  9: '\\t',
+  10: '\\n',
+  12: '\\f',
+  13: '\\r',
+  92: '\\\\',
+}
+
 /**
- * The forms a secret value takes in text a hook produces: as it is, and JSON-escaped (the
- * console formats objects with JSON, so a PEM key's newlines appear as `\n`). Longest first.
+ * A string as `util.inspect` writes it between its quotes: control characters escaped, and the
+ * single quote escaped or not (it picks another quote when the string holds one).
+ */
+function inspectEscaped(value: string, escapeQuote: boolean): string {
+  let out = ''
+  for (const char of value) {
+    const code = char.charCodeAt(0)
+    const named = INSPECT_ESCAPES[code]
+    if (named !== undefined) out += named
+    else if (code === 39 && escapeQuote) out += "\\'"
+    else if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) {
+      out += `\\x${code.toString(16).toUpperCase().padStart(2, '0')}`
+    } else out += char
+  }
+  return out
+}
+
+/**
+ * The forms a secret value takes in text a hook produces: as it is, JSON-escaped (`%j`,
+ * `JSON.stringify`), and as `util.inspect` writes it (`console.log(secrets)`), which also splits
+ * a long string after each newline into `'line\n' +` pieces: each such line is searched for
+ * too. Longest first.
  */
 function needles(secrets: Readonly<Record<string, string>>): string[] {
   const forms = new Set<string>()
+  const add = (form: string) => {
+    if (form.length >= MIN_REDACTED_SECRET_CHARS) forms.add(form)
+  }
   for (const value of Object.values(secrets)) {
     if (value.length < MIN_REDACTED_SECRET_CHARS) continue
     forms.add(value)
-    forms.add(JSON.stringify(value).slice(1, -1))
+    add(JSON.stringify(value).slice(1, -1))
+    const lines = value.split(/(?<=\n)/)
+    for (const escapeQuote of [true, false]) {
+      add(inspectEscaped(value, escapeQuote))
+      if (lines.length > 1) for (const line of lines) add(inspectEscaped(line, escapeQuote))
+    }
   }
   return [...forms].sort((a, b) => b.length - a.length)
 }

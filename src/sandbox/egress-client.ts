@@ -10,7 +10,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { isIP } from 'node:net'
 import { rootCertificates } from 'node:tls'
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib'
-import { checkDestination, createCheckedLookup, MAX_EGRESS_REDIRECTS } from './egress.js'
+import { checkDestination, createCheckedLookup } from './egress.js'
 import type { CompiledEgressPolicy } from './egress.js'
 
 /** What the isolate asks for (JSON from the isolate, validated by {@link parseEgressRequest}). */
@@ -222,8 +222,11 @@ export function createEgressClient(policy: CompiledEgressPolicy): EgressClient {
               return
             }
             redirects++
-            if (redirects > MAX_EGRESS_REDIRECTS) {
-              fail(`more than ${MAX_EGRESS_REDIRECTS} redirects`, 'ERR_TOO_MANY_REDIRECTS')
+            if (redirects > policy.maxRedirects) {
+              fail(
+                `more than ${policy.maxRedirects} redirects (maxRedirects)`,
+                'ERR_TOO_MANY_REDIRECTS',
+              )
               return
             }
             let next: URL
@@ -330,7 +333,7 @@ export function createEgressClient(policy: CompiledEgressPolicy): EgressClient {
           if (error.code === 'EGRESS_REFUSED') refuse(error.message)
           else {
             log(`[openhooks] ${request.api} ${shown} failed: ${error.code ?? error.message}`)
-            fail(error.message, error.code ?? 'ERR_REQUEST')
+            fail(explainTlsError(error, url.host) ?? error.message, error.code ?? 'ERR_REQUEST')
           }
         })
         outgoingRequest.end(payload)
@@ -349,4 +352,22 @@ export function createEgressClient(policy: CompiledEgressPolicy): EgressClient {
       }
     },
   }
+}
+
+/** OpenSSL's verification codes that mean "this server's certificate chain is not trusted". */
+const UNTRUSTED_CERTIFICATE_CODES: ReadonlySet<string> = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+])
+
+/**
+ * A message for a certificate the worker does not trust that says what to do about it; `undefined`
+ * for every other error.
+ */
+function explainTlsError(error: NodeJS.ErrnoException, host: string): string | undefined {
+  if (error.code === undefined || !UNTRUSTED_CERTIFICATE_CODES.has(error.code)) return undefined
+  return `the TLS certificate of ${host} is not trusted (${error.message}); add the certificate of its CA to OPENHOOKS_EGRESS_CA_FILE to trust it`
 }

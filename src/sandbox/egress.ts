@@ -26,7 +26,7 @@ export const MAX_EGRESS_REQUEST_BODY_BYTES = 5 * 1024 * 1024
 export const DEFAULT_EGRESS_MAX_REQUESTS_PER_CALL = 20
 
 /** Redirects followed for one request before it fails (the fetch standard allows 20). */
-export const MAX_EGRESS_REDIRECTS = 10
+export const DEFAULT_EGRESS_MAX_REDIRECTS = 10
 
 /** Requests of one call in flight at the same time. */
 export const MAX_EGRESS_CONCURRENT_REQUESTS_PER_CALL = 10
@@ -51,6 +51,8 @@ export interface EgressPolicy {
   readonly maxResponseBytes?: number
   /** Default {@link DEFAULT_EGRESS_MAX_REQUESTS_PER_CALL}. */
   readonly maxRequestsPerCall?: number
+  /** Redirects followed per request, 0 or more; default {@link DEFAULT_EGRESS_MAX_REDIRECTS}. */
+  readonly maxRedirects?: number
   /**
    * PEM certificates trusted for HTTPS in addition to Node's bundled roots (a private CA, or the
    * throwaway certificate of a test server).
@@ -199,6 +201,7 @@ export interface CompiledEgressPolicy {
   readonly requestTimeoutMs: number
   readonly maxResponseBytes: number
   readonly maxRequestsPerCall: number
+  readonly maxRedirects: number
   readonly extraCaPem: readonly string[]
 }
 
@@ -221,6 +224,12 @@ export function compileEgressPolicy(policy: EgressPolicy): CompiledEgressPolicy 
       throw new TypeError(`egress ${name} must be a positive integer`)
     return v
   }
+  const nonNegative = (name: string, value: number | undefined, fallback: number) => {
+    const v = value ?? fallback
+    if (!Number.isSafeInteger(v) || v < 0)
+      throw new TypeError(`egress ${name} must be a non-negative integer`)
+    return v
+  }
   return {
     mode: policy.mode,
     allow,
@@ -239,6 +248,7 @@ export function compileEgressPolicy(policy: EgressPolicy): CompiledEgressPolicy 
       policy.maxRequestsPerCall,
       DEFAULT_EGRESS_MAX_REQUESTS_PER_CALL,
     ),
+    maxRedirects: nonNegative('maxRedirects', policy.maxRedirects, DEFAULT_EGRESS_MAX_REDIRECTS),
     extraCaPem: policy.extraCaPem ?? [],
   }
 }

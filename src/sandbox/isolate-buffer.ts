@@ -327,6 +327,27 @@ defineMethods(Buffer.prototype, {
 });
 ObjectDefineProperty(Buffer.prototype, 'parent', { get() { return this.buffer; }, configurable: true });
 ObjectDefineProperty(Buffer.prototype, 'offset', { get() { return this.byteOffset; }, configurable: true });
+// What util.inspect and console.log show, as Node does: <Buffer 68 69>, at most 50 bytes.
+ObjectDefineProperty(Buffer.prototype, Symbol.for('nodejs.util.inspect.custom'), {
+  value: function inspect(recurseTimes, ctx) {
+    const max = 50;
+    const shown = this.length < max ? this.length : max;
+    let str = hexBytes(this, shown);
+    const remaining = this.length - max;
+    if (remaining > 0) str += ' ... ' + remaining + ' more byte' + (remaining > 1 ? 's' : '');
+    const extras = getNonIndexKeys(this, false);
+    if (extras.length > 0) {
+      const parts = [];
+      for (let i = 0; i < extras.length; i++) {
+        parts[i] = formatProperty(inspectContext(ctx), this, 0, extras[i], OBJECT_TYPE);
+      }
+      str += (str === '' ? '' : ', ') + parts.join(', ');
+    }
+    return '<' + this.constructor.name + ' ' + str + '>';
+  },
+  writable: true,
+  configurable: true,
+});
 
 defineGlobal('Buffer', Buffer);
 

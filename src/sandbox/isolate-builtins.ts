@@ -391,7 +391,6 @@ function buildUtil() {
       ]);
     };
   }
-  function utilInspect(value) { return typeof value === 'string' ? "'" + value + "'" : inspect(value); }
   const types = {
     isPromise(v) { return v instanceof PromiseCtor; },
     isDate(v) { return v instanceof Date; },
@@ -410,7 +409,11 @@ function buildUtil() {
   };
   return {
     format: function () { return format(arguments); },
-    inspect: utilInspect,
+    formatWithOptions: function (options) {
+      if (options === null || typeof options !== 'object') throw new TypeErrorCtor('The "inspectOptions" argument must be of type object');
+      return format(restArgs(arguments, 1), options);
+    },
+    inspect: nodeInspect,
     promisify,
     callbackify,
     types,
@@ -559,7 +562,7 @@ function buildAssert() {
       actual, expected, operator, generated: message === undefined,
     });
   }
-  function show(v) { return typeof v === 'string' ? "'" + v + "'" : inspect(v); }
+  function show(v) { return inspectWith(v); }
   function make(strict) {
     function assert(value, message) { check(!!value, message, value, true, '==', 'The expression evaluated to a falsy value:\n\n  assert(' + show(value) + ')\n'); }
     const equal = strict
@@ -899,6 +902,15 @@ function buildRequest() {
     if (opts.form !== undefined) {
       body = utf8Encode(typeof opts.form === 'string' ? opts.form : querystring.stringify(opts.form));
       headers.set('content-type', 'application/x-www-form-urlencoded');
+    } else if (opts.formData !== undefined && opts.formData !== null) {
+      try {
+        const multipart = requestFormData(opts.formData); // isolate-bodies.ts
+        body = multipart.bytes;
+        headers.set('content-type', multipart.type);
+      } catch (error) {
+        setImmediate(done, error);
+        return handle;
+      }
     } else if (opts.json !== undefined && opts.json !== false && opts.json !== true) {
       body = utf8Encode(JSONStringify(opts.json));
       if (!headers.has('content-type')) headers.set('content-type', 'application/json');

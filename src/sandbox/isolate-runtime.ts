@@ -1,5 +1,7 @@
+import { ISOLATE_BODIES_SOURCE } from './isolate-bodies.js'
 import { ISOLATE_BUFFER_SOURCE } from './isolate-buffer.js'
 import { ISOLATE_BUILTINS_SOURCE } from './isolate-builtins.js'
+import { ISOLATE_INSPECT_SOURCE } from './isolate-inspect.js'
 import { ISOLATE_WEB_SOURCE } from './isolate-web.js'
 
 /**
@@ -65,6 +67,8 @@ const StringLastIndexOf = String.prototype.lastIndexOf;
 const StringReplace = String.prototype.replace;
 const NumberCtor = Number;
 const MathTrunc = Math.trunc;
+const NumberParseInt = Number.parseInt;
+const NumberParseFloat = Number.parseFloat;
 const globalObject = globalThis;
 
 const MAX_TIMER_DELAY_MS = 2147483647;
@@ -205,31 +209,29 @@ function fail(callId, reason) {
 }
 
 
+${ISOLATE_INSPECT_SOURCE}
 // ---- console ---------------------------------------------------------------------------------
 
+/** What console.log shows for one argument: strings as they are, anything else inspected. */
 function inspect(value) {
-  switch (typeof value) {
-    case 'string': return value;
-    case 'function': return '[Function: ' + (value.name || '(anonymous)') + ']';
-    case 'bigint': return safeString(value) + 'n';
-    case 'symbol': case 'number': case 'boolean': case 'undefined':
-      return safeString(value);
-    default:
-      if (value === null) return 'null';
-      if (isError(value)) {
-        try { const stack = value.stack; if (typeof stack === 'string') return stack; } catch (e) {}
-        return describe(value);
-      }
-      try {
-        const json = JSONStringify(value);
-        return json === undefined ? safeString(value) : json;
-      } catch (e) {
-        return '[object: ' + describe(e) + ']';
-      }
+  if (typeof value === 'string') return value;
+  try {
+    return nodeInspect(value);
+  } catch (e) {
+    return '[value that cannot be inspected: ' + describe(e) + ']';
   }
 }
 
-function format(args) {
+function inspectWith(value, options) {
+  try {
+    return nodeInspect(value, options);
+  } catch (e) {
+    return '[value that cannot be inspected: ' + describe(e) + ']';
+  }
+}
+
+/** util.format as Node 20 does it (lib/internal/util/inspect.js formatWithOptionsInternal). */
+function format(args, inspectOptions) {
   let out = '';
   let next = 0;
   const first = args[0];
@@ -240,22 +242,43 @@ function format(args) {
       if (next >= args.length) return token;
       const value = args[next++];
       switch (token) {
-        case '%s': return typeof value === 'string' ? value : inspect(value);
-        case '%d': case '%i': {
-          let n;
-          try { n = NumberCtor(value); } catch (e) { return 'NaN'; }
-          return safeString(token === '%i' ? MathTrunc(n) : n);
-        }
-        case '%f': try { return safeString(NumberCtor(value)); } catch (e) { return 'NaN'; }
+        case '%s':
+          if (typeof value === 'number') return formatNumber(value);
+          if (typeof value === 'bigint') return safeString(value) + 'n';
+          if (typeof value !== 'object' || value === null || !hasBuiltInToString(value)) return safeString(value);
+          return inspectWith(value, { ...inspectOptions, depth: 0, compact: 3 });
+        case '%d':
+          if (typeof value === 'bigint') return safeString(value) + 'n';
+          if (typeof value === 'symbol') return 'NaN';
+          try { return formatNumber(NumberCtor(value)); } catch (e) { return 'NaN'; }
+        case '%i':
+          if (typeof value === 'bigint') return safeString(value) + 'n';
+          if (typeof value === 'symbol') return 'NaN';
+          try { return formatNumber(NumberParseInt(value)); } catch (e) { return 'NaN'; }
+        case '%f':
+          if (typeof value === 'symbol') return 'NaN';
+          try { return formatNumber(NumberParseFloat(value)); } catch (e) { return 'NaN'; }
+        case '%j':
+          try {
+            const json = JSONStringify(value);
+            return json === undefined ? 'undefined' : json;
+          } catch (e) {
+            return '[Circular]';
+          }
+        case '%o': return inspectWith(value, { ...inspectOptions, showHidden: true, depth: 4 });
+        case '%O': return inspectWith(value, inspectOptions);
         case '%c': return '';
-        default: return inspect(value);
+        default: return token;
       }
     }]);
   } else if (args.length > 0) {
-    out = inspect(first);
+    out = typeof first === 'string' ? first : inspectWith(first, inspectOptions);
     next = 1;
   }
-  for (let i = next; i < args.length; i++) out += ' ' + inspect(args[i]);
+  for (let i = next; i < args.length; i++) {
+    const value = args[i];
+    out += ' ' + (typeof value === 'string' ? value : inspectWith(value, inspectOptions));
+  }
   return out;
 }
 
@@ -421,6 +444,7 @@ defineGlobal('clearImmediate', clearTimeout);
 defineGlobal('queueMicrotask', queueMicrotask);
 
 ${ISOLATE_WEB_SOURCE}
+${ISOLATE_BODIES_SOURCE}
 ${ISOLATE_BUFFER_SOURCE}
 ${ISOLATE_BUILTINS_SOURCE}
 // ---- entries ---------------------------------------------------------------------------------

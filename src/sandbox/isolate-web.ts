@@ -8,8 +8,8 @@
  * primitives only. Bytes cross as latin1 strings (one character per byte).
  *
  * Written for what hook scripts and the libraries they use need, not as a complete implementation:
- * there are no streams (`body` is always null; read bodies with `text()`, `json()`,
- * `arrayBuffer()`), no `FormData` body and no `crypto.subtle`. URLs are parsed by Node's own WHATWG
+ * bodies are buffered (`FormData`, `File`, `formData()` and `body` as a `ReadableStream` are in
+ * isolate-bodies.ts), and there is no `crypto.subtle`. URLs are parsed by Node's own WHATWG
  * parser in the worker, so they behave exactly as in Node.
  */
 export const ISOLATE_WEB_SOURCE = String.raw`
@@ -748,6 +748,7 @@ function extractBody(body) {
     const state = stateOf(blobStates, body, 'Blob');
     return { bytes: state.bytes, type: state.type === '' ? null : state.type };
   }
+  if (body instanceof FormData) return extractFormData(body); // isolate-bodies.ts
   if (typeof body === 'object' && typeof body.getReader === 'function') {
     throw new TypeErrorCtor('[openhooks] stream bodies are not supported in the sandbox; pass a string or bytes');
   }

@@ -23,7 +23,15 @@ describe('loadConfig', () => {
         hookTimeoutMs: 20_000,
         hookMemoryMb: 64,
         idlePollUs: 0,
-        egress: { mode: 'public', allow: [] },
+        egress: {
+          mode: 'public',
+          allow: [],
+          requestTimeoutMs: 10_000,
+          maxResponseBytes: 5 * 1024 * 1024,
+          maxRequestsPerCall: 20,
+          maxRedirects: 10,
+          caFile: undefined,
+        },
       },
       dependencies: { mode: 'npm', registry: undefined, timeoutMs: 120_000 },
       tenantLogs: { retentionDays: 30, maxEvents: 100_000 },
@@ -49,6 +57,11 @@ describe('loadConfig', () => {
     assert.deepStrictEqual(config.sandbox.egress, {
       mode: 'allowlist',
       allow: ['api.twilio.com:443', '[::1]:8080', '10.0.0.5:80'],
+      requestTimeoutMs: 10_000,
+      maxResponseBytes: 5 * 1024 * 1024,
+      maxRequestsPerCall: 20,
+      maxRedirects: 10,
+      caFile: undefined,
     })
     assert.throws(
       () => loadConfig({ OPENHOOKS_EGRESS: 'open', OPENHOOKS_EGRESS_ALLOW: 'example.com,a:99999' }),
@@ -63,6 +76,45 @@ describe('loadConfig', () => {
           ].join('\n'),
         )
         return true
+      },
+    )
+  })
+
+  it('reads the egress limits and CA file, and refuses values out of bounds', () => {
+    const config = loadConfig(
+      {
+        OPENHOOKS_EGRESS_TIMEOUT_MS: '2500',
+        OPENHOOKS_EGRESS_MAX_RESPONSE_BYTES: '1048576',
+        OPENHOOKS_EGRESS_MAX_REQUESTS_PER_CALL: '3',
+        OPENHOOKS_EGRESS_MAX_REDIRECTS: '0',
+        OPENHOOKS_EGRESS_CA_FILE: 'certs/company-ca.pem',
+      },
+      '/srv/app',
+    )
+    assert.deepStrictEqual(config.sandbox.egress, {
+      mode: 'public',
+      allow: [],
+      requestTimeoutMs: 2_500,
+      maxResponseBytes: 1_048_576,
+      maxRequestsPerCall: 3,
+      maxRedirects: 0,
+      caFile: '/srv/app/certs/company-ca.pem',
+    })
+    assert.throws(
+      () =>
+        loadConfig({
+          OPENHOOKS_EGRESS_TIMEOUT_MS: '50',
+          OPENHOOKS_EGRESS_MAX_RESPONSE_BYTES: '999999999',
+          OPENHOOKS_EGRESS_MAX_REQUESTS_PER_CALL: '0',
+          OPENHOOKS_EGRESS_MAX_REDIRECTS: 'ten',
+        }),
+      {
+        problems: [
+          'OPENHOOKS_EGRESS_TIMEOUT_MS must be between 100 and 300000',
+          'OPENHOOKS_EGRESS_MAX_RESPONSE_BYTES must be between 1024 and 67108864',
+          'OPENHOOKS_EGRESS_MAX_REQUESTS_PER_CALL must be between 1 and 1000',
+          'OPENHOOKS_EGRESS_MAX_REDIRECTS must be an integer',
+        ],
       },
     )
   })

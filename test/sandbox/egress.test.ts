@@ -82,6 +82,28 @@ describe('parseAllowEntry', () => {
       /egress allow list: "nope" is not host:port/,
     )
   })
+
+  it('takes the limits from the policy, with their defaults, and refuses bad ones', () => {
+    const defaults = compileEgressPolicy({ mode: 'none', allow: [] })
+    assert.deepStrictEqual(
+      [
+        defaults.requestTimeoutMs,
+        defaults.maxResponseBytes,
+        defaults.maxRequestsPerCall,
+        defaults.maxRedirects,
+      ],
+      [10_000, 5 * 1024 * 1024, 20, 10],
+    )
+    assert.equal(compileEgressPolicy({ mode: 'none', allow: [], maxRedirects: 0 }).maxRedirects, 0)
+    assert.throws(
+      () => compileEgressPolicy({ mode: 'none', allow: [], maxRedirects: -1 }),
+      /^TypeError: egress maxRedirects must be a non-negative integer$/,
+    )
+    assert.throws(
+      () => compileEgressPolicy({ mode: 'none', allow: [], requestTimeoutMs: 0 }),
+      /^TypeError: egress requestTimeoutMs must be a positive integer$/,
+    )
+  })
 })
 
 describe('checkDestination', () => {

@@ -170,7 +170,7 @@ describe('url, querystring, util, events, assert', () => {
       format: 'https://h.example/p?a=b%20c',
       whatwg: 'https://h.example/x?y=1',
       qs: ['a=1&a=2&b=%C3%A9%20%26', { a: ['1', '2'], b: 'x y!' }],
-      format2: 'a:7:{"k":1} [1]',
+      format2: 'a:7:{"k":1} [ 1, [length]: 1 ]',
       inspect: "'s'",
       types: [true, true],
       seen: ['once:1', 'on:1', 'on:2'],

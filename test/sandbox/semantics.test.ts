@@ -407,7 +407,7 @@ describe('console', () => {
       outcome.logs.map((entry) => [entry.level, entry.message]),
       [
         ['log', 'a x b 4.5 c {"k":1} rest'],
-        ['info', '{"o":[1,2]}'],
+        ['info', '{ o: [ 1, 2 ] }'],
         ['warn', 't'],
         ['error', 'undefined null 3n'],
         ['debug', '100%% sure'],

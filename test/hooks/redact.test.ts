@@ -1,0 +1,39 @@
+/**
+ * Secret values are removed from a hook's console output in every form the isolate prints them:
+ * as they are, JSON-escaped, and as `util.inspect` (Node's format, which console.log uses for
+ * objects) writes them, including a long value split after each newline.
+ */
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { format, inspect } from 'node:util'
+import { redactLogs } from '../../src/hooks/redact.js'
+
+const SECRETS = {
+  PEM: '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n"quoted" and it\'s\n-----END PRIVATE KEY-----',
+  TOKEN: "tab\there, it's",
+  BOTH: 'single \' double " backtick ` line\r\nend',
+}
+
+function redact(message: string): string {
+  const [entry] = redactLogs([{ level: 'log', message, timestamp: '' }], SECRETS)
+  return entry?.message ?? ''
+}
+
+describe('redactLogs', () => {
+  it('removes secrets printed by util.inspect, util.format %j and as they are', () => {
+    const forms = [
+      inspect(SECRETS),
+      inspect({ nested: { deeper: SECRETS } }),
+      format('%j', SECRETS),
+      format('%s %s %s', SECRETS.PEM, SECRETS.TOKEN, SECRETS.BOTH),
+      inspect([SECRETS.PEM, SECRETS.TOKEN, SECRETS.BOTH]),
+    ]
+    for (const text of forms) {
+      const out = redact(text)
+      for (const needle of ['MIIEvQIBADANBgkqhkiG9w0BAQEFAASC', 'tab', 'backtick', 'quoted']) {
+        assert.ok(!out.includes(needle), `${needle} left in:\n${out}\nfrom:\n${text}`)
+      }
+    }
+    assert.equal(redact(inspect({ TOKEN: SECRETS.TOKEN })), '{ TOKEN: "[secret]" }')
+  })
+})
