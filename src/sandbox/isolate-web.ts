@@ -692,6 +692,26 @@ function headerEntries(headers) {
   return out;
 }
 
+/**
+ * A response's Headers from the worker's [name, value] pairs, filled directly: the worker's HTTP
+ * parser already refused malformed headers and trimmed values, so only what Headers itself would
+ * refuse is skipped (no regular-expression trim per value).
+ */
+function responseHeaders(pairs) {
+  const headers = new Headers();
+  const map = stateOf(headerStates, headers, 'Headers').map;
+  for (let i = 0; i < pairs.length; i++) {
+    const name = pairs[i][0];
+    const value = pairs[i][1];
+    if (!TOKEN.test(name) || /[\0\r\n]/.test(value)) continue;
+    const key = name.toLowerCase();
+    const list = ReflectApply(MapGet, map, [key]);
+    if (list === undefined) ReflectApply(MapSet, map, [key, [value]]);
+    else list[list.length] = value;
+  }
+  return headers;
+}
+
 /** Every header as sent, as [name, value] pairs (for the worker). */
 function headerPairs(headers) {
   const out = [];
@@ -845,13 +865,18 @@ class Request {
         throw new TypeErrorCtor("'" + redirect + "' is not a valid value for redirect");
       }
     }
-    setState(requestStates, this, { url, method, headers, signal: signal === null ? new AbortController().signal : signal, redirect });
+    // signal stays null until read: fetch(url) then needs no AbortController of its own.
+    setState(requestStates, this, { url, method, headers, signal, redirect });
     setState(bodyStates, this, { bytes, used: false });
   }
   get url() { return stateOf(requestStates, this, 'Request').url; }
   get method() { return stateOf(requestStates, this, 'Request').method; }
   get headers() { return stateOf(requestStates, this, 'Request').headers; }
-  get signal() { return stateOf(requestStates, this, 'Request').signal; }
+  get signal() {
+    const state = stateOf(requestStates, this, 'Request');
+    if (state.signal === null) state.signal = new AbortController().signal;
+    return state.signal;
+  }
   get redirect() { return stateOf(requestStates, this, 'Request').redirect; }
   get cache() { return 'default'; }
   get credentials() { return 'same-origin'; }
@@ -1006,7 +1031,7 @@ function fetch(input, init) {
     const request = new Request(input, init);
     const state = stateOf(requestStates, request, 'Request');
     const signal = state.signal;
-    if (signal.aborted) { reject(signal.reason); return; }
+    if (signal !== null && signal.aborted) { reject(signal.reason); return; }
     const body = ReflectApply(WeakMapGet, bodyStates, [request]);
     let id;
     function onAbort() { abortHttp(id); reject(signal.reason); }
@@ -1014,15 +1039,11 @@ function fetch(input, init) {
       method: state.method, url: state.url, headers: headerPairs(state.headers), redirect: state.redirect,
       decompress: true, api: 'fetch',
     }, body.bytes, function (meta, bytes) {
-      signal.removeEventListener('abort', onAbort);
+      if (signal !== null) signal.removeEventListener('abort', onAbort);
       if (!meta.ok) { reject(networkError('fetch failed', meta)); return; }
-      const headers = new Headers();
-      for (let i = 0; i < meta.headers.length; i++) {
-        try { headers.append(meta.headers[i][0], meta.headers[i][1]); } catch (e) {}
-      }
-      resolve(makeResponse(meta.status, meta.statusText, headers, bytesFromLatin1(bytes), meta.url, meta.redirected, 'basic'));
+      resolve(makeResponse(meta.status, meta.statusText, responseHeaders(meta.headers), bytesFromLatin1(bytes), meta.url, meta.redirected, 'basic'));
     });
-    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal !== null) signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 
