@@ -5,7 +5,8 @@
  * `crypto.randomUUID`. This is JavaScript source spliced into `ISOLATE_RUNTIME_SOURCE`, inside the
  * same closure: it uses the runtime's helpers (`define`, `getCall`, `currentCallId`, the saved
  * built-ins) and its host callbacks `hostHttp` ($3) and `hostService` ($4), which take and return
- * primitives only. Bytes cross as latin1 strings (one character per byte).
+ * primitives only. Bytes cross as latin1 strings (one character per byte), except response bodies,
+ * which arrive as an ArrayBuffer (and their text).
  *
  * Written for what hook scripts and the libraries they use need, not as a complete implementation:
  * there are no streams (`body` is always null; read bodies with `text()`, `json()`,
@@ -776,19 +777,22 @@ function extractBody(body) {
 
 const bodyStates = new WeakMapCtor();
 
-function consume(object) {
+/** The body's bytes, or its text when asked for and the worker decoded it already (valid UTF-8). */
+function consume(object, wantText) {
   const state = ReflectApply(WeakMapGet, bodyStates, [object]);
   if (state === undefined) return PromiseCtor.reject(new TypeErrorCtor('Illegal invocation'));
   if (state.used) return PromiseCtor.reject(new TypeErrorCtor('Body is unusable: Body has already been read'));
   if (state.bytes !== null) state.used = true;
+  if (wantText === true && state.text !== undefined) return PromiseCtor.resolve(state.text);
   return PromiseCtor.resolve(state.bytes === null ? new Uint8ArrayCtor(0) : state.bytes);
 }
+function textOf(body) { return typeof body === 'string' ? body : utf8Decode(body, false); }
 
 const bodyMethods = {
   arrayBuffer() { return ReflectApply(PromiseThen, consume(this), [function (b) { return copyBytes(b).buffer; }]); },
   bytes() { return ReflectApply(PromiseThen, consume(this), [function (b) { return copyBytes(b); }]); },
-  text() { return ReflectApply(PromiseThen, consume(this), [function (b) { return utf8Decode(b, false); }]); },
-  json() { return ReflectApply(PromiseThen, consume(this), [function (b) { return JSONParse(utf8Decode(b, false)); }]); },
+  text() { return ReflectApply(PromiseThen, consume(this, true), [textOf]); },
+  json() { return ReflectApply(PromiseThen, consume(this, true), [function (b) { return JSONParse(textOf(b)); }]); },
   blob() {
     const self = this;
     return ReflectApply(PromiseThen, consume(this), [function (b) {
@@ -949,15 +953,15 @@ class Response {
     const state = stateOf(responseStates, this, 'Response');
     const body = ReflectApply(WeakMapGet, bodyStates, [this]);
     if (body.used) throw new TypeErrorCtor('Response.clone: Body has already been consumed.');
-    return makeResponse(state.status, state.statusText, new Headers(state.headers), body.bytes, state.url, state.redirected, state.type);
+    return makeResponse(state.status, state.statusText, new Headers(state.headers), body.bytes, state.url, state.redirected, state.type, body.text);
   }
 }
 addBodyMethods(Response);
 
-function makeResponse(status, statusText, headers, bytes, url, redirected, type) {
+function makeResponse(status, statusText, headers, bytes, url, redirected, type, text) {
   const response = new Response(null);
   setState(responseStates, response, { status, statusText, headers, type, url, redirected });
-  setState(bodyStates, response, { bytes, used: false });
+  setState(bodyStates, response, { bytes, text, used: false });
   return response;
 }
 
@@ -968,8 +972,10 @@ let nextRequestId = 1;
 
 /**
  * Asks the worker to make a request. spec: { method, url, headers: [[name, value]], redirect,
- * decompress, timeoutMs, api }; body: bytes or null. onResult(meta, bodyLatin1) is called in a
- * later entry. Returns the request id, or throws when the worker refused at once.
+ * decompress, timeoutMs, api }; body: bytes or null. onResult(meta, bytes, text) is called in a
+ * later entry: the response body as a Uint8Array, and as a string when it is valid UTF-8 (the
+ * worker decodes it, which is much faster than decoding here). Returns the request id, or throws
+ * when the worker refused at once.
  */
 function startHttp(spec, bodyBytes, onResult) {
   const callId = currentCallId;
@@ -995,7 +1001,7 @@ function abortHttp(id) {
   }
 }
 
-function httpDone(id, metaJson, body) {
+function httpDone(id, metaJson, body, text) {
   const pending = ReflectApply(MapGet, pendingRequests, [id]);
   if (pending === undefined) return;
   ReflectApply(MapDelete, pendingRequests, [id]);
@@ -1003,7 +1009,8 @@ function httpDone(id, metaJson, body) {
   const call = getCall(pending.callId);
   if (call !== undefined) call.timers--;
   try {
-    ReflectApply(pending.onResult, undefined, [JSONParse(metaJson), body]);
+    const bytes = body === undefined ? new Uint8ArrayCtor(0) : new Uint8ArrayCtor(body);
+    ReflectApply(pending.onResult, undefined, [JSONParse(metaJson), bytes, text]);
   } catch (e) {
     flushDeferred();
     fail(pending.callId, e);
@@ -1038,10 +1045,10 @@ function fetch(input, init) {
     id = startHttp({
       method: state.method, url: state.url, headers: headerPairs(state.headers), redirect: state.redirect,
       decompress: true, api: 'fetch',
-    }, body.bytes, function (meta, bytes) {
+    }, body.bytes, function (meta, bytes, text) {
       if (signal !== null) signal.removeEventListener('abort', onAbort);
       if (!meta.ok) { reject(networkError('fetch failed', meta)); return; }
-      resolve(makeResponse(meta.status, meta.statusText, responseHeaders(meta.headers), bytesFromLatin1(bytes), meta.url, meta.redirected, 'basic'));
+      resolve(makeResponse(meta.status, meta.statusText, responseHeaders(meta.headers), bytes, meta.url, meta.redirected, 'basic', text));
     });
     if (signal !== null) signal.addEventListener('abort', onAbort, { once: true });
   });
