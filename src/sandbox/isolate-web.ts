@@ -387,10 +387,36 @@ function atob(data) {
 const urlStates = new WeakMapCtor();
 const paramsStates = new WeakMapCtor();
 
+/**
+ * Parsed absolute URLs by their text: a hook usually calls the same few endpoints on every call,
+ * and each parse is a call out to the worker (about 10 µs). Records are never changed in place
+ * (setters replace them), so one can be shared. Bounded: at most URL_CACHE_ENTRIES entries of at
+ * most URL_CACHE_MAX_CHARS characters; the cache is emptied when full.
+ */
+const URL_CACHE_ENTRIES = 64;
+const URL_CACHE_MAX_CHARS = 2048;
+const urlCache = new MapCtor();
+const MapClear = Map.prototype.clear;
+let urlCacheEntries = 0;
+
 function parseUrlRecord(input, base) {
+  const cacheable = base === undefined && input.length <= URL_CACHE_MAX_CHARS;
+  if (cacheable) {
+    const cached = ReflectApply(MapGet, urlCache, [input]);
+    if (cached !== undefined) return cached;
+  }
   const answer = hostService('url', input, base, undefined);
   if (answer === 'error:') return undefined;
-  return JSONParse(answer);
+  const record = JSONParse(answer);
+  if (cacheable) {
+    if (urlCacheEntries >= URL_CACHE_ENTRIES) {
+      ReflectApply(MapClear, urlCache, []);
+      urlCacheEntries = 0;
+    }
+    ReflectApply(MapSet, urlCache, [input, record]);
+    urlCacheEntries++;
+  }
+  return record;
 }
 
 function invalidUrl(input) {
