@@ -755,7 +755,7 @@ function buildHttp(defaultProtocol) {
             self.emit('error', egressError(meta));
             return;
           }
-          const response = new IncomingMessage(meta, bufferOf(bytesFromLatin1(bytes)));
+          const response = new IncomingMessage(meta, bufferOf(bytes));
           if (self.listenerCount('response') === 0) return;
           self.emit('response', response);
           ReflectApply(PromiseThen, PromiseCtor.resolve(), [function () {
@@ -936,11 +936,14 @@ function buildRequest() {
         method, url: url.href, headers: headerPairs(headers), redirect: follow ? 'follow' : 'manual',
         decompress: opts.gzip === true, timeoutMs: typeof opts.timeout === 'number' && opts.timeout > 0 ? opts.timeout : undefined,
         api: 'request',
-      }, body, function (meta, bytes) {
+      }, body, function (meta, bytes, text) {
         if (handle.aborted) return;
         if (!meta.ok) { done(egressError(meta)); return; }
-        const raw = bufferOf(bytesFromLatin1(bytes));
-        let responseBody = opts.encoding === null ? raw : raw.toString(opts.encoding || 'utf8');
+        const raw = bufferOf(bytes);
+        const encoding = opts.encoding === undefined ? 'utf8' : opts.encoding;
+        let responseBody = encoding === null ? raw
+          : text !== undefined && (encoding === 'utf8' || encoding === 'utf-8') ? text
+          : raw.toString(encoding || 'utf8');
         if (opts.json !== undefined && opts.json !== false && typeof responseBody === 'string') {
           try { responseBody = JSONParse(responseBody); } catch (e) {}
         }

@@ -16,7 +16,8 @@ import { ISOLATE_WEB_SOURCE } from './isolate-web.js'
  *   `'threw:<description>'` (module evaluation failed).
  * - `('fire', timerId)`: runs a timer callback.
  * - `('end', callId)`: forgets a call and its timers (deadline reached).
- * - `('http', requestId, metaJson, bodyLatin1)`: the result of an outbound request (isolate-web.ts).
+ * - `('http', requestId, metaJson, bodyBytes, bodyText)`: the result of an outbound request
+ *   (isolate-web.ts): an ArrayBuffer (or undefined when empty), and its text when valid UTF-8.
  * - `('module', name, version, factory)`: declares a bundled dependency for `require`.
  *
  * Host callbacks:
@@ -518,7 +519,7 @@ return function dispatch(op, a, b, c, d) {
   switch (op) {
     case 'run': return run(a, b, c, d);
     case 'fire': fire(a); return undefined;
-    case 'http': httpDone(a, b, c); return undefined;
+    case 'http': httpDone(a, b, c, d); return undefined;
     case 'end': forget(a); return undefined;
     case 'module': ReflectApply(MapSet, declared, [a, { version: b, factory: c, module: undefined }]); return undefined;
     default: return undefined;

@@ -5,7 +5,8 @@
  * `crypto.randomUUID`. This is JavaScript source spliced into `ISOLATE_RUNTIME_SOURCE`, inside the
  * same closure: it uses the runtime's helpers (`define`, `getCall`, `currentCallId`, the saved
  * built-ins) and its host callbacks `hostHttp` ($3) and `hostService` ($4), which take and return
- * primitives only. Bytes cross as latin1 strings (one character per byte).
+ * primitives only. Bytes cross as latin1 strings (one character per byte), except response bodies,
+ * which arrive as an ArrayBuffer (and their text).
  *
  * Written for what hook scripts and the libraries they use need, not as a complete implementation:
  * bodies are buffered (`FormData`, `File`, `formData()` and `body` as a `ReadableStream` are in
@@ -386,10 +387,36 @@ function atob(data) {
 const urlStates = new WeakMapCtor();
 const paramsStates = new WeakMapCtor();
 
+/**
+ * Parsed absolute URLs by their text: a hook usually calls the same few endpoints on every call,
+ * and each parse is a call out to the worker (about 10 µs). Records are never changed in place
+ * (setters replace them), so one can be shared. Bounded: at most URL_CACHE_ENTRIES entries of at
+ * most URL_CACHE_MAX_CHARS characters; the cache is emptied when full.
+ */
+const URL_CACHE_ENTRIES = 64;
+const URL_CACHE_MAX_CHARS = 2048;
+const urlCache = new MapCtor();
+const MapClear = Map.prototype.clear;
+let urlCacheEntries = 0;
+
 function parseUrlRecord(input, base) {
+  const cacheable = base === undefined && input.length <= URL_CACHE_MAX_CHARS;
+  if (cacheable) {
+    const cached = ReflectApply(MapGet, urlCache, [input]);
+    if (cached !== undefined) return cached;
+  }
   const answer = hostService('url', input, base, undefined);
   if (answer === 'error:') return undefined;
-  return JSONParse(answer);
+  const record = JSONParse(answer);
+  if (cacheable) {
+    if (urlCacheEntries >= URL_CACHE_ENTRIES) {
+      ReflectApply(MapClear, urlCache, []);
+      urlCacheEntries = 0;
+    }
+    ReflectApply(MapSet, urlCache, [input, record]);
+    urlCacheEntries++;
+  }
+  return record;
 }
 
 function invalidUrl(input) {
@@ -692,6 +719,26 @@ function headerEntries(headers) {
   return out;
 }
 
+/**
+ * A response's Headers from the worker's [name, value] pairs, filled directly: the worker's HTTP
+ * parser already refused malformed headers and trimmed values, so only what Headers itself would
+ * refuse is skipped (no regular-expression trim per value).
+ */
+function responseHeaders(pairs) {
+  const headers = new Headers();
+  const map = stateOf(headerStates, headers, 'Headers').map;
+  for (let i = 0; i < pairs.length; i++) {
+    const name = pairs[i][0];
+    const value = pairs[i][1];
+    if (!TOKEN.test(name) || /[\0\r\n]/.test(value)) continue;
+    const key = name.toLowerCase();
+    const list = ReflectApply(MapGet, map, [key]);
+    if (list === undefined) ReflectApply(MapSet, map, [key, [value]]);
+    else list[list.length] = value;
+  }
+  return headers;
+}
+
 /** Every header as sent, as [name, value] pairs (for the worker). */
 function headerPairs(headers) {
   const out = [];
@@ -757,19 +804,22 @@ function extractBody(body) {
 
 const bodyStates = new WeakMapCtor();
 
-function consume(object) {
+/** The body's bytes, or its text when asked for and the worker decoded it already (valid UTF-8). */
+function consume(object, wantText) {
   const state = ReflectApply(WeakMapGet, bodyStates, [object]);
   if (state === undefined) return PromiseCtor.reject(new TypeErrorCtor('Illegal invocation'));
   if (state.used) return PromiseCtor.reject(new TypeErrorCtor('Body is unusable: Body has already been read'));
   if (state.bytes !== null) state.used = true;
+  if (wantText === true && state.text !== undefined) return PromiseCtor.resolve(state.text);
   return PromiseCtor.resolve(state.bytes === null ? new Uint8ArrayCtor(0) : state.bytes);
 }
+function textOf(body) { return typeof body === 'string' ? body : utf8Decode(body, false); }
 
 const bodyMethods = {
   arrayBuffer() { return ReflectApply(PromiseThen, consume(this), [function (b) { return copyBytes(b).buffer; }]); },
   bytes() { return ReflectApply(PromiseThen, consume(this), [function (b) { return copyBytes(b); }]); },
-  text() { return ReflectApply(PromiseThen, consume(this), [function (b) { return utf8Decode(b, false); }]); },
-  json() { return ReflectApply(PromiseThen, consume(this), [function (b) { return JSONParse(utf8Decode(b, false)); }]); },
+  text() { return ReflectApply(PromiseThen, consume(this, true), [textOf]); },
+  json() { return ReflectApply(PromiseThen, consume(this, true), [function (b) { return JSONParse(textOf(b)); }]); },
   blob() {
     const self = this;
     return ReflectApply(PromiseThen, consume(this), [function (b) {
@@ -846,13 +896,18 @@ class Request {
         throw new TypeErrorCtor("'" + redirect + "' is not a valid value for redirect");
       }
     }
-    setState(requestStates, this, { url, method, headers, signal: signal === null ? new AbortController().signal : signal, redirect });
+    // signal stays null until read: fetch(url) then needs no AbortController of its own.
+    setState(requestStates, this, { url, method, headers, signal, redirect });
     setState(bodyStates, this, { bytes, used: false });
   }
   get url() { return stateOf(requestStates, this, 'Request').url; }
   get method() { return stateOf(requestStates, this, 'Request').method; }
   get headers() { return stateOf(requestStates, this, 'Request').headers; }
-  get signal() { return stateOf(requestStates, this, 'Request').signal; }
+  get signal() {
+    const state = stateOf(requestStates, this, 'Request');
+    if (state.signal === null) state.signal = new AbortController().signal;
+    return state.signal;
+  }
   get redirect() { return stateOf(requestStates, this, 'Request').redirect; }
   get cache() { return 'default'; }
   get credentials() { return 'same-origin'; }
@@ -925,15 +980,15 @@ class Response {
     const state = stateOf(responseStates, this, 'Response');
     const body = ReflectApply(WeakMapGet, bodyStates, [this]);
     if (body.used) throw new TypeErrorCtor('Response.clone: Body has already been consumed.');
-    return makeResponse(state.status, state.statusText, new Headers(state.headers), body.bytes, state.url, state.redirected, state.type);
+    return makeResponse(state.status, state.statusText, new Headers(state.headers), body.bytes, state.url, state.redirected, state.type, body.text);
   }
 }
 addBodyMethods(Response);
 
-function makeResponse(status, statusText, headers, bytes, url, redirected, type) {
+function makeResponse(status, statusText, headers, bytes, url, redirected, type, text) {
   const response = new Response(null);
   setState(responseStates, response, { status, statusText, headers, type, url, redirected });
-  setState(bodyStates, response, { bytes, used: false });
+  setState(bodyStates, response, { bytes, text, used: false });
   return response;
 }
 
@@ -944,8 +999,10 @@ let nextRequestId = 1;
 
 /**
  * Asks the worker to make a request. spec: { method, url, headers: [[name, value]], redirect,
- * decompress, timeoutMs, api }; body: bytes or null. onResult(meta, bodyLatin1) is called in a
- * later entry. Returns the request id, or throws when the worker refused at once.
+ * decompress, timeoutMs, api }; body: bytes or null. onResult(meta, bytes, text) is called in a
+ * later entry: the response body as a Uint8Array, and as a string when it is valid UTF-8 (the
+ * worker decodes it, which is much faster than decoding here). Returns the request id, or throws
+ * when the worker refused at once.
  */
 function startHttp(spec, bodyBytes, onResult) {
   const callId = currentCallId;
@@ -971,7 +1028,7 @@ function abortHttp(id) {
   }
 }
 
-function httpDone(id, metaJson, body) {
+function httpDone(id, metaJson, body, text) {
   const pending = ReflectApply(MapGet, pendingRequests, [id]);
   if (pending === undefined) return;
   ReflectApply(MapDelete, pendingRequests, [id]);
@@ -979,7 +1036,8 @@ function httpDone(id, metaJson, body) {
   const call = getCall(pending.callId);
   if (call !== undefined) call.timers--;
   try {
-    ReflectApply(pending.onResult, undefined, [JSONParse(metaJson), body]);
+    const bytes = body === undefined ? new Uint8ArrayCtor(0) : new Uint8ArrayCtor(body);
+    ReflectApply(pending.onResult, undefined, [JSONParse(metaJson), bytes, text]);
   } catch (e) {
     flushDeferred();
     fail(pending.callId, e);
@@ -1007,23 +1065,19 @@ function fetch(input, init) {
     const request = new Request(input, init);
     const state = stateOf(requestStates, request, 'Request');
     const signal = state.signal;
-    if (signal.aborted) { reject(signal.reason); return; }
+    if (signal !== null && signal.aborted) { reject(signal.reason); return; }
     const body = ReflectApply(WeakMapGet, bodyStates, [request]);
     let id;
     function onAbort() { abortHttp(id); reject(signal.reason); }
     id = startHttp({
       method: state.method, url: state.url, headers: headerPairs(state.headers), redirect: state.redirect,
       decompress: true, api: 'fetch',
-    }, body.bytes, function (meta, bytes) {
-      signal.removeEventListener('abort', onAbort);
+    }, body.bytes, function (meta, bytes, text) {
+      if (signal !== null) signal.removeEventListener('abort', onAbort);
       if (!meta.ok) { reject(networkError('fetch failed', meta)); return; }
-      const headers = new Headers();
-      for (let i = 0; i < meta.headers.length; i++) {
-        try { headers.append(meta.headers[i][0], meta.headers[i][1]); } catch (e) {}
-      }
-      resolve(makeResponse(meta.status, meta.statusText, headers, bytesFromLatin1(bytes), meta.url, meta.redirected, 'basic'));
+      resolve(makeResponse(meta.status, meta.statusText, responseHeaders(meta.headers), bytes, meta.url, meta.redirected, 'basic', text));
     });
-    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal !== null) signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 

@@ -8,6 +8,7 @@
  * runs one piece of hook code at a time; timers and the per-call deadline are host timers of this
  * process. See README.md for the limits this does and does not enforce.
  */
+import { isUtf8 } from 'node:buffer'
 import { createHash } from 'node:crypto'
 import { readSync, writeSync } from 'node:fs'
 import { Socket } from 'node:net'
@@ -633,11 +634,31 @@ function requestDone(call: Call, requestId: number, result: EgressResult): void 
         redirected: result.response.redirected,
       })
     : JSON.stringify({ ok: false, message: result.message, code: result.code })
-  const body = result.ok ? result.response.body.toString('latin1') : undefined
+  const { bytes, text } = result.ok ? bodyForIsolate(result.response.body) : {}
   const timeoutMs = entryTimeout(call)
-  const entry = enter(call, ['http', requestId, meta, body], timeoutMs)
+  const entry = enter(call, ['http', requestId, meta, bytes, text], timeoutMs)
   if (!entry.ok) entryFailed(call, entry.failure, timeoutMs)
   settle()
+}
+
+/**
+ * A response body as the isolate takes it: its bytes as an ArrayBuffer copied in (never the rest of
+ * a pooled Buffer's memory), and its text when it is valid UTF-8, decoded here because decoding in
+ * the isolate is a JavaScript loop (isolate-web.ts `utf8Decode`). Empty bodies cross as nothing.
+ */
+function bodyForIsolate(body: Buffer): {
+  bytes?: ivm.Copy<ArrayBufferLike>
+  text?: string
+} {
+  if (body.length === 0) return {}
+  const exact =
+    body.byteOffset === 0 && body.byteLength === body.buffer.byteLength
+      ? body.buffer
+      : body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)
+  return {
+    bytes: new ivm.ExternalCopy(exact).copyInto({ release: true }),
+    ...(isUtf8(body) ? { text: body.toString('utf8') } : undefined),
+  }
 }
 
 /** Records the outcome; it is sent after the current entry, with the CPU time of the call. */
