@@ -387,7 +387,7 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
       index,
       child,
       channel,
-      writer: new FrameWriter(channel, channelFd(channel)),
+      writer: new FrameWriter(channel, () => channelFd(channel)),
       calls: new Map(),
       sentCode: new Set(),
       statsWaiters: new Map(),

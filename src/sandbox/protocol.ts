@@ -143,8 +143,16 @@ export type WorkerMessage =
 
 const PAYLOAD_HEADER_BYTES = 4
 
+/**
+ * Set in the header of a frame that carries a payload, so that an empty payload (a run with `args`
+ * of '', a result whose JSON text is '') is told apart from none; the decoder removes it.
+ */
+const PAYLOAD_FLAG = '~p'
+
 /** The header of a message whose payload travels apart, and that payload; or the message alone. */
-function split(message: ParentMessage | WorkerMessage): [header: object, payload: string] {
+function split(
+  message: ParentMessage | WorkerMessage,
+): [header: object, payload: string | undefined] {
   if (message.t === 'run') {
     const header = {
       t: message.t,
@@ -154,6 +162,7 @@ function split(message: ParentMessage | WorkerMessage): [header: object, payload
       code: message.code,
       limits: message.limits,
       deadlineAt: message.deadlineAt,
+      [PAYLOAD_FLAG]: 1,
     }
     return [header, message.args]
   }
@@ -161,19 +170,20 @@ function split(message: ParentMessage | WorkerMessage): [header: object, payload
     const outcome = message.outcome
     if (outcome.kind === 'ok' && outcome.valueJson !== undefined) {
       const head = { kind: outcome.kind, logs: outcome.logs, cpuMs: outcome.cpuMs }
-      return [{ t: message.t, id: message.id, outcome: head }, outcome.valueJson]
+      return [{ t: message.t, id: message.id, outcome: head, [PAYLOAD_FLAG]: 1 }, outcome.valueJson]
     }
     if (outcome.kind === 'hook-error') {
       const head = { kind: outcome.kind, logs: outcome.logs, cpuMs: outcome.cpuMs }
-      return [{ t: message.t, id: message.id, outcome: head }, outcome.errorJson]
+      return [{ t: message.t, id: message.id, outcome: head, [PAYLOAD_FLAG]: 1 }, outcome.errorJson]
     }
   }
-  return [message, '']
+  return [message, undefined]
 }
 
 /** Puts a frame's payload back where `split` took it from (validation follows). */
 function join(value: unknown, payload: string): unknown {
-  if (payload === '' || !isObject(value)) return value
+  if (!isObject(value) || value[PAYLOAD_FLAG] !== 1) return value
+  Reflect.deleteProperty(value, PAYLOAD_FLAG)
   if (value.t === 'run') {
     value.args = payload
   } else if (value.t === 'result' && isObject(value.outcome)) {
@@ -187,14 +197,16 @@ export function encodeFrame(message: ParentMessage | WorkerMessage): Buffer {
   const [header, payload] = split(message)
   const json = JSON.stringify(header)
   const headerBytes = Buffer.byteLength(json)
-  const payloadBytes = payload === '' ? 0 : Buffer.byteLength(payload)
+  const payloadBytes = payload === undefined ? 0 : Buffer.byteLength(payload)
   const length = PAYLOAD_HEADER_BYTES + headerBytes + payloadBytes
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length)
   frame.writeUInt32LE(length, 0)
   frame.writeUInt32LE(headerBytes, FRAME_HEADER_BYTES)
   const start = FRAME_HEADER_BYTES + PAYLOAD_HEADER_BYTES
   frame.write(json, start, headerBytes, 'utf8')
-  if (payloadBytes > 0) frame.write(payload, start + headerBytes, payloadBytes, 'utf8')
+  if (payload !== undefined && payloadBytes > 0) {
+    frame.write(payload, start + headerBytes, payloadBytes, 'utf8')
+  }
   return frame
 }
 
@@ -204,17 +216,25 @@ export function encodeFrame(message: ParentMessage | WorkerMessage): Buffer {
  * other side. When nothing is queued in the socket, the frames go out with one `writeSync` on its
  * descriptor, which skips the stream machinery; what the kernel does not take at once (a full
  * buffer) goes through the socket, behind it, so the order holds.
+ *
+ * The descriptor is asked for again at every flush, and used only while the socket is open and
+ * writable: once a socket has closed, its number may already belong to another file or socket.
  */
 export class FrameWriter {
   readonly #socket: Writable
-  readonly #fd: number | undefined
+  readonly #fd: () => number | undefined
   #pending: Buffer[] = []
   #scheduled = false
 
-  /** `fd`: the socket's descriptor, for the synchronous path; without it, the socket alone. */
-  constructor(socket: Writable, fd?: number) {
+  /** `fd`: gives the socket's descriptor, for the synchronous path; without it, the socket alone. */
+  constructor(socket: Writable, fd?: () => number | undefined) {
     this.#socket = socket
-    this.#fd = fd
+    this.#fd = fd ?? (() => undefined)
+  }
+
+  /** Bytes the socket holds that the kernel has not taken yet. */
+  get queuedBytes(): number {
+    return this.#socket.writableLength
   }
 
   write(message: ParentMessage | WorkerMessage): void {
@@ -234,17 +254,34 @@ export class FrameWriter {
     if (pending.length === 0) return
     this.#pending = []
     const bytes = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending)
-    let written = 0
-    const socket = this.#socket
-    if (this.#fd !== undefined && socket.writable && socket.writableLength === 0) {
-      try {
-        written = writeSync(this.#fd, bytes)
-      } catch {
-        // EAGAIN (the buffer is full) or a closed descriptor: the socket queues or reports it
-        written = 0
-      }
-    }
+    const written = this.#writeDirect(bytes)
     if (written < bytes.length) this.#socket.write(bytes.subarray(written))
+  }
+
+  /**
+   * Last words before the process ends (no event loop turn follows): the pending frames and
+   * `message`, written at once, but only when the socket holds nothing queued, since writing
+   * beside a queued partial frame would corrupt both. Returns false when nothing was written.
+   */
+  writeFinal(message: ParentMessage | WorkerMessage): boolean {
+    if (this.#socket.writableLength > 0) return false
+    const bytes = Buffer.concat([...this.#pending, encodeFrame(message)])
+    this.#pending = []
+    return this.#writeDirect(bytes) > 0
+  }
+
+  /** Bytes written with `writeSync`: 0 when the socket is not usable or the kernel took nothing. */
+  #writeDirect(bytes: Buffer): number {
+    const socket = this.#socket
+    if (socket.destroyed || !socket.writable || socket.writableLength > 0) return 0
+    const fd = this.#fd()
+    if (fd === undefined) return 0
+    try {
+      return writeSync(fd, bytes)
+    } catch {
+      // EAGAIN (the buffer is full) or a closed descriptor: the socket queues or reports it
+      return 0
+    }
   }
 }
 
@@ -477,7 +514,8 @@ function parseStats(value: unknown): WorkerStats | undefined {
     isCount(value.warmIsolates) &&
     isCount(value.isolateHeapBytes) &&
     isCount(value.rssBytes) &&
-    isCount(value.inFlightCalls)
+    isCount(value.inFlightCalls) &&
+    isCount(value.idlePollFrames)
   ) {
     return value as unknown as WorkerStats
   }

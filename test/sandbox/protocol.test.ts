@@ -1,9 +1,14 @@
 /** The parent ⇄ worker frames: size ceiling, malformed JSON, and validation of every message. */
 import assert from 'node:assert/strict'
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { describe, it } from 'node:test'
 import {
   encodeFrame,
   FrameDecoder,
+  FrameWriter,
   parseParentMessage,
   parseWorkerMessage,
 } from '../../src/sandbox/protocol.js'
@@ -86,6 +91,43 @@ describe('FrameDecoder', () => {
       { ok: true, value: failed },
       { ok: true, value: empty },
     ])
+  })
+
+  it('keeps an empty payload apart from none (args and JSON text of "")', () => {
+    const run = {
+      t: 'run' as const,
+      id: 1,
+      hookId: 'h',
+      versionKey: 'v',
+      args: '',
+      limits: DEFAULT_RUN_LIMITS,
+      deadlineAt: 1,
+    }
+    const ok = {
+      t: 'result' as const,
+      id: 2,
+      outcome: { kind: 'ok' as const, valueJson: '', logs: [], cpuMs: 0 },
+    }
+    const failed = {
+      t: 'result' as const,
+      id: 3,
+      outcome: { kind: 'hook-error' as const, errorJson: '', logs: [], cpuMs: 0 },
+    }
+    const none = {
+      t: 'result' as const,
+      id: 4,
+      outcome: { kind: 'ok' as const, logs: [], cpuMs: 0 },
+    }
+    const decoder = new FrameDecoder(1024)
+    const frames = decoder.push(Buffer.concat([run, ok, failed, none].map((m) => encodeFrame(m))))
+    assert.deepEqual(frames, [
+      { ok: true, value: run },
+      { ok: true, value: ok },
+      { ok: true, value: failed },
+      { ok: true, value: none },
+    ])
+    assert.deepEqual(parseParentMessage((frames[0] as { value: unknown }).value), run)
+    assert.deepEqual(parseWorkerMessage((frames[2] as { value: unknown }).value), failed)
   })
 
   it('refuses a header length that runs past its frame', () => {
@@ -178,5 +220,92 @@ describe('message validation', () => {
     )
     assert.equal(parseParentMessage({ ...run, code: { classes: [] } }), undefined)
     assert.equal(parseParentMessage({ ...run, args: [] }), undefined)
+  })
+})
+
+/** A socket stand-in holding `queued` bytes not yet taken by the kernel; `written` gets the rest. */
+function fakeSocket(queued = 0): Writable & { readonly written: Buffer[] } {
+  const written: Buffer[] = []
+  const socket = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      written.push(chunk)
+      done()
+    },
+  })
+  Object.defineProperty(socket, 'writableLength', { get: () => queued })
+  return Object.assign(socket, { written })
+}
+
+/** Runs `body` with the descriptor of a fresh temporary file, and returns what was written to it. */
+function withFile(body: (fd: number) => void): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), 'openhooks-frames-'))
+  const path = join(dir, 'out')
+  const fd = openSync(path, 'w')
+  try {
+    body(fd)
+  } finally {
+    closeSync(fd)
+  }
+  const bytes = readFileSync(path)
+  rmSync(dir, { recursive: true })
+  return bytes
+}
+
+describe('FrameWriter', () => {
+  const frame = { t: 'ready' as const, pid: 1 }
+
+  it('writes to the descriptor while the socket is open and holds nothing', () => {
+    const socket = fakeSocket()
+    const direct = withFile((fd) => {
+      const writer = new FrameWriter(socket, () => fd)
+      writer.write(frame)
+      writer.flush()
+    })
+    assert.deepEqual(direct, encodeFrame(frame))
+    assert.equal(socket.written.length, 0)
+  })
+
+  it('never writes to the old descriptor of a destroyed socket (its number may be reused)', () => {
+    const socket = fakeSocket()
+    socket.on('error', () => undefined)
+    socket.destroy()
+    const bytes = withFile((fd) => {
+      const writer = new FrameWriter(socket, () => fd)
+      writer.write(frame)
+      writer.flush()
+    })
+    assert.deepEqual(bytes, Buffer.alloc(0))
+  })
+
+  it('asks for the descriptor at every flush', () => {
+    const socket = fakeSocket()
+    let fd: number | undefined
+    const bytes = withFile((file) => {
+      const writer = new FrameWriter(socket, () => fd)
+      fd = file
+      writer.write(frame)
+      writer.flush()
+      fd = undefined
+      writer.write(frame)
+      writer.flush()
+    })
+    assert.deepEqual(bytes, encodeFrame(frame), 'the first frame only')
+    assert.deepEqual(Buffer.concat(socket.written), encodeFrame(frame), 'the second, queued')
+  })
+
+  it('writes last words only when no partial frame is queued in the socket', () => {
+    const note = { t: 'note' as const, level: 'error' as const, event: 'isolate.catastrophic' }
+    const busy = fakeSocket(5)
+    const skipped = withFile((fd) => {
+      assert.equal(new FrameWriter(busy, () => fd).writeFinal(note), false)
+    })
+    assert.deepEqual(skipped, Buffer.alloc(0))
+    const idle = fakeSocket()
+    const written = withFile((fd) => {
+      const writer = new FrameWriter(idle, () => fd)
+      writer.write(frame)
+      assert.equal(writer.writeFinal(note), true)
+    })
+    assert.deepEqual(written, Buffer.concat([encodeFrame(frame), encodeFrame(note)]))
   })
 })
