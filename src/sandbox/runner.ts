@@ -233,6 +233,8 @@ export interface WorkerStats {
   readonly isolateHeapBytes: number
   readonly rssBytes: number
   readonly inFlightCalls: number
+  /** Frames from the parent that the idle poll read (not the event loop), since the worker started. */
+  readonly idlePollFrames: number
 }
 
 export interface RunnerStats {

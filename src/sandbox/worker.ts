@@ -10,7 +10,7 @@
  */
 import { isUtf8 } from 'node:buffer'
 import { createHash } from 'node:crypto'
-import { readSync, writeSync } from 'node:fs'
+import { readSync } from 'node:fs'
 import { Socket } from 'node:net'
 import ivm from 'isolated-vm'
 import { createEgressClient, parseEgressRequest } from './egress-client.js'
@@ -27,7 +27,6 @@ import { ISOLATE_RUNTIME_SOURCE } from './isolate-runtime.js'
 import { looksLikeBareFunction, SCRIPT_FILENAME, wrapBareFunction, wrapModule } from './prelude.js'
 import type { WrappedScript } from './prelude.js'
 import {
-  encodeFrame,
   FrameDecoder,
   FrameWriter,
   isolateKey,
@@ -186,21 +185,16 @@ function messageOf(error: unknown): string {
 function onCatastrophicError(hookId: string) {
   return (message: string): void => {
     // isolated-vm: v8 lost control of the isolate; the process must end. Best effort to tell the
-    // parent why, synchronously, then stop at once (the parent fails the calls and replaces us).
-    try {
-      writeSync(
-        CHANNEL_FD,
-        encodeFrame({
-          t: 'note',
-          level: 'error',
-          event: 'isolate.catastrophic',
-          hookId,
-          detail: message,
-        }),
-      )
-    } catch {
-      // the parent learns from the exit
-    }
+    // parent why, synchronously (only if no partial frame is queued, which the note would cut
+    // into), then stop at once (the parent fails the calls and replaces us).
+    // When nothing is written, the parent learns from the exit.
+    writer?.writeFinal({
+      t: 'note',
+      level: 'error',
+      event: 'isolate.catastrophic',
+      hookId,
+      detail: message,
+    })
     process.exitCode = EXIT_CATASTROPHIC
     process.kill(process.pid, 'SIGKILL')
   }
@@ -1132,6 +1126,7 @@ function stats(): WorkerStats {
     isolateHeapBytes: heap,
     rssBytes: process.memoryUsage.rss(),
     inFlightCalls: inFlight,
+    idlePollFrames,
   }
 }
 
@@ -1156,14 +1151,17 @@ function onFrame(value: unknown): void {
 
 const decoder = new FrameDecoder(MAX_PARENT_FRAME_BYTES)
 
-function onChunk(chunk: Buffer): void {
-  for (const frame of decoder.push(chunk)) {
+/** Handles the frames completed by `chunk`; returns how many there were. */
+function onChunk(chunk: Buffer): number {
+  const frames = decoder.push(chunk)
+  for (const frame of frames) {
     if (!frame.ok) {
       note('error', 'worker.protocol_error', undefined, frame.error)
       process.exit(1)
     }
     onFrame(frame.value)
   }
+  return frames.length
 }
 
 /**
@@ -1180,15 +1178,28 @@ function onChunk(chunk: Buffer): void {
  * - polling may take at most `IDLE_POLL_CPU_SHARE` of each `IDLE_POLL_BUDGET_PERIOD_MS`, so that a
  *   steady stream of calls spaced just under the window cannot keep a core spinning;
  * - a poll that finds it was descheduled between two reads (another process wanted the CPU) and
- *   then reads nothing turns polling off: on a busy machine spinning competes with the processes
- *   that make the next call.
+ *   then reads nothing turns polling off for `IDLE_POLL_BACKOFF_MS` at least: on a busy machine
+ *   spinning competes with the processes that make the next call, and the next call alone says
+ *   nothing about whether the contention is over.
+ * It also leaves (and does not start) while the socket holds part of a frame the kernel has not
+ * taken yet: that queue only drains from the event loop, which the poll would be blocking.
+ *
+ * Only a frame that arrives through the event loop can start a poll: a call that ends later (after
+ * a timer or an outbound request) leaves the worker idle in its event loop until the next frame
+ * (src/sandbox/README.md).
  * Nothing else can be due meanwhile: with no live call there are no hook timers or requests.
  */
 const IDLE_POLL_BUDGET_PERIOD_MS = 100
 const IDLE_POLL_CPU_SHARE = 0.5
 /** A gap this long (ms) between two reads of a poll means the worker was descheduled. */
 const IDLE_POLL_PREEMPTED_MS = 0.05
+/** After a poll stopped because the worker was descheduled, polling stays off this long (ms). */
+const IDLE_POLL_BACKOFF_MS = 100
 let pollOn = true
+/** `performance.now()` before which polling stays off (after a descheduled stop). */
+let pollOffUntil = 0
+/** Frames the poll read, for the worker's stats (tests check that the poll runs at all). */
+let idlePollFrames = 0
 /** `performance.now()` when the worker last went idle without polling. */
 let idleSince = 0
 /** Start of the current budget period, and the time spent waiting in polls during it (ms). */
@@ -1198,12 +1209,18 @@ const POLL_READ_BYTES = 64 * 1024
 const pollBuffer = Buffer.allocUnsafe(POLL_READ_BYTES)
 
 function onChannelData(chunk: Buffer): void {
-  if (!pollOn && performance.now() - idleSince <= settings.idlePollMs) pollOn = true
+  const now = performance.now()
+  if (!pollOn && now - idleSince <= settings.idlePollMs && now >= pollOffUntil) pollOn = true
   onChunk(chunk)
   writer?.flush()
   if (liveCalls > 0 || settings.idlePollMs === 0) return
-  if (pollOn) pollChannel()
+  if (pollOn && !writerBusy()) pollChannel()
   idleSince = performance.now()
+}
+
+/** The socket holds bytes the kernel has not taken: only the event loop sends them. */
+function writerBusy(): boolean {
+  return (writer?.queuedBytes ?? 0) > 0
 }
 
 function pollChannel(): void {
@@ -1239,6 +1256,7 @@ function pollChannel(): void {
         if (preempted) {
           // Another process wanted this CPU and we were not waiting for it: stop competing.
           pollOn = false
+          pollOffUntil = now + IDLE_POLL_BACKOFF_MS
           return
         }
         continue
@@ -1248,8 +1266,10 @@ function pollChannel(): void {
       if (bytes === 0) return // end of stream: the socket sees it too
       budgetSpentMs += performance.now() - waitingSince
       // A copy: the decoder may keep an incomplete frame, and the buffer is read into again.
-      onChunk(Buffer.from(pollBuffer.subarray(0, bytes)))
+      idlePollFrames += onChunk(Buffer.from(pollBuffer.subarray(0, bytes)))
       writer?.flush()
+      // Part of an answer is still queued: give the event loop the chance to send it.
+      if (writerBusy()) return
       waitingSince = performance.now()
       previous = waitingSince
       until = waitingSince + Math.min(settings.idlePollMs, budgetLeft())
@@ -1265,7 +1285,7 @@ function budgetLeft(): number {
 
 function startWorker(): void {
   const socket = new Socket({ fd: CHANNEL_FD, readable: true, writable: true })
-  writer = new FrameWriter(socket, CHANNEL_FD)
+  writer = new FrameWriter(socket, () => (socket.destroyed ? undefined : CHANNEL_FD))
   socket.on('data', onChannelData)
   // The parent went away: nothing left to serve.
   socket.on('close', () => process.exit(0))

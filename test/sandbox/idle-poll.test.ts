@@ -11,6 +11,10 @@ import { expectKind, runScript, startTestRunner, uniqueHookId } from './sandbox-
 
 const LONG_POLL_US = 10_000
 
+/** How long the test keeps making sequential calls while waiting for the poll to read one. */
+const POLL_EVIDENCE_DEADLINE_MS = 10_000
+const CALLS_PER_CHECK = 20
+
 describe('idle poll of the worker', () => {
   let runner: HookRunner | undefined
   const started = startTestRunner({ poolSize: 1, idlePollUs: LONG_POLL_US }).then((r) => {
@@ -29,6 +33,26 @@ describe('idle poll of the worker', () => {
       const outcome = expectKind(await runScript(r, script, { hookId, args: [i, {}] }), 'ok')
       assert.equal(outcome.value, i * 2)
     }
+  })
+
+  it('reads calls with the poll (its frame count grows) while calls follow each other', async () => {
+    const r = await started
+    const hookId = uniqueHookId('poll')
+    const script = 'module.exports = function (n, context, cb) { cb(null, n) }'
+    const before = (await r.stats()).workers[0]?.idlePollFrames ?? 0
+    // Each answer is followed by the next call within a few ms, well inside the 10 ms window; a
+    // busy machine may turn polling off for a while, so keep calling until the deadline.
+    const deadline = Date.now() + POLL_EVIDENCE_DEADLINE_MS
+    let read = 0
+    let i = 0
+    while (read === 0 && Date.now() < deadline) {
+      for (let k = 0; k < CALLS_PER_CHECK; k++, i++) {
+        const outcome = expectKind(await runScript(r, script, { hookId, args: [i, {}] }), 'ok')
+        assert.equal(outcome.value, i)
+      }
+      read = ((await r.stats()).workers[0]?.idlePollFrames ?? 0) - before
+    }
+    assert.ok(read > 0, `no frame read by the poll in ${String(i)} sequential calls`)
   })
 
   it('answers calls sent together, each with its own result', async () => {
