@@ -4,6 +4,12 @@ import type { LogEntry, RunOutcome } from '../sandbox/runner.js'
 export const MIN_REDACTED_SECRET_CHARS = 4
 const REDACTION = '[secret]'
 
+/**
+ * `util.inspect`'s default `maxStringLength` (and the isolate's copy of it), in UTF-16 code units:
+ * a longer string is printed cut there, followed by "... N more characters".
+ */
+const INSPECT_MAX_STRING_CHARS = 10_000
+
 /** Escapes of `util.inspect` inside a quoted string (src/sandbox/isolate-inspect.ts). */
 const INSPECT_ESCAPES: Readonly<Record<number, string>> = {
   8: '\\b',
@@ -36,7 +42,7 @@ function inspectEscaped(value: string, escapeQuote: boolean): string {
  * The forms a secret value takes in text a hook produces: as it is, JSON-escaped (`%j`,
  * `JSON.stringify`), and as `util.inspect` writes it (`console.log(secrets)`), which also splits
  * a long string after each newline into `'line\n' +` pieces: each such line is searched for
- * too. Longest first.
+ * too, and cuts a string longer than `INSPECT_MAX_STRING_CHARS`. Longest first.
  */
 function needles(secrets: Readonly<Record<string, string>>): string[] {
   const forms = new Set<string>()
@@ -47,10 +53,17 @@ function needles(secrets: Readonly<Record<string, string>>): string[] {
     if (value.length < MIN_REDACTED_SECRET_CHARS) continue
     forms.add(value)
     add(JSON.stringify(value).slice(1, -1))
-    const lines = value.split(/(?<=\n)/)
-    for (const escapeQuote of [true, false]) {
-      add(inspectEscaped(value, escapeQuote))
-      if (lines.length > 1) for (const line of lines) add(inspectEscaped(line, escapeQuote))
+    // inspect prints a long value cut short: its first part is searched for as well.
+    const inspected =
+      value.length > INSPECT_MAX_STRING_CHARS
+        ? [value, value.slice(0, INSPECT_MAX_STRING_CHARS)]
+        : [value]
+    for (const shown of inspected) {
+      const lines = shown.split(/(?<=\n)/)
+      for (const escapeQuote of [true, false]) {
+        add(inspectEscaped(shown, escapeQuote))
+        if (lines.length > 1) for (const line of lines) add(inspectEscaped(line, escapeQuote))
+      }
     }
   }
   return [...forms].sort((a, b) => b.length - a.length)

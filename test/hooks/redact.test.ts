@@ -36,4 +36,20 @@ describe('redactLogs', () => {
     }
     assert.equal(redact(inspect({ TOKEN: SECRETS.TOKEN })), '{ TOKEN: "[secret]" }')
   })
+
+  it('removes a secret longer than inspect prints (10,000 characters), cut short', () => {
+    // No repeated pattern: every 16-character piece of it is its own.
+    const long = Array.from({ length: 1_500 }, (_, i) => `k${i.toString(36).padStart(7, '0')}`)
+      .join('')
+      .concat("it's\nend")
+    assert.ok(long.length > 12_000)
+    const [entry] = redactLogs(
+      [{ level: 'log', message: inspect({ LONG: long }), timestamp: '' }],
+      { LONG: long },
+    )
+    const out = entry?.message ?? ''
+    assert.ok(out.includes('more characters'), 'inspect did cut it')
+    assert.ok(!out.includes(long.slice(0, 32)), `secret left in: ${out.slice(0, 200)}`)
+    assert.ok(!out.includes(long.slice(9_900, 9_932)), 'its end before the cut too')
+  })
 })
