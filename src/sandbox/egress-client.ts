@@ -173,6 +173,7 @@ export interface EgressClient {
 function createConnector(
   policy: CompiledEgressPolicy,
   ca: readonly string[] | undefined,
+  connectTimeoutFor: (origin: string) => number,
 ): buildConnector.connector {
   // One TLS context for every connection: parsing the roots again per connection costs milliseconds.
   const secureContext = ca !== undefined ? createSecureContext({ ca: [...ca] }) : undefined
@@ -188,6 +189,10 @@ function createConnector(
         return
       }
     }
+    // The origin as `URL.origin` spells it (undici hands IPv6 hosts over without brackets).
+    const connectTimeoutMs = connectTimeoutFor(
+      `${options.protocol}//${isIP(host) === 6 ? `[${host}]` : host}${options.port === '' ? '' : `:${options.port}`}`,
+    )
     const lookup = createCheckedLookup(policy, host, port)
     const socket: Socket = secure
       ? tlsConnect({
@@ -206,10 +211,10 @@ function createConnector(
       socket.destroy()
       callback(error, null)
     }
-    // A connection attempt that hangs would hold back the origin's queued requests.
-    socket.setTimeout(policy.requestTimeoutMs, () => {
+    // A connection attempt that hangs would hold back the origin's queued requests and a socket.
+    socket.setTimeout(connectTimeoutMs, () => {
       onError(
-        Object.assign(new Error(`connect timed out after ${policy.requestTimeoutMs} ms`), {
+        Object.assign(new Error(`connect timed out after ${connectTimeoutMs} ms`), {
           code: 'ETIMEDOUT',
         }),
       )
@@ -282,8 +287,21 @@ export function createEgressClient(
       connect: createConnector(
         policy,
         policy.extraCaPem.length > 0 ? [...rootCertificates, ...policy.extraCaPem] : undefined,
+        connectTimeoutFor,
       ),
     }))
+  /** When each request waiting on an origin must be over (its timeout, capped by its call's deadline). */
+  const waiting = new Map<string, Set<{ readonly endAt: number }>>()
+  /**
+   * A new connection to `origin` is useful until the last request waiting on it must be over; never
+   * longer than the policy's timeout.
+   */
+  const connectTimeoutFor = (origin: string): number => {
+    let latest = 0
+    for (const entry of waiting.get(origin) ?? []) latest = Math.max(latest, entry.endAt)
+    if (latest === 0) return policy.requestTimeoutMs
+    return Math.max(1, Math.min(policy.requestTimeoutMs, latest - Date.now()))
+  }
   // Loaded once the worker has started (and reported ready), not during its start nor inside the
   // isolate entry of its first request; never when no request can be made.
   if (policy.mode !== 'none') setImmediate(dispatcher)
@@ -303,6 +321,22 @@ export function createEgressClient(
           deadlineAt - Date.now(),
         ),
       )
+      const wait = { endAt: Date.now() + timeoutMs }
+      let waitingOn: string | undefined
+      const stopWaiting = () => {
+        if (waitingOn === undefined) return
+        const set = waiting.get(waitingOn)
+        set?.delete(wait)
+        if (set?.size === 0) waiting.delete(waitingOn)
+        waitingOn = undefined
+      }
+      const waitOn = (origin: string) => {
+        stopWaiting()
+        waitingOn = origin
+        let set = waiting.get(origin)
+        if (set === undefined) waiting.set(origin, (set = new Set()))
+        set.add(wait)
+      }
       /** Bytes of the worker's budget this request holds. */
       let reserved = 0
       const release = () => {
@@ -320,6 +354,7 @@ export function createEgressClient(
         finished = true
         clearTimeout(timer)
         release()
+        stopWaiting()
         // The caller is inside an isolate entry and records the request after start() returns.
         if (starting) setImmediate(done, result)
         else done(result)
@@ -579,6 +614,7 @@ export function createEgressClient(
             }
           },
         }
+        waitOn(url.origin)
         try {
           dispatcher().dispatch(
             {
@@ -601,6 +637,7 @@ export function createEgressClient(
           finished = true
           clearTimeout(timer)
           release()
+          stopWaiting()
           stopCurrent('aborted')
         },
       }

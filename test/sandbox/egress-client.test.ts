@@ -8,6 +8,7 @@ import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { createServer as createNetServer } from 'node:net'
 import type { AddressInfo, Socket } from 'node:net'
 import { after, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -90,6 +91,7 @@ function get(
   url: string,
   headers: [string, string][] = [],
   decompress = false,
+  timeoutMs?: number,
 ): Promise<EgressResult> {
   const request: EgressRequest = {
     method: 'GET',
@@ -97,7 +99,7 @@ function get(
     headers,
     redirect: 'follow',
     decompress,
-    timeoutMs: undefined,
+    timeoutMs,
     api: 'fetch',
   }
   return new Promise((resolve) => {
@@ -265,5 +267,33 @@ describe('decompression', () => {
       code: 'ERR_RESPONSE_TOO_LARGE',
       message: `the decompressed response body is larger than ${MAX_RESPONSE_BYTES} bytes (maxResponseBytes)`,
     })
+  })
+})
+
+describe('connect timeout', () => {
+  it('a connection attempt ends with the request that waited for it, not after the policy timeout', async () => {
+    // Accepts TCP and never answers the TLS handshake: the connection attempt hangs.
+    const silent = createNetServer()
+    const live = new Set<Socket>()
+    silent.on('connection', (socket: Socket) => {
+      live.add(socket)
+      socket.resume() // reads the client's FIN, so that its close is seen
+      socket.on('close', () => live.delete(socket))
+    })
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    after(() => {
+      for (const socket of live) socket.destroy()
+      silent.close()
+    })
+    const port = (silent.address() as AddressInfo).port
+    const client = clientFor([port])
+    const result = await get(client, `https://127.0.0.1:${port}/`, [], false, 200)
+    assert.deepEqual(result, {
+      ok: false,
+      code: 'ETIMEDOUT',
+      message: 'the request did not complete within 200 ms',
+    })
+    // The policy's timeout is WAIT_MS (5 s); the socket goes well before it.
+    assert.ok(await until(() => live.size === 0, 1_500), 'the connection attempt is still open')
   })
 })
