@@ -215,6 +215,20 @@ describe('redirects', () => {
     assert.ok(Date.now() - started < WAIT_MS)
   })
 
+  it('does not wait for a redirect body declared larger than the bound', async () => {
+    const target = await startServer((req, res) => {
+      if (req.url === '/final') {
+        res.end('final')
+        return
+      }
+      // Declares 16 MiB, sends one chunk and then nothing: reading it would wait for the timeout.
+      res.writeHead(302, { location: '/final', 'content-length': String(16 * 1024 * 1024) })
+      res.write('r'.repeat(1024))
+    })
+    const client = clientFor([target.port])
+    assert.equal(bodyOf(await get(client, `http://127.0.0.1:${target.port}/start`)), 'final')
+  })
+
   it('drops Authorization and Cookie on a redirect to another origin, keeps them on the same', async () => {
     const echo = (req: IncomingMessage, res: ServerResponse) => {
       res.end(
