@@ -42,6 +42,53 @@ export type EgressResult =
   | { readonly ok: true; readonly response: EgressResponse }
   | { readonly ok: false; readonly message: string; readonly code: string }
 
+/**
+ * Longest idle time of a pooled connection, in milliseconds, whatever the server's `Keep-Alive:
+ * timeout=` asks for (undici's default allows 600 s): idle sockets cost the worker descriptors.
+ */
+export const EGRESS_KEEP_ALIVE_MAX_MS = 10_000
+
+/** Connections open at once to one origin; further requests to it wait in its queue. */
+export const EGRESS_CONNECTIONS_PER_ORIGIN = 8
+
+/**
+ * Origins (scheme, host, port) with a pool open at once in one worker; a request to one more
+ * fails with `EGRESS_TOO_MANY_ORIGINS` until an idle pool closes. With
+ * {@link EGRESS_CONNECTIONS_PER_ORIGIN} this bounds a worker's outbound sockets at 256.
+ */
+export const EGRESS_MAX_ORIGINS = 32
+
+/**
+ * Response bytes all requests of one worker may hold at once (received, and decompressed), in
+ * bytes: 10 requests per call at the default 5 MiB fit twice over. Never below the policy's
+ * `maxResponseBytes`, so that one response of the largest allowed size can still be received.
+ */
+export const MAX_EGRESS_BUFFERED_BYTES_PER_WORKER = 96 * 1024 * 1024
+
+/** Body of a redirect response read (and dropped) before the next hop, in bytes; past it the hop is cut. */
+export const EGRESS_MAX_REDIRECT_BODY_BYTES = 64 * 1024
+
+/** Characters of the API name kept for the log line. */
+const MAX_API_NAME_CHARS = 16
+
+/** Characters of a URL or `Location` value quoted in an error message. */
+const MAX_QUOTED_URL_CHARS = 200
+
+/** The limits of {@link createEgressClient}; tests pass smaller ones. */
+export interface EgressClientLimits {
+  readonly keepAliveMaxMs: number
+  readonly connectionsPerOrigin: number
+  readonly maxOrigins: number
+  readonly bufferedBytesPerWorker: number
+}
+
+const DEFAULT_CLIENT_LIMITS: EgressClientLimits = {
+  keepAliveMaxMs: EGRESS_KEEP_ALIVE_MAX_MS,
+  connectionsPerOrigin: EGRESS_CONNECTIONS_PER_ORIGIN,
+  maxOrigins: EGRESS_MAX_ORIGINS,
+  bufferedBytesPerWorker: MAX_EGRESS_BUFFERED_BYTES_PER_WORKER,
+}
+
 const HTTP_METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
 /** Dropped on a redirect to another origin (the fetch standard drops `Authorization`). */
@@ -95,7 +142,7 @@ export function parseEgressRequest(json: unknown): EgressRequest | undefined {
     redirect: v.redirect,
     decompress: v.decompress,
     timeoutMs: v.timeoutMs,
-    api: v.api.slice(0, 16),
+    api: v.api.slice(0, MAX_API_NAME_CHARS),
   }
 }
 
@@ -126,6 +173,7 @@ export interface EgressClient {
 function createConnector(
   policy: CompiledEgressPolicy,
   ca: readonly string[] | undefined,
+  connectTimeoutFor: (origin: string) => number,
 ): buildConnector.connector {
   // One TLS context for every connection: parsing the roots again per connection costs milliseconds.
   const secureContext = ca !== undefined ? createSecureContext({ ca: [...ca] }) : undefined
@@ -141,6 +189,10 @@ function createConnector(
         return
       }
     }
+    // The origin as `URL.origin` spells it (undici hands IPv6 hosts over without brackets).
+    const connectTimeoutMs = connectTimeoutFor(
+      `${options.protocol}//${isIP(host) === 6 ? `[${host}]` : host}${options.port === '' ? '' : `:${options.port}`}`,
+    )
     const lookup = createCheckedLookup(policy, host, port)
     const socket: Socket = secure
       ? tlsConnect({
@@ -159,10 +211,10 @@ function createConnector(
       socket.destroy()
       callback(error, null)
     }
-    // A connection attempt that hangs would hold back the origin's queued requests.
-    socket.setTimeout(policy.requestTimeoutMs, () => {
+    // A connection attempt that hangs would hold back the origin's queued requests and a socket.
+    socket.setTimeout(connectTimeoutMs, () => {
       onError(
-        Object.assign(new Error(`connect timed out after ${policy.requestTimeoutMs} ms`), {
+        Object.assign(new Error(`connect timed out after ${connectTimeoutMs} ms`), {
           code: 'ETIMEDOUT',
         }),
       )
@@ -221,19 +273,40 @@ function loadAgent(): typeof Agent {
   return requireHere('undici/lib/dispatcher/agent.js') as typeof Agent
 }
 
-export function createEgressClient(policy: CompiledEgressPolicy): EgressClient {
+export function createEgressClient(
+  policy: CompiledEgressPolicy,
+  limits: EgressClientLimits = DEFAULT_CLIENT_LIMITS,
+): EgressClient {
   // undici (not node:http): about 100 µs less per request on a reused connection (docs/performance.md).
   let agent: Agent | undefined
   const dispatcher = (): Agent =>
     (agent ??= new (loadAgent())({
+      keepAliveMaxTimeout: limits.keepAliveMaxMs,
+      connections: limits.connectionsPerOrigin,
+      maxOrigins: limits.maxOrigins,
       connect: createConnector(
         policy,
         policy.extraCaPem.length > 0 ? [...rootCertificates, ...policy.extraCaPem] : undefined,
+        connectTimeoutFor,
       ),
     }))
+  /** When each request waiting on an origin must be over (its timeout, capped by its call's deadline). */
+  const waiting = new Map<string, Set<{ readonly endAt: number }>>()
+  /**
+   * A new connection to `origin` is useful until the last request waiting on it must be over; never
+   * longer than the policy's timeout.
+   */
+  const connectTimeoutFor = (origin: string): number => {
+    let latest = 0
+    for (const entry of waiting.get(origin) ?? []) latest = Math.max(latest, entry.endAt)
+    if (latest === 0) return policy.requestTimeoutMs
+    return Math.max(1, Math.min(policy.requestTimeoutMs, latest - Date.now()))
+  }
   // Loaded once the worker has started (and reported ready), not during its start nor inside the
-  // isolate entry of its first request.
-  setImmediate(dispatcher)
+  // isolate entry of its first request; never when no request can be made.
+  if (policy.mode !== 'none') setImmediate(dispatcher)
+  const budget = Math.max(limits.bufferedBytesPerWorker, policy.maxResponseBytes)
+  let buffered = 0
   return {
     close: () => agent?.close() ?? Promise.resolve(),
     start(request, body, deadlineAt, log, done) {
@@ -248,10 +321,40 @@ export function createEgressClient(policy: CompiledEgressPolicy): EgressClient {
           deadlineAt - Date.now(),
         ),
       )
+      const wait = { endAt: Date.now() + timeoutMs }
+      let waitingOn: string | undefined
+      const stopWaiting = () => {
+        if (waitingOn === undefined) return
+        const set = waiting.get(waitingOn)
+        set?.delete(wait)
+        if (set?.size === 0) waiting.delete(waitingOn)
+        waitingOn = undefined
+      }
+      const waitOn = (origin: string) => {
+        stopWaiting()
+        waitingOn = origin
+        let set = waiting.get(origin)
+        if (set === undefined) waiting.set(origin, (set = new Set()))
+        set.add(wait)
+      }
+      /** Bytes of the worker's budget this request holds. */
+      let reserved = 0
+      const release = () => {
+        buffered -= reserved
+        reserved = 0
+      }
+      const reserve = (bytes: number): boolean => {
+        if (buffered + bytes > budget) return false
+        buffered += bytes
+        reserved += bytes
+        return true
+      }
       const finish = (result: EgressResult) => {
         if (finished) return
         finished = true
         clearTimeout(timer)
+        release()
+        stopWaiting()
         // The caller is inside an isolate entry and records the request after start() returns.
         if (starting) setImmediate(done, result)
         else done(result)
@@ -281,7 +384,7 @@ export function createEgressClient(policy: CompiledEgressPolicy): EgressClient {
         try {
           url = new URL(urlText)
         } catch {
-          fail(`invalid URL: ${urlText.slice(0, 200)}`, 'ERR_INVALID_URL')
+          fail(`invalid URL: ${urlText.slice(0, MAX_QUOTED_URL_CHARS)}`, 'ERR_INVALID_URL')
           return
         }
         if (url.protocol !== 'http:' && url.protocol !== 'https:') {
@@ -318,6 +421,17 @@ export function createEgressClient(policy: CompiledEgressPolicy): EgressClient {
           | undefined
         const chunks: Buffer[] = []
         let size = 0
+        /** Bytes of a redirect's body read and dropped. */
+        let drained = 0
+        /** Set when this hop was cut short to go on with the next one: its later events are ignored. */
+        let movedOn = false
+        const overBudget = () => {
+          fail(
+            `the worker holds too many response bytes at once (more than ${budget} bytes, MAX_EGRESS_BUFFERED_BYTES_PER_WORKER); retry later`,
+            'EGRESS_BUFFER_FULL',
+          )
+          stopCurrent('over the worker budget')
+        }
         const tooBig = () => {
           fail(
             `the response body is larger than ${limit} bytes (maxResponseBytes)`,
@@ -344,7 +458,7 @@ export function createEgressClient(policy: CompiledEgressPolicy): EgressClient {
           ) {
             if (request.redirect === 'error') {
               fail(
-                `redirect to ${location.slice(0, 200)} refused (redirect: 'error')`,
+                `redirect to ${location.slice(0, MAX_QUOTED_URL_CHARS)} refused (redirect: 'error')`,
                 'ERR_REDIRECT',
               )
               stopCurrent('redirect refused')
@@ -363,7 +477,10 @@ export function createEgressClient(policy: CompiledEgressPolicy): EgressClient {
             try {
               next = new URL(location, url)
             } catch {
-              fail(`invalid redirect location: ${location.slice(0, 200)}`, 'ERR_INVALID_URL')
+              fail(
+                `invalid redirect location: ${location.slice(0, MAX_QUOTED_URL_CHARS)}`,
+                'ERR_INVALID_URL',
+              )
               stopCurrent('invalid redirect')
               return
             }
@@ -372,6 +489,13 @@ export function createEgressClient(policy: CompiledEgressPolicy): EgressClient {
                 ? method !== 'HEAD'
                 : (status === 301 || status === 302) && method === 'POST'
             response = { kind: 'redirect', next, toGet }
+            const declaredRedirect = Number(headerOf(responseHeaders, 'content-length'))
+            if (
+              Number.isFinite(declaredRedirect) &&
+              declaredRedirect > EGRESS_MAX_REDIRECT_BODY_BYTES
+            ) {
+              cutRedirect(hopController)
+            }
             return
           }
           const declared = Number(headerOf(responseHeaders, 'content-length'))
@@ -386,8 +510,16 @@ export function createEgressClient(policy: CompiledEgressPolicy): EgressClient {
             headers: headerPairsOf(hopController, responseHeaders),
           }
         }
+        /** Stops reading a redirect's body (the connection goes) and follows the redirect now. */
+        const cutRedirect = (hopController: Dispatcher.DispatchController) => {
+          movedOn = true
+          if (!hopController.aborted) hopController.abort(new Error('redirect body dropped'))
+          movedOn = false
+          onEnd()
+          movedOn = true
+        }
         const onEnd = () => {
-          if (finished || response === undefined) return
+          if (finished || movedOn || response === undefined) return
           if (response.kind === 'redirect') {
             const { next } = response
             if (response.toGet) {
@@ -416,14 +548,20 @@ export function createEgressClient(policy: CompiledEgressPolicy): EgressClient {
               else if (encoding === 'deflate') data = inflateSync(data, opts)
               else if (encoding === 'br') data = brotliDecompressSync(data, opts)
             } catch (error) {
-              fail(
-                error instanceof RangeError
-                  ? `the decompressed response body is larger than ${limit} bytes (maxResponseBytes)`
-                  : `the response body could not be decompressed (${encoding})`,
-                'ERR_DECOMPRESS',
-              )
+              if (error instanceof RangeError) {
+                fail(
+                  `the decompressed response body is larger than ${limit} bytes (maxResponseBytes)`,
+                  'ERR_RESPONSE_TOO_LARGE',
+                )
+              } else {
+                fail(`the response body could not be decompressed (${encoding})`, 'ERR_DECOMPRESS')
+              }
               return
             }
+          }
+          if (data.length > size && !reserve(data.length - size)) {
+            overBudget()
+            return
           }
           finish({
             ok: true,
@@ -445,24 +583,38 @@ export function createEgressClient(policy: CompiledEgressPolicy): EgressClient {
           onResponseStart(hopController, status, responseHeaders, statusText) {
             onStart(hopController, status, responseHeaders, statusText)
           },
-          onResponseData(_hopController, chunk) {
-            if (finished || response?.kind !== 'final') return // a redirect's body is drained
+          onResponseData(hopController, chunk) {
+            if (finished || movedOn || response === undefined) return
+            if (response.kind === 'redirect') {
+              // A redirect's body is read and dropped, up to a bound.
+              drained += chunk.length
+              if (drained > EGRESS_MAX_REDIRECT_BODY_BYTES) cutRedirect(hopController)
+              return
+            }
             size += chunk.length
             if (size > limit) tooBig()
+            else if (!reserve(chunk.length)) overBudget()
             else chunks.push(chunk)
           },
           onResponseEnd() {
             onEnd()
           },
           onResponseError(_hopController, error: NodeJS.ErrnoException) {
-            if (finished) return
+            if (finished || movedOn) return
             if (error instanceof EgressRefusedError) refuse(error.message)
-            else {
+            else if (error.code === 'UND_ERR_MAX_ORIGINS_REACHED') {
+              log(`[openhooks] ${request.api} ${shown} refused: too many origins open`)
+              fail(
+                `the worker has connections open to ${limits.maxOrigins} origins already (EGRESS_MAX_ORIGINS); retry once they close (within ${limits.keepAliveMaxMs} ms of idleness)`,
+                'EGRESS_TOO_MANY_ORIGINS',
+              )
+            } else {
               log(`[openhooks] ${request.api} ${shown} failed: ${error.code ?? error.message}`)
               fail(explainTlsError(error, url.host) ?? error.message, error.code ?? 'ERR_REQUEST')
             }
           },
         }
+        waitOn(url.origin)
         try {
           dispatcher().dispatch(
             {
@@ -484,6 +636,8 @@ export function createEgressClient(policy: CompiledEgressPolicy): EgressClient {
         abort() {
           finished = true
           clearTimeout(timer)
+          release()
+          stopWaiting()
           stopCurrent('aborted')
         },
       }

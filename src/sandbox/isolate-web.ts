@@ -813,7 +813,11 @@ function consume(object, wantText) {
   if (wantText === true && state.text !== undefined) return PromiseCtor.resolve(state.text);
   return PromiseCtor.resolve(state.bytes === null ? new Uint8ArrayCtor(0) : state.bytes);
 }
-function textOf(body) { return typeof body === 'string' ? body : utf8Decode(body, false); }
+/** The body as text for text() and json(): UTF-8 decoded, a leading byte order mark dropped, as in fetch. */
+function textOf(body) {
+  const text = typeof body === 'string' ? body : utf8Decode(body, false);
+  return text[0] === '\uFEFF' ? ReflectApply(StringSlice, text, [1]) : text;
+}
 
 const bodyMethods = {
   arrayBuffer() { return ReflectApply(PromiseThen, consume(this), [function (b) { return copyBytes(b).buffer; }]); },

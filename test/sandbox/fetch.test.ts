@@ -65,6 +65,10 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
       case '/big':
         res.end('x'.repeat(MAX_RESPONSE_BYTES + 1))
         return
+      case '/bom':
+        res.setHeader('content-type', 'application/json; charset=utf-8')
+        res.end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"bom":"é"}')]))
+        return
       case '/gzip':
         res.setHeader('content-encoding', 'gzip')
         res.end(gzipSync(JSON.stringify({ zipped: true })))
@@ -227,6 +231,25 @@ describe('fetch to an allowed server', () => {
       `cb(null, await (await fetch('http://127.0.0.1:${httpPort}/gzip')).json())`,
     )
     assert.deepEqual(expectKind(outcome, 'ok').value, { zipped: true })
+  })
+})
+
+describe('a body that starts with a UTF-8 byte order mark', () => {
+  it('json() and text() drop the BOM; arrayBuffer() keeps its three bytes', async () => {
+    const url = `http://127.0.0.1:${httpPort}/bom`
+    const outcome = await run(
+      allowed,
+      `const json = await (await fetch('${url}')).json()
+       const text = await (await fetch('${url}')).text()
+       const bytes = new Uint8Array(await (await fetch('${url}')).arrayBuffer())
+       cb(null, { json, text, first: Array.from(bytes.slice(0, 3)), length: bytes.length })`,
+    )
+    assert.deepEqual(expectKind(outcome, 'ok').value, {
+      json: { bom: 'é' },
+      text: '{"bom":"é"}',
+      first: [0xef, 0xbb, 0xbf],
+      length: 3 + Buffer.byteLength('{"bom":"é"}'),
+    })
   })
 })
 
