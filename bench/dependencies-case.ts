@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { spawnServer, type RunningServer } from '../test/helpers/spawn-server.js'
+import { managementToken, spawnServer, type RunningServer } from '../test/helpers/spawn-server.js'
 
 /** Fresh-cache runs; each costs a full npm install, so few. */
 export const DEPS_RUNS = 3
@@ -44,18 +44,7 @@ async function stop(server: RunningServer): Promise<void> {
 }
 
 async function tokenOf(server: RunningServer): Promise<string> {
-  const res = await fetch(`${server.url}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      grant_type: 'client_credentials',
-      client_id: CLIENT_ID,
-      client_secret: CLIENT_SECRET,
-      audience: `${ISSUER}api/v2/`,
-    }),
-  })
-  if (res.status !== 200) throw new Error(`token: ${res.status} ${await res.text()}`)
-  return ((await res.json()) as { access_token: string }).access_token
+  return managementToken(server, { id: CLIENT_ID, secret: CLIENT_SECRET, issuer: ISSUER })
 }
 
 /** Milliseconds of one `POST /api/v2/hooks`, checked to answer 201. */

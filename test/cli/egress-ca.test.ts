@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { makeCertificate } from '../helpers/tls-certificate.js'
-import { runCli, spawnServer } from '../helpers/spawn-server.js'
+import { managementToken, runCli, spawnServer } from '../helpers/spawn-server.js'
 import { tempDir } from './cli-helpers.js'
 
 const CLIENT_ID = 'egress-ca-test-client'
@@ -62,18 +62,11 @@ async function fetchThroughHook(
     ...env,
   })
   t.after(() => server.child.kill('SIGKILL'))
-  const tokenRes = await fetch(`${server.url}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      grant_type: 'client_credentials',
-      client_id: CLIENT_ID,
-      client_secret: CLIENT_SECRET,
-      audience: `${ISSUER}api/v2/`,
-    }),
+  const token = await managementToken(server, {
+    id: CLIENT_ID,
+    secret: CLIENT_SECRET,
+    issuer: ISSUER,
   })
-  assert.equal(tokenRes.status, 200)
-  const token = ((await tokenRes.json()) as { access_token: string }).access_token
   const api = async (path: string, body: unknown) => {
     const res = await fetch(`${server.url}${path}`, {
       method: 'POST',

@@ -55,6 +55,25 @@ export async function spawnServer(env: Record<string, string>): Promise<RunningS
   return { child, url, stdout: () => out, stderr: () => err, exited }
 }
 
+/** A Management API token from a spawned server, by the client-credentials grant. */
+export async function managementToken(
+  server: RunningServer,
+  client: { readonly id: string; readonly secret: string; readonly issuer: string },
+): Promise<string> {
+  const res = await fetch(`${server.url}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      grant_type: 'client_credentials',
+      client_id: client.id,
+      client_secret: client.secret,
+      audience: `${client.issuer}api/v2/`,
+    }),
+  })
+  if (res.status !== 200) throw new Error(`token: ${res.status} ${await res.text()}`)
+  return ((await res.json()) as { access_token: string }).access_token
+}
+
 /** Runs the CLI to completion. */
 export function runCli(
   args: readonly string[],
