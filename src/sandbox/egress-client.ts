@@ -178,9 +178,7 @@ function createConnector(
   // One TLS context for every connection: parsing the roots again per connection costs milliseconds.
   const secureContext = ca !== undefined ? createSecureContext({ ca: [...ca] }) : undefined
   return (options, callback) => {
-    const secure = options.protocol === 'https:'
-    const port = options.port === '' ? (secure ? 443 : 80) : Number(options.port)
-    const host = options.hostname.startsWith('[') ? options.hostname.slice(1, -1) : options.hostname
+    const { secure, host, port } = destinationOf(options)
     const literal = isIP(host) !== 0
     if (literal) {
       const reason = checkDestination(policy, host, port, host)
@@ -229,6 +227,20 @@ function createConnector(
       callback(null, socket)
     })
   }
+}
+
+/**
+ * Where a URL (or undici's connect options, which spell it the same way) leads: the host without
+ * IPv6 brackets and the port with the scheme's default filled in, as the policy checks them.
+ */
+function destinationOf(target: {
+  readonly protocol: string
+  readonly hostname: string
+  readonly port: string
+}): { secure: boolean; host: string; port: number } {
+  const secure = target.protocol === 'https:'
+  const host = target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname
+  return { secure, host, port: target.port === '' ? (secure ? 443 : 80) : Number(target.port) }
 }
 
 /** Response headers as [name, value] pairs, in the order and spelling the server sent. */
@@ -394,9 +406,7 @@ export function createEgressClient(
           )
           return
         }
-        const secure = url.protocol === 'https:'
-        const port = url.port === '' ? (secure ? 443 : 80) : Number(url.port)
-        const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
+        const { host, port } = destinationOf(url)
         const shown = `${method} ${url.host} ${url.pathname}`
         const started = Date.now()
         const refuse = (reason: string) => {

@@ -135,19 +135,19 @@ export type WorkerMessage =
 // ---------------------------------------------------------------------------------------------
 // Framing
 //
-// A frame is: total length (u32 LE, of what follows), header length (u32 LE), the header as UTF-8
-// JSON, then a payload as UTF-8 text. The payload carries the one large JSON text of a message
-// (a run's `args`, a result's `valueJson` or `errorJson`) as it is, so that it is not escaped
-// into the header's JSON and parsed twice. Messages keep one shape in memory: the encoder takes
-// the payload out, the decoder puts it back, and validation sees the message whole.
+// A frame is: total length (u32 LE, of what follows), header word (u32 LE: the header's length,
+// with the top bit set when a payload follows), the header as UTF-8 JSON, then the payload as
+// UTF-8 text. The payload carries the one large JSON text of a message (a run's `args`, a result's
+// `valueJson` or `errorJson`) as it is, so that it is not escaped into the header's JSON and
+// parsed twice; the bit tells an empty payload (a JSON text of '') apart from none. Messages keep
+// one shape in memory: the encoder takes the payload out, the decoder puts it back, and
+// validation sees the message whole.
 
 const PAYLOAD_HEADER_BYTES = 4
 
-/**
- * Set in the header of a frame that carries a payload, so that an empty payload (a run with `args`
- * of '', a result whose JSON text is '') is told apart from none; the decoder removes it.
- */
-const PAYLOAD_FLAG = '~p'
+/** Set in the header word of a frame that carries a payload. */
+const PAYLOAD_PRESENT_BIT = 0x8000_0000
+const HEADER_LENGTH_MASK = 0x7fff_ffff
 
 /** The header of a message whose payload travels apart, and that payload; or the message alone. */
 function split(
@@ -162,19 +162,20 @@ function split(
       code: message.code,
       limits: message.limits,
       deadlineAt: message.deadlineAt,
-      [PAYLOAD_FLAG]: 1,
     }
     return [header, message.args]
   }
   if (message.t === 'result') {
     const outcome = message.outcome
-    if (outcome.kind === 'ok' && outcome.valueJson !== undefined) {
+    const payload =
+      outcome.kind === 'ok'
+        ? outcome.valueJson
+        : outcome.kind === 'hook-error'
+          ? outcome.errorJson
+          : undefined
+    if (payload !== undefined) {
       const head = { kind: outcome.kind, logs: outcome.logs, cpuMs: outcome.cpuMs }
-      return [{ t: message.t, id: message.id, outcome: head, [PAYLOAD_FLAG]: 1 }, outcome.valueJson]
-    }
-    if (outcome.kind === 'hook-error') {
-      const head = { kind: outcome.kind, logs: outcome.logs, cpuMs: outcome.cpuMs }
-      return [{ t: message.t, id: message.id, outcome: head, [PAYLOAD_FLAG]: 1 }, outcome.errorJson]
+      return [{ t: message.t, id: message.id, outcome: head }, payload]
     }
   }
   return [message, undefined]
@@ -182,8 +183,7 @@ function split(
 
 /** Puts a frame's payload back where `split` took it from (validation follows). */
 function join(value: unknown, payload: string): unknown {
-  if (!isObject(value) || value[PAYLOAD_FLAG] !== 1) return value
-  Reflect.deleteProperty(value, PAYLOAD_FLAG)
+  if (!isObject(value)) return value
   if (value.t === 'run') {
     value.args = payload
   } else if (value.t === 'result' && isObject(value.outcome)) {
@@ -201,7 +201,8 @@ export function encodeFrame(message: ParentMessage | WorkerMessage): Buffer {
   const length = PAYLOAD_HEADER_BYTES + headerBytes + payloadBytes
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length)
   frame.writeUInt32LE(length, 0)
-  frame.writeUInt32LE(headerBytes, FRAME_HEADER_BYTES)
+  const word = payload === undefined ? headerBytes : (headerBytes | PAYLOAD_PRESENT_BIT) >>> 0
+  frame.writeUInt32LE(word, FRAME_HEADER_BYTES)
   const start = FRAME_HEADER_BYTES + PAYLOAD_HEADER_BYTES
   frame.write(json, start, headerBytes, 'utf8')
   if (payload !== undefined && payloadBytes > 0) {
@@ -329,15 +330,19 @@ export class FrameDecoder {
       const buffer = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : this.#gather()
       const end = this.#expected
       const start = FRAME_HEADER_BYTES + PAYLOAD_HEADER_BYTES
-      const headerBytes = end >= start ? buffer.readUInt32LE(FRAME_HEADER_BYTES) : -1
+      const word = end >= start ? buffer.readUInt32LE(FRAME_HEADER_BYTES) : -1
+      const headerBytes = word < 0 ? -1 : word & HEADER_LENGTH_MASK
       if (headerBytes < 0 || start + headerBytes > end) {
         return this.#fail(results, 'frame header is malformed')
       }
       try {
         const value: unknown = JSON.parse(buffer.toString('utf8', start, start + headerBytes))
+        const hasPayload = word >= PAYLOAD_PRESENT_BIT
         results.push({
           ok: true,
-          value: join(value, buffer.toString('utf8', start + headerBytes, end)),
+          value: hasPayload
+            ? join(value, buffer.toString('utf8', start + headerBytes, end))
+            : value,
         })
       } catch {
         return this.#fail(results, 'frame is not valid JSON')
