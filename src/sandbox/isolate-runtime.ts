@@ -12,7 +12,8 @@ import { ISOLATE_WEB_SOURCE } from './isolate-web.js'
  * function the worker calls for each entry:
  *
  * - `('run', callId, argsJson, maxLogBytes, wrapper?)`: evaluates the module first when `wrapper`
- *   is given, then calls the exported function. Returns `'started'`, `'no-function'` or
+ *   is given, then calls the exported function. Returns `'started'`, the completion when the
+ *   hook called back before returning (`'ok'`, `'ok:<json>'`, `'error:<json>'`), `'no-function'` or
  *   `'threw:<description>'` (module evaluation failed).
  * - `('fire', timerId)`: runs a timer callback.
  * - `('end', callId)`: forgets a call and its timers (deadline reached).
@@ -89,17 +90,18 @@ function define(target, key, value) {
 
 // A completed call without timers is forgotten at the start of the next entry, not at once: the
 // rest of the current entry (code after cb, microtasks) may still log or start timers for it.
-let idle = [];
+// Only a count is kept: the next entry walks the few live calls (an array of ids would need
+// Object.defineProperty per id, since a script may put setters on Array.prototype).
+let idleCalls = 0;
 function finishIfIdle(callId, call) {
-  if (call.done && call.timers === 0) define(idle, idle.length, callId);
+  if (call.done && call.timers === 0) idleCalls++;
 }
 function sweep() {
-  const ids = idle;
-  idle = [];
-  for (let i = 0; i < ids.length; i++) {
-    const call = getCall(ids[i]);
-    if (call !== undefined && call.done && call.timers === 0) ReflectApply(MapDelete, calls, [ids[i]]);
-  }
+  idleCalls = 0;
+  ReflectApply(MapForEach, calls, [sweepOne]);
+}
+function sweepOne(call, callId) {
+  if (call.done && call.timers === 0) ReflectApply(MapDelete, calls, [callId]);
 }
 
 // ---- errors (compat §3.5) --------------------------------------------------------------------
@@ -170,8 +172,15 @@ function complete(callId, error, data) {
     }
   }
   // The call counts as done only once the host has the outcome, so that a completion cut short
-  // (the stack ran out inside this function) can be retried.
-  hostDone(callId, kind, payload);
+  // (the stack ran out inside this function) can be retried. A completion inside the synchronous
+  // part of run() travels back as run()'s return value instead of through a host callback.
+  if (callId !== runningCallId) {
+    hostDone(callId, kind, payload);
+  } else if (syncKind === undefined) {
+    syncKind = kind;
+    syncPayload = payload;
+  } // else cb was re-entered (from a toJSON of the value) and completed first: the first one stands
+
   call.done = true;
   finishIfIdle(callId, call);
 }
@@ -463,6 +472,42 @@ function load(wrapper) {
   return 'loaded';
 }
 
+// The call whose hook function is running synchronously under run(), and its completion if cb
+// was called meanwhile (kind undefined: not yet).
+let runningCallId = 0;
+let syncKind;
+let syncPayload;
+
+// The hook's arguments followed by cb, as a fresh array built without assignments through the
+// (patchable) Array.prototype: literals for the triggers' argument counts, defineProperty beyond.
+function withCallback(parsed, cb) {
+  switch (parsed.length) {
+    case 1: return [parsed[0], cb];
+    case 2: return [parsed[0], parsed[1], cb];
+    case 3: return [parsed[0], parsed[1], parsed[2], cb];
+    case 4: return [parsed[0], parsed[1], parsed[2], parsed[3], cb];
+    default: {
+      const args = [];
+      for (let i = 0; i < parsed.length; i++) define(args, i, parsed[i]);
+      define(args, parsed.length, cb);
+      return args;
+    }
+  }
+}
+
+// run()'s answer: 'started' (the call goes on), or the completion recorded meanwhile:
+// 'ok' (cb with no value), 'ok:' + JSON of the value, or 'error:' + JSON of the error.
+function runAnswer() {
+  const kind = syncKind;
+  const payload = syncPayload;
+  runningCallId = 0;
+  syncKind = undefined;
+  syncPayload = undefined;
+  if (kind === undefined) return 'started';
+  if (payload === undefined) return kind;
+  return kind + ':' + payload;
+}
+
 function run(callId, argsJson, maxLogBytes, wrapper) {
   currentCallId = callId;
   const call = { done: false, extra: false, logsFull: false, maxLogBytes, timers: 0 };
@@ -474,19 +519,18 @@ function run(callId, argsJson, maxLogBytes, wrapper) {
       return loaded;
     }
   }
-  const parsed = JSONParse(argsJson);
-  const args = [];
-  for (let i = 0; i < parsed.length; i++) define(args, i, parsed[i]);
-  define(args, parsed.length, makeCallback(callId));
+  const args = withCallback(JSONParse(argsJson), makeCallback(callId));
   let returned;
+  runningCallId = callId;
   try {
     returned = ReflectApply(hookFn, undefined, args);
   } catch (e) {
     flushDeferred();
     fail(callId, e);
-    return 'started';
+    return runAnswer();
   }
   flushDeferred();
+  const answer = runAnswer();
   // Extension (compat §3.4): a returned thenable that resolves to a value completes the call with
   // it; one that resolves to undefined leaves completion to cb; a rejection fails the call.
   if (returned !== null && (typeof returned === 'object' || typeof returned === 'function')) {
@@ -502,7 +546,7 @@ function run(callId, argsJson, maxLogBytes, wrapper) {
       fail(callId, e);
     }
   }
-  return 'started';
+  return answer;
 }
 
 function forget(callId) {
@@ -514,7 +558,7 @@ function forget(callId) {
 }
 
 return function dispatch(op, a, b, c, d) {
-  if (idle.length > 0) sweep();
+  if (idleCalls > 0) sweep();
   flushDeferred();
   switch (op) {
     case 'run': return run(a, b, c, d);

@@ -291,16 +291,21 @@ export type FrameResult =
 
 /**
  * Splits a byte stream into frames. `push` returns the decoded messages in order; after the first
- * error (oversized frame, bad header, invalid JSON) the decoder refuses everything. A frame that
- * spans chunks is copied once, when it is complete.
+ * error (oversized frame, bad header, invalid JSON) the decoder refuses everything.
+ *
+ * It never keeps a reference to a chunk it was given, so the caller may read into the same buffer
+ * again (the worker's channel does: `onread`, and the idle poll). A frame that lies whole inside a
+ * chunk is decoded in place; one that spans chunks is copied once, into a buffer of its final size
+ * allocated when its length is known (after the size check).
  */
 export class FrameDecoder {
   readonly #maxFrameBytes: number
-  /** Chunks of an incomplete frame, and their total length. */
-  #chunks: Buffer[] = []
-  #buffered = 0
-  /** Bytes of the frame being received, its length field included, once that is known; else 0. */
-  #expected = 0
+  /** The frame being received across chunks (length field included), and the bytes it has. */
+  #frame: Buffer | undefined
+  #filled = 0
+  /** A length field split across chunks. */
+  readonly #lengthBytes = Buffer.alloc(FRAME_HEADER_BYTES)
+  #lengthFilled = 0
   #failed = false
 
   constructor(maxFrameBytes: number) {
@@ -310,63 +315,86 @@ export class FrameDecoder {
   push(chunk: Buffer): FrameResult[] {
     if (this.#failed) return []
     const results: FrameResult[] = []
-    this.#chunks.push(chunk)
-    this.#buffered += chunk.length
-    for (;;) {
-      if (this.#expected === 0) {
-        if (this.#buffered < FRAME_HEADER_BYTES) break
-        const first = this.#chunks[0] as Buffer
-        const head = first.length >= FRAME_HEADER_BYTES ? first : this.#gather()
-        const length = head.readUInt32LE(0)
-        if (length > this.#maxFrameBytes) {
-          return this.#fail(
-            results,
-            `frame of ${length} bytes exceeds the ${this.#maxFrameBytes}-byte limit`,
-          )
-        }
-        this.#expected = FRAME_HEADER_BYTES + length
+    const end = chunk.length
+    let offset = 0
+    while (offset < end) {
+      const frame = this.#frame
+      if (frame !== undefined) {
+        const take = Math.min(frame.length - this.#filled, end - offset)
+        chunk.copy(frame, this.#filled, offset, offset + take)
+        this.#filled += take
+        offset += take
+        if (this.#filled < frame.length) break
+        this.#frame = undefined
+        if (!this.#decode(frame, 0, frame.length, results)) return results
+        continue
       }
-      if (this.#buffered < this.#expected) break
-      const buffer = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : this.#gather()
-      const end = this.#expected
-      const start = FRAME_HEADER_BYTES + PAYLOAD_HEADER_BYTES
-      const word = end >= start ? buffer.readUInt32LE(FRAME_HEADER_BYTES) : -1
-      const headerBytes = word < 0 ? -1 : word & HEADER_LENGTH_MASK
-      if (headerBytes < 0 || start + headerBytes > end) {
-        return this.#fail(results, 'frame header is malformed')
+      let length: number
+      if (this.#lengthFilled === 0 && end - offset >= FRAME_HEADER_BYTES) {
+        length = chunk.readUInt32LE(offset)
+      } else {
+        const take = Math.min(FRAME_HEADER_BYTES - this.#lengthFilled, end - offset)
+        chunk.copy(this.#lengthBytes, this.#lengthFilled, offset, offset + take)
+        this.#lengthFilled += take
+        if (this.#lengthFilled < FRAME_HEADER_BYTES) break
+        // The length field came in pieces: start the frame's buffer with it.
+        this.#lengthFilled = 0
+        length = this.#lengthBytes.readUInt32LE(0)
+        if (!this.#checkLength(length, results)) return results
+        this.#frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length)
+        this.#lengthBytes.copy(this.#frame, 0)
+        this.#filled = FRAME_HEADER_BYTES
+        offset += take
+        continue
       }
-      try {
-        const value: unknown = JSON.parse(buffer.toString('utf8', start, start + headerBytes))
-        const hasPayload = word >= PAYLOAD_PRESENT_BIT
-        results.push({
-          ok: true,
-          value: hasPayload
-            ? join(value, buffer.toString('utf8', start + headerBytes, end))
-            : value,
-        })
-      } catch {
-        return this.#fail(results, 'frame is not valid JSON')
+      if (!this.#checkLength(length, results)) return results
+      const total = FRAME_HEADER_BYTES + length
+      if (end - offset >= total) {
+        if (!this.#decode(chunk, offset, offset + total, results)) return results
+        offset += total
+        continue
       }
-      this.#expected = 0
-      const rest = buffer.subarray(end)
-      this.#chunks = rest.length === 0 ? [] : [rest]
-      this.#buffered = rest.length
+      this.#frame = Buffer.allocUnsafe(total)
+      chunk.copy(this.#frame, 0, offset, end)
+      this.#filled = end - offset
+      break
     }
     return results
   }
 
-  #gather(): Buffer {
-    const whole = Buffer.concat(this.#chunks, this.#buffered)
-    this.#chunks = [whole]
-    return whole
+  #checkLength(length: number, results: FrameResult[]): boolean {
+    if (length <= this.#maxFrameBytes) return true
+    this.#fail(results, `frame of ${length} bytes exceeds the ${this.#maxFrameBytes}-byte limit`)
+    return false
   }
 
-  #fail(results: FrameResult[], error: string): FrameResult[] {
+  /** Decodes the frame in `buffer` from `from` (its length field) to `to`; false after a failure. */
+  #decode(buffer: Buffer, from: number, to: number, results: FrameResult[]): boolean {
+    const start = from + FRAME_HEADER_BYTES + PAYLOAD_HEADER_BYTES
+    const word = to >= start ? buffer.readUInt32LE(from + FRAME_HEADER_BYTES) : -1
+    const headerBytes = word < 0 ? -1 : word & HEADER_LENGTH_MASK
+    if (headerBytes < 0 || start + headerBytes > to) {
+      this.#fail(results, 'frame header is malformed')
+      return false
+    }
+    try {
+      const value: unknown = JSON.parse(buffer.toString('utf8', start, start + headerBytes))
+      const hasPayload = word >= PAYLOAD_PRESENT_BIT
+      results.push({
+        ok: true,
+        value: hasPayload ? join(value, buffer.toString('utf8', start + headerBytes, to)) : value,
+      })
+      return true
+    } catch {
+      this.#fail(results, 'frame is not valid JSON')
+      return false
+    }
+  }
+
+  #fail(results: FrameResult[], error: string): void {
     this.#failed = true
-    this.#chunks = []
-    this.#buffered = 0
+    this.#frame = undefined
     results.push({ ok: false, error })
-    return results
   }
 }
 

@@ -11,7 +11,7 @@
 import { isUtf8 } from 'node:buffer'
 import { createHash } from 'node:crypto'
 import { readSync } from 'node:fs'
-import { Socket } from 'node:net'
+import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net'
 import ivm from 'isolated-vm'
 import { createEgressClient, parseEgressRequest } from './egress-client.js'
 import type { EgressResult } from './egress-client.js'
@@ -1050,6 +1050,7 @@ function handleRun(message: RunMessage): void {
       timeoutMs,
     )
     if (!result.ok) entryFailed(call, result.failure, timeoutMs)
+    else runAnswered(call, result.value)
   } else {
     load(call, message)
   }
@@ -1076,7 +1077,7 @@ function load(call: Call, message: RunMessage): void {
       entryFailed(call, result.failure, timeoutMs)
       return
     }
-    if (result.value === 'started') {
+    if (runAnswered(call, result.value)) {
       slot.loaded = true
       for (const rest of slot.candidates) rest.release()
       slot.candidates = []
@@ -1089,6 +1090,29 @@ function load(call: Call, message: RunMessage): void {
     // 'no-function': try the next candidate
   }
   compileFailed(call, 'The script must export a function: module.exports = function (…) { … }')
+}
+
+/**
+ * Takes the answer of a `run` entry: the hook started, and maybe completed already (isolate-runtime.ts
+ * `runAnswer`: a synchronous completion comes back as the entry's value rather than through the
+ * `done` callback, one crossing less). False for any other answer (a module that failed to load).
+ */
+function runAnswered(call: Call, value: unknown): boolean {
+  if (value === 'started') return true
+  if (typeof value !== 'string') return false
+  if (value === 'ok') {
+    onDone(call.slot, call.id, 'ok', undefined)
+    return true
+  }
+  if (value.startsWith('ok:')) {
+    onDone(call.slot, call.id, 'ok', value.slice(3))
+    return true
+  }
+  if (value.startsWith('error:')) {
+    onDone(call.slot, call.id, 'error', value.slice(6))
+    return true
+  }
+  return false
 }
 
 function compileFailed(call: Call, description: string): void {
@@ -1265,8 +1289,8 @@ function pollChannel(): void {
       }
       if (bytes === 0) return // end of stream: the socket sees it too
       budgetSpentMs += performance.now() - waitingSince
-      // A copy: the decoder may keep an incomplete frame, and the buffer is read into again.
-      idlePollFrames += onChunk(Buffer.from(pollBuffer.subarray(0, bytes)))
+      // The decoder keeps no reference to the chunk, so the buffer can be read into again.
+      idlePollFrames += onChunk(pollBuffer.subarray(0, bytes))
       writer?.flush()
       // Part of an answer is still queued: give the event loop the chance to send it.
       if (writerBusy()) return
@@ -1283,10 +1307,27 @@ function budgetLeft(): number {
   return Math.max(0, IDLE_POLL_BUDGET_PERIOD_MS * IDLE_POLL_CPU_SHARE - budgetSpentMs)
 }
 
+/** The buffer the channel is read into, again and again (`onread`). */
+const CHANNEL_READ_BYTES = 64 * 1024
+
 function startWorker(): void {
-  const socket = new Socket({ fd: CHANNEL_FD, readable: true, writable: true })
+  // `onread` hands each read to onChannelData directly, without the stream's buffering and events
+  // (the decoder copies what it keeps). End of stream and errors still come as events.
+  // Node documents `onread` for the constructor; this @types/node lists it under connect() only.
+  const options: SocketConstructorOpts & { onread: OnReadOpts } = {
+    fd: CHANNEL_FD,
+    readable: true,
+    writable: true,
+    onread: {
+      buffer: Buffer.allocUnsafe(CHANNEL_READ_BYTES),
+      callback: (bytes: number, buffer: Uint8Array) => {
+        onChannelData(Buffer.from(buffer.buffer, buffer.byteOffset, bytes))
+        return true
+      },
+    },
+  }
+  const socket = new Socket(options)
   writer = new FrameWriter(socket, () => (socket.destroyed ? undefined : CHANNEL_FD))
-  socket.on('data', onChannelData)
   // The parent went away: nothing left to serve.
   socket.on('close', () => process.exit(0))
   socket.on('error', () => process.exit(1))

@@ -41,6 +41,35 @@ describe('FrameDecoder', () => {
     )
   })
 
+  it('keeps no reference to a chunk: the caller may read into the same buffer again', () => {
+    const messages = [
+      { t: 'ready' as const, pid: 1 },
+      {
+        t: 'result' as const,
+        id: 2,
+        outcome: { kind: 'ok' as const, valueJson: '{"a":"ü✓"}', logs: [], cpuMs: 0 },
+      },
+      { t: 'stats' as const, id: 3 },
+    ]
+    const stream = Buffer.concat(messages.map((m) => encodeFrame(m)))
+    const reused = Buffer.alloc(stream.length)
+    // Every chunk size, including the ones that split the 4-byte length field.
+    for (let size = 1; size <= stream.length; size++) {
+      const decoder = new FrameDecoder(1024)
+      const decoded: unknown[] = []
+      for (let at = 0; at < stream.length; at += size) {
+        const n = stream.copy(reused, 0, at, Math.min(at + size, stream.length))
+        for (const frame of decoder.push(reused.subarray(0, n))) decoded.push(frame)
+        reused.fill(0xff)
+      }
+      assert.deepEqual(
+        decoded,
+        messages.map((value) => ({ ok: true, value })),
+        `chunks of ${String(size)} bytes`,
+      )
+    }
+  })
+
   it('refuses an oversized frame from its header, before buffering it', () => {
     const decoder = new FrameDecoder(16)
     const header = Buffer.alloc(4)

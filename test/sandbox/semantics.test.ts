@@ -90,6 +90,37 @@ describe('completion', () => {
     )
   })
 
+  it('cb called again while its value is serialised: the completion that finishes first wins', async () => {
+    // The inner cb (from toJSON) completes before the outer one has its JSON.
+    const outcome = await runScript(
+      runner,
+      'module.exports = function (u, c, cb) { cb(null, { toJSON: function () { cb(null, "inner"); return "outer" } }) }',
+    )
+    assert.equal(expectKind(outcome, 'ok').value, 'inner')
+  })
+
+  it('a throw after a synchronous cb keeps the result and logs the exception', async () => {
+    const outcome = await runScript(
+      runner,
+      'module.exports = function (u, c, cb) { cb(null, "kept"); throw new Error("after") }',
+    )
+    assert.equal(expectKind(outcome, 'ok').value, 'kept')
+    assert.deepEqual(
+      outcome.logs.map((entry) => [entry.level, entry.message]),
+      [['warn', '[openhooks] uncaught exception after the call completed: Error: after']],
+    )
+  })
+
+  it('a synchronous cb(err) with custom fields', async () => {
+    const outcome = await runScript(
+      runner,
+      'module.exports = function (u, c, cb) { const e = new Error("no"); e.code = 7; cb(e) }',
+    )
+    const error = expectKind(outcome, 'hook-error').error
+    assert.equal(error.message, 'no')
+    assert.equal(error.code, 7)
+  })
+
   it('a synchronous throw fails the call like cb(err)', async () => {
     const outcome = await runScript(
       runner,
