@@ -130,7 +130,8 @@ interface PendingCall {
   readonly hostDeadlineAt: number
   /** The run message without its code, kept to resend it with the code on `need-code`. */
   readonly message: RunMessage
-  readonly code: HookCode
+  /** Where the code comes from, when the worker needs it (`codeOf`). */
+  readonly request: RunRequest
   readonly isolateKey: string
 }
 
@@ -241,6 +242,14 @@ function parseJsonCopy(text: string): unknown {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function codeOf(request: RunRequest): HookCode {
+  return {
+    script: request.script,
+    classes: request.injectedClasses,
+    ...(request.modules !== undefined ? { modules: request.modules } : undefined),
+  }
 }
 
 function toRunOutcome(outcome: WorkerOutcome, durationMs: number): RunOutcome {
@@ -634,7 +643,7 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
     if (withCode) {
       if (worker.sentCode.size >= MAX_SENT_CODE_ENTRIES) worker.sentCode.clear()
       worker.sentCode.add(call.isolateKey)
-      write(worker, { ...call.message, code: call.code })
+      write(worker, { ...call.message, code: codeOf(call.request) })
     } else {
       write(worker, call.message)
     }
@@ -644,64 +653,70 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
     return workers[workerSlotOf(hookId, poolSize)]
   }
 
-  const runner: HookRunner = {
-    async run(request: RunRequest): Promise<RunOutcome> {
-      const startedAt = performance.now()
-      const overrides = request.limits
-      const limits =
-        overrides === undefined || Object.keys(overrides).length === 0
-          ? defaults
-          : resolveLimits(overrides, defaults)
-      if (limits !== defaults) checkLimits(limits)
-      // Trigger definitions pass the same array every time: check each list once.
-      if (!checkedClassLists.has(request.injectedClasses)) {
-        validateInjectedClasses(request.injectedClasses)
-        checkedClassLists.add(request.injectedClasses)
-      }
-      const args = JSON.stringify(request.args)
-      if (closed) return crash('the sandbox is closed', startedAt)
-      if (pending >= maxPendingCalls) {
-        return limitOutcome('maxPendingCalls', maxPendingCalls, {
-          logs: [],
-          durationMs: 0,
-          cpuMs: 0,
-        })
-      }
-      const worker = route(request.hookId)
-      if (worker === undefined || worker.exited) {
-        return crash('the sandbox worker for this hook is restarting', startedAt)
-      }
-      const id = nextId++
-      return new Promise<RunOutcome>((resolve) => {
-        const call: PendingCall = {
+  /**
+   * Not an async function: a warm call is a few tens of µs of work in this process, and each extra
+   * promise layer adds microtask turns to it. A synchronous throw still becomes a rejection.
+   */
+  function startRun(request: RunRequest): Promise<RunOutcome> {
+    const startedAt = performance.now()
+    const overrides = request.limits
+    const limits =
+      overrides === undefined || Object.keys(overrides).length === 0
+        ? defaults
+        : resolveLimits(overrides, defaults)
+    if (limits !== defaults) checkLimits(limits)
+    // Trigger definitions pass the same array every time: check each list once.
+    if (!checkedClassLists.has(request.injectedClasses)) {
+      validateInjectedClasses(request.injectedClasses)
+      checkedClassLists.add(request.injectedClasses)
+    }
+    const args = JSON.stringify(request.args)
+    if (closed) return Promise.resolve(crash('the sandbox is closed', startedAt))
+    if (pending >= maxPendingCalls) {
+      return Promise.resolve(
+        limitOutcome('maxPendingCalls', maxPendingCalls, { logs: [], durationMs: 0, cpuMs: 0 }),
+      )
+    }
+    const worker = route(request.hookId)
+    if (worker === undefined || worker.exited) {
+      return Promise.resolve(crash('the sandbox worker for this hook is restarting', startedAt))
+    }
+    const id = nextId++
+    return new Promise<RunOutcome>((resolve) => {
+      const call: PendingCall = {
+        id,
+        hookId: request.hookId,
+        startedAt,
+        limits,
+        worker,
+        resolve,
+        hostDeadlineAt: startedAt + limits.timeoutMs + HOST_DEADLINE_MARGIN_MS,
+        message: {
+          t: 'run',
           id,
           hookId: request.hookId,
-          startedAt,
+          versionKey: request.versionKey,
+          args,
           limits,
-          worker,
-          resolve,
-          hostDeadlineAt: startedAt + limits.timeoutMs + HOST_DEADLINE_MARGIN_MS,
-          message: {
-            t: 'run',
-            id,
-            hookId: request.hookId,
-            versionKey: request.versionKey,
-            args,
-            limits,
-            deadlineAt: Date.now() + limits.timeoutMs,
-          },
-          code: {
-            script: request.script,
-            classes: request.injectedClasses,
-            ...(request.modules !== undefined ? { modules: request.modules } : undefined),
-          },
-          isolateKey: isolateKey(request.hookId, request.versionKey, limits.memoryMb),
-        }
-        worker.calls.set(id, call)
-        pending++
-        sweeper ??= setInterval(sweepHostDeadlines, HOST_DEADLINE_SWEEP_MS)
-        sendRun(call, !worker.sentCode.has(call.isolateKey))
-      })
+          deadlineAt: Date.now() + limits.timeoutMs,
+        },
+        request,
+        isolateKey: isolateKey(request.hookId, request.versionKey, limits.memoryMb),
+      }
+      worker.calls.set(id, call)
+      pending++
+      sweeper ??= setInterval(sweepHostDeadlines, HOST_DEADLINE_SWEEP_MS)
+      sendRun(call, !worker.sentCode.has(call.isolateKey))
+    })
+  }
+
+  const runner: HookRunner = {
+    run(request: RunRequest): Promise<RunOutcome> {
+      try {
+        return startRun(request)
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)))
+      }
     },
 
     retire(hookId: string): void {
