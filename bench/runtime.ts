@@ -59,6 +59,7 @@ async function main(): Promise<void> {
   console.log(
     `node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, pool size 1, load average ${load1?.toFixed(2)} at start, ${process.env.BENCH_PINNING ?? 'no core pinning'}`,
   )
+  console.log(idlePolicy())
   console.log(
     'worker code: src/ through tsx (an A/B on 2026-11-27 found the same per-call cost as compiled JS, as production runs it from dist/)',
   )
@@ -148,6 +149,23 @@ async function main(): Promise<void> {
   console.log(
     `worker RSS ${(memory.rssBeforeBytes / 2 ** 20).toFixed(1)} → ${(memory.rssAfterBytes / 2 ** 20).toFixed(1)} MB: ${(memory.rssPerIsolateBytes / 2 ** 20).toFixed(2)} MB RSS per warm isolate; V8 heap ${(heapPerIsolate / 2 ** 20).toFixed(2)} MB per isolate`,
   )
+}
+
+/**
+ * The guest kernel's idle policy, which decides what a hand-over between the two processes costs
+ * (docs/performance.md): how long an idle vCPU polls before it halts (cpuidle-haltpoll), if known.
+ */
+function idlePolicy(): string {
+  const read = (path: string): string | undefined => {
+    try {
+      return readFileSync(path, 'utf8').trim()
+    } catch {
+      return undefined
+    }
+  }
+  const driver = read('/sys/devices/system/cpu/cpuidle/current_driver') ?? 'unknown'
+  const pollNs = read('/sys/module/haltpoll/parameters/guest_halt_poll_ns')
+  return `cpuidle driver ${driver}${pollNs !== undefined ? `, guest_halt_poll_ns ${pollNs}${pollNs === '0' ? ' (an idle vCPU halts at once)' : ''}` : ''}`
 }
 
 async function pidOf(runner: HookRunner): Promise<number> {
