@@ -136,18 +136,149 @@ export type WorkerMessage =
 // Framing
 //
 // A frame is: total length (u32 LE, of what follows), header word (u32 LE: the header's length,
-// with the top bit set when a payload follows), the header as UTF-8 JSON, then the payload as
-// UTF-8 text. The payload carries the one large JSON text of a message (a run's `args`, a result's
-// `valueJson` or `errorJson`) as it is, so that it is not escaped into the header's JSON and
-// parsed twice; the bit tells an empty payload (a JSON text of '') apart from none. Messages keep
-// one shape in memory: the encoder takes the payload out, the decoder puts it back, and
-// validation sees the message whole.
+// with the top bit set when a payload follows and the next bit set when the header is compact),
+// the header, then the payload as UTF-8 text. The payload carries the one large JSON text of a
+// message (a run's `args`, a result's `valueJson` or `errorJson`) as it is, so that it is not
+// escaped into the header's JSON and parsed twice; the bit tells an empty payload (a JSON text of
+// '') apart from none. Messages keep one shape in memory: the encoder takes the payload out, the
+// decoder puts it back, and validation sees the message whole.
+//
+// The header is UTF-8 JSON, except for the two messages of every call, which have a compact
+// binary header (`encodeCompact`): a warm run (one without code) and an `ok` or `hook-error`
+// result. They are decoded into the same objects and validated by the same parsers.
 
 const PAYLOAD_HEADER_BYTES = 4
 
 /** Set in the header word of a frame that carries a payload. */
 const PAYLOAD_PRESENT_BIT = 0x8000_0000
-const HEADER_LENGTH_MASK = 0x7fff_ffff
+/** Set in the header word of a frame whose header is compact (binary) rather than JSON. */
+const COMPACT_HEADER_BIT = 0x4000_0000
+const HEADER_LENGTH_MASK = 0x3fff_ffff
+
+/** First byte of a compact header. */
+const COMPACT_RUN = 1
+const COMPACT_RESULT = 2
+/** The outcome of a compact result (its payload: none, the value, the error). */
+const RESULT_OK_EMPTY = 0
+const RESULT_OK_VALUE = 1
+const RESULT_HOOK_ERROR = 2
+
+/**
+ * Compact run header: kind (u8), then id, deadlineAt and the six limits (f64 LE each: timeoutMs,
+ * entryTimeoutMs, memoryMb, maxLogBytes, maxResultBytes, maxTimers), then hookId and versionKey
+ * (u32 LE byte length + UTF-8 each). Compact result header: kind (u8), id (f64), the outcome (u8:
+ * RESULT_*), cpuMs (f64), then the logs as JSON (u32 LE byte length + UTF-8; 0 for none). Numbers
+ * travel as f64 so that any value the parsers accept round-trips.
+ */
+const RUN_FIXED_BYTES = 1 + 8 * 8 + 4 + 4
+const RESULT_FIXED_BYTES = 1 + 8 + 1 + 8 + 4
+
+/** A compact header for `message`, written into the frame by `write`; undefined: use JSON. */
+interface Compact {
+  readonly bytes: number
+  write(frame: Buffer, at: number): void
+}
+
+function compactHeader(message: ParentMessage | WorkerMessage): Compact | undefined {
+  if (message.t === 'run') {
+    if (message.code !== undefined) return undefined
+    const hookBytes = Buffer.byteLength(message.hookId)
+    const versionBytes = Buffer.byteLength(message.versionKey)
+    return {
+      bytes: RUN_FIXED_BYTES + hookBytes + versionBytes,
+      write(frame, start) {
+        const limits = message.limits
+        let at = frame.writeUInt8(COMPACT_RUN, start)
+        at = frame.writeDoubleLE(message.id, at)
+        at = frame.writeDoubleLE(message.deadlineAt, at)
+        at = frame.writeDoubleLE(limits.timeoutMs, at)
+        at = frame.writeDoubleLE(limits.entryTimeoutMs, at)
+        at = frame.writeDoubleLE(limits.memoryMb, at)
+        at = frame.writeDoubleLE(limits.maxLogBytes, at)
+        at = frame.writeDoubleLE(limits.maxResultBytes, at)
+        at = frame.writeDoubleLE(limits.maxTimers, at)
+        at = frame.writeUInt32LE(hookBytes, at)
+        at += frame.write(message.hookId, at, hookBytes, 'utf8')
+        at = frame.writeUInt32LE(versionBytes, at)
+        frame.write(message.versionKey, at, versionBytes, 'utf8')
+      },
+    }
+  }
+  if (message.t === 'result') {
+    const outcome = message.outcome
+    let kind: number
+    if (outcome.kind === 'ok') {
+      kind = outcome.valueJson === undefined ? RESULT_OK_EMPTY : RESULT_OK_VALUE
+    } else if (outcome.kind === 'hook-error') {
+      kind = RESULT_HOOK_ERROR
+    } else {
+      return undefined
+    }
+    const logs = outcome.logs.length === 0 ? '' : JSON.stringify(outcome.logs)
+    const logBytes = Buffer.byteLength(logs)
+    return {
+      bytes: RESULT_FIXED_BYTES + logBytes,
+      write(frame, start) {
+        let at = frame.writeUInt8(COMPACT_RESULT, start)
+        at = frame.writeDoubleLE(message.id, at)
+        at = frame.writeUInt8(kind, at)
+        at = frame.writeDoubleLE(outcome.cpuMs, at)
+        at = frame.writeUInt32LE(logBytes, at)
+        frame.write(logs, at, logBytes, 'utf8')
+      },
+    }
+  }
+  return undefined
+}
+
+const RESULT_KINDS = ['ok', 'ok', 'hook-error'] as const
+
+/**
+ * Reads a compact header from `start` to `end` back into the message's JSON shape (payload not yet
+ * joined); undefined when it is cut short, runs long or names an unknown kind. The parsers
+ * validate the values as usual.
+ */
+function readCompact(buffer: Buffer, start: number, end: number): object | undefined {
+  if (end - start < 1) return undefined
+  const kind = buffer.readUInt8(start)
+  if (kind === COMPACT_RUN) {
+    if (end - start < RUN_FIXED_BYTES) return undefined
+    let at = start + 1
+    const id = buffer.readDoubleLE(at)
+    const deadlineAt = buffer.readDoubleLE(at + 8)
+    const limits = {
+      timeoutMs: buffer.readDoubleLE(at + 16),
+      entryTimeoutMs: buffer.readDoubleLE(at + 24),
+      memoryMb: buffer.readDoubleLE(at + 32),
+      maxLogBytes: buffer.readDoubleLE(at + 40),
+      maxResultBytes: buffer.readDoubleLE(at + 48),
+      maxTimers: buffer.readDoubleLE(at + 56),
+    }
+    at += 64
+    const hookBytes = buffer.readUInt32LE(at)
+    at += 4
+    if (end - at < hookBytes + 4) return undefined
+    const hookId = buffer.toString('utf8', at, at + hookBytes)
+    at += hookBytes
+    const versionBytes = buffer.readUInt32LE(at)
+    at += 4
+    if (end - at !== versionBytes) return undefined
+    const versionKey = buffer.toString('utf8', at, end)
+    return { t: 'run', id, hookId, versionKey, limits, deadlineAt }
+  }
+  if (kind === COMPACT_RESULT) {
+    if (end - start < RESULT_FIXED_BYTES) return undefined
+    const id = buffer.readDoubleLE(start + 1)
+    const outcomeKind = RESULT_KINDS[buffer.readUInt8(start + 9)]
+    const cpuMs = buffer.readDoubleLE(start + 10)
+    const logBytes = buffer.readUInt32LE(start + 18)
+    const at = start + RESULT_FIXED_BYTES
+    if (outcomeKind === undefined || end - at !== logBytes) return undefined
+    const logs: unknown = logBytes === 0 ? [] : JSON.parse(buffer.toString('utf8', at, end))
+    return { t: 'result', id, outcome: { kind: outcomeKind, logs, cpuMs } }
+  }
+  return undefined
+}
 
 /** The header of a message whose payload travels apart, and that payload; or the message alone. */
 function split(
@@ -195,16 +326,22 @@ function join(value: unknown, payload: string): unknown {
 
 export function encodeFrame(message: ParentMessage | WorkerMessage): Buffer {
   const [header, payload] = split(message)
-  const json = JSON.stringify(header)
-  const headerBytes = Buffer.byteLength(json)
+  const compact = compactHeader(message)
+  const json = compact === undefined ? JSON.stringify(header) : ''
+  const headerBytes = compact === undefined ? Buffer.byteLength(json) : compact.bytes
   const payloadBytes = payload === undefined ? 0 : Buffer.byteLength(payload)
   const length = PAYLOAD_HEADER_BYTES + headerBytes + payloadBytes
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length)
   frame.writeUInt32LE(length, 0)
-  const word = payload === undefined ? headerBytes : (headerBytes | PAYLOAD_PRESENT_BIT) >>> 0
+  const word =
+    (headerBytes |
+      (payload === undefined ? 0 : PAYLOAD_PRESENT_BIT) |
+      (compact === undefined ? 0 : COMPACT_HEADER_BIT)) >>>
+    0
   frame.writeUInt32LE(word, FRAME_HEADER_BYTES)
   const start = FRAME_HEADER_BYTES + PAYLOAD_HEADER_BYTES
-  frame.write(json, start, headerBytes, 'utf8')
+  if (compact === undefined) frame.write(json, start, headerBytes, 'utf8')
+  else compact.write(frame, start)
   if (payload !== undefined && payloadBytes > 0) {
     frame.write(payload, start + headerBytes, payloadBytes, 'utf8')
   }
@@ -378,7 +515,14 @@ export class FrameDecoder {
       return false
     }
     try {
-      const value: unknown = JSON.parse(buffer.toString('utf8', start, start + headerBytes))
+      const value: unknown =
+        (word & COMPACT_HEADER_BIT) !== 0
+          ? readCompact(buffer, start, start + headerBytes)
+          : JSON.parse(buffer.toString('utf8', start, start + headerBytes))
+      if (value === undefined) {
+        this.#fail(results, 'frame header is malformed')
+        return false
+      }
       const hasPayload = word >= PAYLOAD_PRESENT_BIT
       results.push({
         ok: true,

@@ -122,6 +122,93 @@ describe('FrameDecoder', () => {
     ])
   })
 
+  it('gives the two messages of every call a compact header, and the others JSON', () => {
+    const limits = { ...DEFAULT_RUN_LIMITS, maxTimers: 2 ** 40 }
+    const warmRun = {
+      t: 'run' as const,
+      id: 2 ** 40 + 1,
+      hookId: 'hook-ü',
+      versionKey: 'v✓',
+      args: '[1]',
+      limits,
+      deadlineAt: 1_795_000_000_123.5,
+    }
+    const coldRun = { ...warmRun, code: { script: 'x', classes: [] } }
+    const logs = [{ level: 'log' as const, message: 'hi "there"', timestamp: 'T' }]
+    const withLogs = {
+      t: 'result' as const,
+      id: 3,
+      outcome: { kind: 'ok' as const, valueJson: '1', logs, cpuMs: 0.0123 },
+    }
+    const timeout = {
+      t: 'result' as const,
+      id: 4,
+      outcome: {
+        kind: 'timeout' as const,
+        limit: 'timeoutMs' as const,
+        limitMs: 5,
+        logs,
+        cpuMs: 1,
+      },
+    }
+    const compactBit = (frame: Buffer) => (frame.readUInt32LE(4) & 0x4000_0000) !== 0
+    const frames = [warmRun, coldRun, withLogs, timeout].map((m) => encodeFrame(m))
+    assert.deepEqual(frames.map(compactBit), [true, false, true, false])
+    assert.equal(frames[0]?.includes('"hookId"'), false, 'no JSON in a compact header')
+    const decoded = new FrameDecoder(1024).push(Buffer.concat(frames))
+    assert.deepEqual(decoded, [
+      { ok: true, value: warmRun },
+      { ok: true, value: coldRun },
+      { ok: true, value: withLogs },
+      { ok: true, value: timeout },
+    ])
+    assert.deepEqual(parseParentMessage((decoded[0] as { value: unknown }).value), warmRun)
+    assert.deepEqual(parseWorkerMessage((decoded[2] as { value: unknown }).value), withLogs)
+  })
+
+  it('refuses a compact header that is cut short, too long or of an unknown kind', () => {
+    const good = encodeFrame({
+      t: 'run',
+      id: 1,
+      hookId: 'h',
+      versionKey: 'v',
+      args: '[]',
+      limits: DEFAULT_RUN_LIMITS,
+      deadlineAt: 1,
+    })
+    const headerBytes = good.readUInt32LE(4) & 0x3fff_ffff
+    const header = good.subarray(8, 8 + headerBytes)
+    const compactFrame = (bytes: Buffer): Buffer => {
+      const prefix = Buffer.alloc(8)
+      prefix.writeUInt32LE(bytes.length + 4, 0)
+      prefix.writeUInt32LE((bytes.length | 0x4000_0000) >>> 0, 4)
+      return Buffer.concat([prefix, bytes])
+    }
+    for (const bytes of [
+      header.subarray(0, headerBytes - 1),
+      Buffer.concat([header, Buffer.from([0])]),
+      Buffer.concat([Buffer.from([9]), header.subarray(1)]),
+      Buffer.alloc(0),
+    ]) {
+      assert.deepEqual(new FrameDecoder(1024).push(compactFrame(bytes)), [
+        { ok: false, error: 'frame header is malformed' },
+      ])
+    }
+    assert.deepEqual(new FrameDecoder(1024).push(compactFrame(header)), [
+      {
+        ok: true,
+        value: {
+          t: 'run',
+          id: 1,
+          hookId: 'h',
+          versionKey: 'v',
+          limits: DEFAULT_RUN_LIMITS,
+          deadlineAt: 1,
+        },
+      },
+    ])
+  })
+
   it('keeps an empty payload apart from none (args and JSON text of "")', () => {
     const run = {
       t: 'run' as const,
