@@ -454,6 +454,58 @@ ObjectDefineProperty(URLSearchParams.prototype, INSPECT_CUSTOM, {
   writable: true, configurable: true,
 });
 
+// The other Web classes keep their state private too; util.inspect shows what Node shows for
+// them: the fields below, in Node's order (names of headers in lower case, as this Headers keeps
+// them; Node shows the case of the first one set).
+function defineInspect(target, fieldsOf) {
+  ObjectDefineProperty(target.prototype, INSPECT_CUSTOM, {
+    // Like Node's (undici's), these ignore the depth already used up: a Headers nested deeper
+    // than the depth still shows its fields, one level of them.
+    value: function inspect(depth, options) {
+      const shown = {};
+      fieldsOf(this, shown);
+      const inner = ObjectAssign({}, options);
+      if (typeof depth === 'number' && depth < 0) inner.depth = 0;
+      return target.name + ' ' + nodeInspect(shown, inner);
+    },
+    writable: true, configurable: true,
+  });
+}
+function showFields(names) {
+  return function (value, shown) {
+    for (let i = 0; i < names.length; i++) define(shown, names[i], value[names[i]]);
+  };
+}
+defineInspect(Headers, function (headers, shown) {
+  ReflectApply(MapForEach, stateOf(headerStates, headers, 'Headers').map, [function (values, name) {
+    define(shown, name, values.join(', '));
+  }]);
+});
+defineInspect(FormData, function (form, shown) {
+  const list = formList(form);
+  const seen = new MapCtor();
+  for (let i = 0; i < list.length; i++) {
+    const name = list[i][0];
+    const value = list[i][1];
+    const count = ReflectApply(MapGet, seen, [name]) || 0;
+    ReflectApply(MapSet, seen, [name, count + 1]);
+    if (count === 0) define(shown, name, value);
+    else if (count === 1) define(shown, name, [shown[name], value]);
+    else { const values = shown[name]; values[values.length] = value; }
+  }
+});
+defineInspect(Response, showFields(['status', 'statusText', 'headers', 'body', 'bodyUsed', 'ok', 'redirected', 'type', 'url']));
+defineInspect(Request, showFields(['method', 'url', 'headers', 'destination', 'referrer', 'referrerPolicy', 'mode', 'credentials', 'cache', 'redirect', 'integrity', 'keepalive', 'isReloadNavigation', 'isHistoryNavigation', 'signal']));
+defineInspect(AbortSignal, showFields(['aborted']));
+defineInspect(Blob, showFields(['size', 'type']));
+defineInspect(File, showFields(['size', 'type', 'name', 'lastModified']));
+defineInspect(ReadableStream, function (stream, shown) {
+  const state = stateOf(streamStates, stream, 'ReadableStream');
+  define(shown, 'locked', stream.locked);
+  define(shown, 'state', state.errored ? 'errored' : state.closed && state.queue.length === 0 ? 'closed' : 'readable');
+  define(shown, 'supportsBYOB', state.bytes === true);
+});
+
 defineGlobal('File', File);
 defineGlobal('FormData', FormData);
 // ReadableStream is deliberately not a global: libraries such as axios (1.7) probe for it at load

@@ -921,6 +921,8 @@ class Request {
   get integrity() { return ''; }
   get keepalive() { return false; }
   get destination() { return ''; }
+  get isReloadNavigation() { return false; }
+  get isHistoryNavigation() { return false; }
   clone() {
     const body = ReflectApply(WeakMapGet, bodyStates, [this]);
     if (body === undefined || body.used) throw new TypeErrorCtor('Request.clone: Body has already been consumed.');

@@ -86,6 +86,19 @@ const VALUES: readonly string[] = [
   `new URLSearchParams('a=1&b=two&a=3')`,
   `new URLSearchParams()`,
   `{ params: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'abc', audience: 'https://api.example.com/' }) }`,
+  // Header names in lower case: this Headers keeps them so, Node shows the case first set.
+  `new Headers({ 'content-type': 'application/json', 'x-count': '2' })`,
+  `(() => { const h = new Headers(); h.append('set-cookie', 'a=1'); h.append('set-cookie', 'b=2'); h.append('x', '1'); h.append('x', '2'); return h })()`,
+  `new Headers()`,
+  `(() => { const f = new FormData(); f.append('to', '+1555'); f.append('to', '+1666'); f.append('to', '+1777'); f.append('file', new File(['abc'], 'a.txt', { type: 'text/plain', lastModified: 1 })); return f })()`,
+  `new FormData()`,
+  // A body shows as a ReadableStream, whose supportsBYOB differs (Node's are byte streams).
+  `new Response(null, { status: 204, headers: { 'x-a': 'b' } })`,
+  `{ response: new Response(null, { status: 404, statusText: 'Not Found' }) }`,
+  `new Request('https://api.example.com/v1/messages', { method: 'POST', headers: { authorization: 'Bearer x' } })`,
+  `new AbortController().signal`,
+  `(() => { const c = new AbortController(); c.abort(); return { signal: c.signal } })()`,
+  `new Blob(['abc'], { type: 'text/plain' })`,
 ]
 
 /** inspect options tried on a few values. */
@@ -97,6 +110,7 @@ const OPTIONS: readonly (readonly [string, string])[] = [
   [`Array.from({ length: 8 }, (_, i) => i)`, `{ maxArrayLength: 3 }`],
   [`'x'.repeat(20)`, `{ maxStringLength: 5 }`],
   [`[1, 2]`, `{ showHidden: true }`],
+  [`{ h: new Headers({ a: '1' }), f: new FormData() }`, `{ depth: 0 }`],
 ]
 
 /** util.format / console.log argument lists. */
