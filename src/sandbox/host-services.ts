@@ -1,7 +1,8 @@
 /**
  * Synchronous services the worker computes for the isolate (`$4 service(op, a, b, c)` in
  * isolate-runtime.ts): URL parsing with Node's WHATWG parser, random bytes, hashes and HMACs.
- * Arguments and answers are primitives: bytes travel as latin1 strings (one char per byte). Every
+ * Arguments and answers are primitives, except the input of a hash or HMAC, which arrives as a
+ * Uint8Array (copied by isolated-vm); bytes that are answers travel as latin1 strings. Every
  * input is bounded by a named limit; a bad or oversized input answers a string starting with
  * `error:`, which the isolate turns into an exception.
  */
@@ -49,11 +50,11 @@ function parseUrl(input: string, base?: string): URL | null {
 }
 
 function bytesOf(value: unknown, what: string): Buffer | string {
-  if (typeof value !== 'string') return `error:${what} must be bytes`
-  if (value.length > MAX_CRYPTO_INPUT_BYTES) {
+  if (!(value instanceof Uint8Array)) return `error:${what} must be bytes`
+  if (value.byteLength > MAX_CRYPTO_INPUT_BYTES) {
     return `error:${what} is larger than ${MAX_CRYPTO_INPUT_BYTES} bytes (the sandbox's limit for crypto input)`
   }
-  return Buffer.from(value, 'latin1')
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength)
 }
 
 export function hostService(op: unknown, a: unknown, b: unknown, c: unknown): string {

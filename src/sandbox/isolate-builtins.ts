@@ -138,7 +138,7 @@ function makeDigester(op, algorithm, key) {
       const all = new Uint8ArrayCtor(size);
       let at = 0;
       for (let i = 0; i < chunks.length; i++) { all.set(chunks[i], at); at += chunks[i].length; }
-      return digestOutput(hostBytes(op, StringCtor(algorithm), latin1FromBytes(all), key), encoding);
+      return digestOutput(hostBytes(op, StringCtor(algorithm), all, key), encoding);
     },
   };
   return self;
@@ -185,7 +185,7 @@ function buildCrypto() {
     createHmac(algorithm, key) {
       const bytes = dataBytes(key, undefined, 'key');
       if (bytes.length > MAX_CRYPTO_INPUT_BYTES) throw tooMuchCryptoInput();
-      return makeDigester('hmac', algorithm, latin1FromBytes(bytes));
+      return makeDigester('hmac', algorithm, copyBytes(bytes));
     },
     timingSafeEqual(a, b) {
       const x = dataBytes(a, undefined, 'buf1');

@@ -28,7 +28,7 @@ import { ISOLATE_WEB_SOURCE } from './isolate-web.js'
  * - `$2 done(callId, kind, payload)`: `kind` is `'ok'` (payload: JSON text, or undefined for no
  *   value), `'error'` (payload: JSON text of the error's own properties), `'extra'` (a second
  *   completion, ignored) or `'late-error'` (payload: description of an exception after completion).
- * - `$3 http(op, callId, requestId, specJson, bodyLatin1) → string`: starts (`'start'`) or aborts
+ * - `$3 http(op, callId, requestId, specJson, bodyBytes) → string`: starts (`'start'`) or aborts
  *   (`'abort'`) an outbound request made by the worker; `''` when accepted, else why not.
  * - `$4 service(op, a, b, c) → string`: URL parsing, random bytes, hashes (host-services.ts).
  *

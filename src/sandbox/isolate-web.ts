@@ -5,8 +5,8 @@
  * `crypto.randomUUID`. This is JavaScript source spliced into `ISOLATE_RUNTIME_SOURCE`, inside the
  * same closure: it uses the runtime's helpers (`define`, `getCall`, `currentCallId`, the saved
  * built-ins) and its host callbacks `hostHttp` ($3) and `hostService` ($4), which take and return
- * primitives only. Bytes cross as latin1 strings (one character per byte), except response bodies,
- * which arrive as an ArrayBuffer (and their text).
+ * primitives only. Bytes cross as latin1 strings (one character per byte), except bodies: a
+ * request's leaves as a Uint8Array, a response's arrives as an ArrayBuffer (and its text).
  *
  * Written for what hook scripts and the libraries they use need, not as a complete implementation:
  * bodies are buffered (`FormData`, `File`, `formData()` and `body` as a `ReadableStream` are in
@@ -1015,7 +1015,13 @@ function startHttp(spec, bodyBytes, onResult) {
   const call = getCall(callId);
   if (call === undefined) throw new ErrorCtor('[openhooks] outbound requests are possible only during a call');
   const id = nextRequestId++;
-  const refused = hostHttp('start', callId, id, JSONStringify(spec), bodyBytes === null ? undefined : latin1FromBytes(bodyBytes));
+  // The body crosses as bytes (isolated-vm copies a typed array with its whole buffer: a view
+  // into a larger one is copied down to itself first).
+  let body;
+  if (bodyBytes !== null) {
+    body = bodyBytes.byteOffset === 0 && bodyBytes.byteLength === bodyBytes.buffer.byteLength ? bodyBytes : new Uint8ArrayCtor(bodyBytes);
+  }
+  const refused = hostHttp('start', callId, id, JSONStringify(spec), body);
   if (refused !== '') throw new ErrorCtor(refused);
   call.timers++;
   ReflectApply(MapSet, pendingRequests, [id, { callId, onResult }]);

@@ -557,9 +557,14 @@ function onDone(slot: Slot, callId: unknown, kind: unknown, payload: unknown): v
 
 /**
  * `$3 http(op, callId, requestId, spec, body)`: `'start'` begins an outbound request (spec: JSON of
- * an EgressRequest, body: bytes as a latin1 string or undefined) and answers `''`, or the reason
+ * an EgressRequest, body: a Uint8Array or undefined) and answers `''`, or the reason
  * it was refused at once; the result comes back later as an `'http'` entry. `'abort'` cancels.
  */
+/** A request body as isolated-vm copies it out of the isolate: a Uint8Array. */
+function isBytes(value: unknown): value is Uint8Array {
+  return value instanceof Uint8Array
+}
+
 function onHttp(
   slot: Slot,
   op: unknown,
@@ -580,7 +585,7 @@ function onHttp(
     return ''
   }
   const request = parseEgressRequest(spec)
-  if (op !== 'start' || request === undefined || (body !== undefined && typeof body !== 'string')) {
+  if (op !== 'start' || request === undefined || (body !== undefined && !isBytes(body))) {
     return 'invalid request'
   }
   const limit = egressPolicy.maxRequestsPerCall
@@ -595,7 +600,8 @@ function onHttp(
   if (call.requests.size >= MAX_EGRESS_CONCURRENT_REQUESTS_PER_CALL) {
     return `[openhooks] more than ${MAX_EGRESS_CONCURRENT_REQUESTS_PER_CALL} outbound requests of this call at once`
   }
-  const bytes = body === undefined ? undefined : Buffer.from(body, 'latin1')
+  const bytes =
+    body === undefined ? undefined : Buffer.from(body.buffer, body.byteOffset, body.byteLength)
   if (bytes !== undefined && bytes.length > MAX_EGRESS_REQUEST_BODY_BYTES) {
     return `[openhooks] the request body is larger than ${MAX_EGRESS_REQUEST_BODY_BYTES} bytes`
   }

@@ -33,11 +33,15 @@ const certDir = mkdtempSync(join(tmpdir(), 'openhooks-fetch-'))
 
 function handler(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://x')
-  let body = ''
-  req.setEncoding('utf8')
-  req.on('data', (chunk: string) => (body += chunk))
+  const chunks: Buffer[] = []
+  req.on('data', (chunk: Buffer) => chunks.push(chunk))
   req.on('end', () => {
+    const raw = Buffer.concat(chunks)
+    const body = raw.toString('utf8')
     switch (url.pathname) {
+      case '/hex':
+        res.end(raw.toString('hex'))
+        return
       case '/json':
         res.setHeader('content-type', 'application/json')
         res.setHeader('x-reply', 'yes')
@@ -185,6 +189,17 @@ describe('fetch to an allowed server', () => {
       'a=x+y&b=%26',
       'application/x-www-form-urlencoded;charset=UTF-8',
     ])
+  })
+
+  it('POST with binary bodies: every byte value, a view into a larger buffer, a Blob', async () => {
+    const outcome = await run(
+      allowed,
+      `const all = new Uint8Array(256); for (let i = 0; i < 256; i++) all[i] = i
+       const post = async (body) => (await fetch('http://127.0.0.1:${httpPort}/hex', { method: 'POST', body })).text()
+       cb(null, [await post(all), await post(all.subarray(250, 253)), await post(new Blob([all.subarray(0, 2), 'é']))])`,
+    )
+    const every = Buffer.from(Array.from({ length: 256 }, (_, i) => i)).toString('hex')
+    assert.deepEqual(expectKind(outcome, 'ok').value, [every, 'fafbfc', '0001c3a9'])
   })
 
   it('HTTPS to a server whose certificate the runner was told to trust', async () => {

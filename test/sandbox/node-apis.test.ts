@@ -4,6 +4,7 @@
  * and the Web globals. No network: fetch.test.ts covers outbound requests.
  */
 import assert from 'node:assert/strict'
+import { createHash, createHmac } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import type { HookRunner } from '../../src/sandbox/runner.js'
 import { expectKind, runScript, startTestRunner } from './sandbox-helpers.js'
@@ -104,6 +105,22 @@ describe('crypto', () => {
       sha1: 'qZk+NkcGgWq6PiVxeFDCbJzQ2J0=',
       buffer: true,
       node: true,
+    })
+  })
+
+  it('hashes binary data and keys, views into larger buffers included, as Node does', async () => {
+    const value = await evaluate(`
+      const crypto = require('crypto')
+      const all = Buffer.alloc(256); for (let i = 0; i < 256; i++) all[i] = i
+      const big = Buffer.alloc(100000, 0xab)
+      return {
+        hmac: crypto.createHmac('sha256', all.subarray(200, 232)).update(all.subarray(3, 250)).digest('hex'),
+        sha512: crypto.createHash('sha512').update(all).update(big).digest('base64'),
+      }`)
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i))
+    assert.deepEqual(value, {
+      hmac: createHmac('sha256', all.subarray(200, 232)).update(all.subarray(3, 250)).digest('hex'),
+      sha512: createHash('sha512').update(all).update(Buffer.alloc(100000, 0xab)).digest('base64'),
     })
   })
 
