@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   )
   console.log(idlePolicy())
   console.log(
-    'worker code: src/ through tsx (an A/B on 2026-11-27 found the same per-call cost as compiled JS, as production runs it from dist/)',
+    'worker code: src/ through tsx (A/Bs on 2026-11-27 found the same per-call cost as compiled JS, as production runs it from dist/, for the warm call and for the fetch case)',
   )
 
   // Warm-up: JIT of all three paths and the warm isolate.
