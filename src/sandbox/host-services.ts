@@ -54,7 +54,11 @@ function bytesOf(value: unknown, what: string): Buffer | string {
   if (value.byteLength > MAX_CRYPTO_INPUT_BYTES) {
     return `error:${what} is larger than ${MAX_CRYPTO_INPUT_BYTES} bytes (the sandbox's limit for crypto input)`
   }
-  return Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+  // A SharedArrayBuffer is shared with the isolate rather than copied; it cannot change during
+  // this synchronous computation, but a copy keeps the rule simple: the worker owns what it reads.
+  return value.buffer instanceof ArrayBuffer
+    ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+    : Buffer.from(value)
 }
 
 export function hostService(op: unknown, a: unknown, b: unknown, c: unknown): string {

@@ -478,7 +478,7 @@ function showFields(names) {
 }
 defineInspect(Headers, function (headers, shown) {
   ReflectApply(MapForEach, stateOf(headerStates, headers, 'Headers').map, [function (values, name) {
-    define(shown, name, values.join(', '));
+    define(shown, name, ip('join', values, ', '));
   }]);
 });
 defineInspect(FormData, function (form, shown) {
@@ -491,7 +491,7 @@ defineInspect(FormData, function (form, shown) {
     ReflectApply(MapSet, seen, [name, count + 1]);
     if (count === 0) define(shown, name, value);
     else if (count === 1) define(shown, name, [shown[name], value]);
-    else { const values = shown[name]; values[values.length] = value; }
+    else push(shown[name], value);
   }
 });
 defineInspect(Response, showFields(['status', 'statusText', 'headers', 'body', 'bodyUsed', 'ok', 'redirected', 'type', 'url']));

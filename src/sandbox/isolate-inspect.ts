@@ -465,8 +465,14 @@ function formatValue(ctx, value, recurseTimes, typedArray) {
   if (ctx.chars > MAX_INSPECT_CHARS) return '...';
   if (ctx.customInspect) {
     let custom;
-    try { custom = value[INSPECT_CUSTOM]; } catch (e) {}
-    if (typeof custom === 'function' && custom !== nodeInspect) {
+    let isPrototype = false;
+    try {
+      custom = value[INSPECT_CUSTOM];
+      // As Node: a class's prototype is shown as an object, not through its own custom inspect.
+      const ctor = value.constructor;
+      isPrototype = ctor !== undefined && ctor !== null && ctor.prototype === value;
+    } catch (e) {}
+    if (typeof custom === 'function' && custom !== nodeInspect && !isPrototype) {
       const depth = ctx.depth === null ? null : ctx.depth - recurseTimes;
       const options = { depth, showHidden: ctx.showHidden, breakLength: ctx.breakLength, compact: ctx.compact, maxArrayLength: ctx.maxArrayLength, maxStringLength: ctx.maxStringLength, customInspect: true, colors: false, stylize: function (text) { return text; } };
       const result = ReflectApply(custom, value, [depth, options, nodeInspect]);

@@ -17,6 +17,7 @@ import { ISOLATE_WEB_SOURCE } from './isolate-web.js'
  *   `'threw:<description>'` (module evaluation failed).
  * - `('fire', timerId)`: runs a timer callback.
  * - `('end', callId)`: forgets a call and its timers (deadline reached).
+ * - `('take')`: after a `run` entry that failed, the completion it held (`run`'s answers).
  * - `('http', requestId, metaJson, bodyBytes, bodyText)`: the result of an outbound request
  *   (isolate-web.ts): an ArrayBuffer (or undefined when empty), and its text when valid UTF-8.
  * - `('module', name, version, factory)`: declares a bundled dependency for `require`.
@@ -40,11 +41,14 @@ import { ISOLATE_WEB_SOURCE } from './isolate-web.js'
  */
 export const ISOLATE_RUNTIME_SOURCE = String.raw`
 'use strict';
-const hostLog = $0;
-const hostTimer = $1;
 const hostDone = $2;
-const hostHttp = $3;
-const hostService = $4;
+// Every other call out to the worker first hands over a completion that run() still holds
+// (releaseSync): whatever the worker learns or decides next (a log, a timer over the limit, a
+// request) must come after the outcome, as it did when completions always went out at once.
+function hostLog(callId, level, text) { releaseSync(); return $0(callId, level, text); }
+function hostTimer(op, callId, timerId, delayMs, repeat) { releaseSync(); return $1(op, callId, timerId, delayMs, repeat); }
+function hostHttp(op, callId, requestId, spec, body) { releaseSync(); return $3(op, callId, requestId, spec, body); }
+function hostService(op, a, b, c) { releaseSync(); return $4(op, a, b, c); }
 
 const ReflectApply = Reflect.apply;
 const ObjectCreate = Object.create;
@@ -176,9 +180,8 @@ function complete(callId, error, data) {
   // part of run() travels back as run()'s return value instead of through a host callback.
   if (callId !== runningCallId) {
     hostDone(callId, kind, payload);
-  } else if (syncKind === undefined) {
-    syncKind = kind;
-    syncPayload = payload;
+  } else if (held === undefined) {
+    held = { callId, kind, payload, released: false };
   } // else cb was re-entered (from a toJSON of the value) and completed first: the first one stands
 
   call.done = true;
@@ -472,11 +475,12 @@ function load(wrapper) {
   return 'loaded';
 }
 
-// The call whose hook function is running synchronously under run(), and its completion if cb
-// was called meanwhile (kind undefined: not yet).
+// The call whose hook function is running synchronously under run(), and the completion its cb
+// made meanwhile. The completion is held until the entry is over (the next dispatch forgets it):
+// run() returns it, and 'take' gives it back when the entry failed after run() returned (an
+// unhandled rejection, a loop in a microtask) or before (a timeout).
 let runningCallId = 0;
-let syncKind;
-let syncPayload;
+let held;
 
 // The hook's arguments followed by cb, as a fresh array built without assignments through the
 // (patchable) Array.prototype: literals for the triggers' argument counts, defineProperty beyond.
@@ -495,17 +499,22 @@ function withCallback(parsed, cb) {
   }
 }
 
-// run()'s answer: 'started' (the call goes on), or the completion recorded meanwhile:
-// 'ok' (cb with no value), 'ok:' + JSON of the value, or 'error:' + JSON of the error.
+// Sends a held completion through hostDone, so that it is not held past the point where the
+// worker may decide something about the call. (The worker keeps the first outcome it gets, so a
+// completion that also comes back as run()'s value after this is ignored.)
+function releaseSync() {
+  if (held === undefined || held.released) return;
+  held.released = true;
+  hostDone(held.callId, held.kind, held.payload);
+}
+
+// run()'s answer: 'started' (the call goes on, or its completion went out already), or the held
+// completion: 'ok' (cb with no value), 'ok:' + JSON of the value, or 'error:' + JSON of the error.
 function runAnswer() {
-  const kind = syncKind;
-  const payload = syncPayload;
   runningCallId = 0;
-  syncKind = undefined;
-  syncPayload = undefined;
-  if (kind === undefined) return 'started';
-  if (payload === undefined) return kind;
-  return kind + ':' + payload;
+  if (held === undefined || held.released) return 'started';
+  if (held.payload === undefined) return held.kind;
+  return held.kind + ':' + held.payload;
 }
 
 function run(callId, argsJson, maxLogBytes, wrapper) {
@@ -558,6 +567,14 @@ function forget(callId) {
 }
 
 return function dispatch(op, a, b, c, d) {
+  if (op === 'take') {
+    const answer = runAnswer();
+    held = undefined;
+    return answer;
+  }
+  // A new entry: the previous one's completion reached the worker (or died with a failed entry).
+  held = undefined;
+  runningCallId = 0;
   if (idleCalls > 0) sweep();
   flushDeferred();
   switch (op) {

@@ -130,8 +130,8 @@ interface PendingCall {
   readonly hostDeadlineAt: number
   /** The run message without its code, kept to resend it with the code on `need-code`. */
   readonly message: RunMessage
-  /** Where the code comes from, when the worker needs it (`codeOf`). */
-  readonly request: RunRequest
+  /** The code, taken from the request when the call starts, sent when the worker needs it. */
+  readonly code: HookSource
   readonly isolateKey: string
 }
 
@@ -244,7 +244,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function codeOf(request: RunRequest): HookCode {
+/** What a call keeps of its request to send the code later (never its arguments). */
+type HookSource = Pick<RunRequest, 'script' | 'injectedClasses' | 'modules'>
+
+function codeOf(request: HookSource): HookCode {
   return {
     script: request.script,
     classes: request.injectedClasses,
@@ -643,7 +646,7 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
     if (withCode) {
       if (worker.sentCode.size >= MAX_SENT_CODE_ENTRIES) worker.sentCode.clear()
       worker.sentCode.add(call.isolateKey)
-      write(worker, { ...call.message, code: codeOf(call.request) })
+      write(worker, { ...call.message, code: codeOf(call.code) })
     } else {
       write(worker, call.message)
     }
@@ -700,7 +703,11 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
           limits,
           deadlineAt: Date.now() + limits.timeoutMs,
         },
-        request,
+        code: {
+          script: request.script,
+          injectedClasses: request.injectedClasses,
+          ...(request.modules !== undefined ? { modules: request.modules } : undefined),
+        },
         isolateKey: isolateKey(request.hookId, request.versionKey, limits.memoryMb),
       }
       worker.calls.set(id, call)

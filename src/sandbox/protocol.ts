@@ -179,9 +179,15 @@ interface Compact {
   write(frame: Buffer, at: number): void
 }
 
+/** A string with a lone surrogate, which UTF-8 cannot carry (JSON's escapes can). */
+const LONE_SURROGATE = /\p{Surrogate}/u
+
 function compactHeader(message: ParentMessage | WorkerMessage): Compact | undefined {
   if (message.t === 'run') {
     if (message.code !== undefined) return undefined
+    if (LONE_SURROGATE.test(message.hookId) || LONE_SURROGATE.test(message.versionKey)) {
+      return undefined
+    }
     const hookBytes = Buffer.byteLength(message.hookId)
     const versionBytes = Buffer.byteLength(message.versionKey)
     return {
@@ -478,10 +484,16 @@ export class FrameDecoder {
         this.#lengthFilled = 0
         length = this.#lengthBytes.readUInt32LE(0)
         if (!this.#checkLength(length, results)) return results
-        this.#frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length)
-        this.#lengthBytes.copy(this.#frame, 0)
-        this.#filled = FRAME_HEADER_BYTES
+        const started = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length)
+        this.#lengthBytes.copy(started, 0)
         offset += take
+        if (length === 0) {
+          // Complete already (and malformed: no header word); say so now, not at the next chunk.
+          if (!this.#decode(started, 0, started.length, results)) return results
+          continue
+        }
+        this.#frame = started
+        this.#filled = FRAME_HEADER_BYTES
         continue
       }
       if (!this.#checkLength(length, results)) return results

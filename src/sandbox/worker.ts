@@ -555,16 +555,27 @@ function onDone(slot: Slot, callId: unknown, kind: unknown, payload: unknown): v
   }
 }
 
-/**
- * `$3 http(op, callId, requestId, spec, body)`: `'start'` begins an outbound request (spec: JSON of
- * an EgressRequest, body: a Uint8Array or undefined) and answers `''`, or the reason
- * it was refused at once; the result comes back later as an `'http'` entry. `'abort'` cancels.
- */
 /** A request body as isolated-vm copies it out of the isolate: a Uint8Array. */
 function isBytes(value: unknown): value is Uint8Array {
   return value instanceof Uint8Array
 }
 
+/**
+ * The bytes of a body the isolate handed over, in memory only the worker holds: isolated-vm copies
+ * an ArrayBuffer but shares a SharedArrayBuffer, which the script could still change while the
+ * request is being sent, so that one is copied.
+ */
+function ownedBytes(body: Uint8Array): Buffer {
+  return body.buffer instanceof ArrayBuffer
+    ? Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+    : Buffer.from(body)
+}
+
+/**
+ * `$3 http(op, callId, requestId, spec, body)`: `'start'` begins an outbound request (spec: JSON of
+ * an EgressRequest, body: a Uint8Array or undefined) and answers `''`, or the reason
+ * it was refused at once; the result comes back later as an `'http'` entry. `'abort'` cancels.
+ */
 function onHttp(
   slot: Slot,
   op: unknown,
@@ -600,8 +611,7 @@ function onHttp(
   if (call.requests.size >= MAX_EGRESS_CONCURRENT_REQUESTS_PER_CALL) {
     return `[openhooks] more than ${MAX_EGRESS_CONCURRENT_REQUESTS_PER_CALL} outbound requests of this call at once`
   }
-  const bytes =
-    body === undefined ? undefined : Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+  const bytes = body === undefined ? undefined : ownedBytes(body)
   if (bytes !== undefined && bytes.length > MAX_EGRESS_REQUEST_BODY_BYTES) {
     return `[openhooks] the request body is larger than ${MAX_EGRESS_REQUEST_BODY_BYTES} bytes`
   }
@@ -1055,7 +1065,7 @@ function handleRun(message: RunMessage): void {
       ['run', call.id, message.args, message.limits.maxLogBytes],
       timeoutMs,
     )
-    if (!result.ok) entryFailed(call, result.failure, timeoutMs)
+    if (!result.ok) runFailed(call, result.failure, timeoutMs)
     else runAnswered(call, result.value)
   } else {
     load(call, message)
@@ -1080,7 +1090,7 @@ function load(call: Call, message: RunMessage): void {
     )
     candidate.release()
     if (!result.ok) {
-      entryFailed(call, result.failure, timeoutMs)
+      runFailed(call, result.failure, timeoutMs)
       return
     }
     if (runAnswered(call, result.value)) {
@@ -1119,6 +1129,19 @@ function runAnswered(call: Call, value: unknown): boolean {
     return true
   }
   return false
+}
+
+/**
+ * A `run` entry failed. If the hook had called back before (and the isolate still lives), its
+ * completion is taken first, so the first `cb` still wins and the failure counts as background
+ * work. An isolate that ran out of memory is gone with what it held: that call ends as `memory`.
+ */
+function runFailed(call: Call, failure: EntryFailure, timeoutMs: number): void {
+  if (failure.kind === 'timeout' || failure.kind === 'error') {
+    const taken = enter(call, ['take'], INTERNAL_ENTRY_TIMEOUT_MS)
+    if (taken.ok) runAnswered(call, taken.value)
+  }
+  entryFailed(call, failure, timeoutMs)
 }
 
 function compileFailed(call: Call, description: string): void {

@@ -202,6 +202,22 @@ describe('fetch to an allowed server', () => {
     assert.deepEqual(expectKind(outcome, 'ok').value, [every, 'fafbfc', '0001c3a9'])
   })
 
+  it('a body in a SharedArrayBuffer is sent as it was when handed over', async () => {
+    // isolated-vm shares a SharedArrayBuffer instead of copying it; the worker copies it.
+    const outcome = await run(
+      allowed,
+      `const request = require('request')
+       const b = Buffer.from(new SharedArrayBuffer(4))
+       b.write('aaaa')
+       request.post({ url: 'http://127.0.0.1:${httpPort}/hex', body: b }, (err, response, body) => {
+         if (err) return cb(err)
+         cb(null, body)
+       })
+       b.write('bbbb')`,
+    )
+    assert.equal(expectKind(outcome, 'ok').value, Buffer.from('aaaa').toString('hex'))
+  })
+
   it('HTTPS to a server whose certificate the runner was told to trust', async () => {
     const outcome = await run(
       allowed,

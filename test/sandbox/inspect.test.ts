@@ -188,6 +188,19 @@ describe('util.inspect in the isolate', () => {
     ])
   })
 
+  it("shows a class's prototype as an object rather than through its own custom inspect", async () => {
+    // Node does the same check; its Web classes' prototypes have enumerable methods (WebIDL) and
+    // print them, ours are plain classes and print {}. Before the check, the whole line was lost.
+    const script = `module.exports = function (user, context, cb) {
+      const util = require('util')
+      cb(null, [util.inspect({ a: 1, p: Headers.prototype }), util.inspect(Response.prototype)])
+    }`
+    assert.deepEqual(expectKind(await runScript(runner, script), 'ok').value, [
+      '{ a: 1, p: {} }',
+      '{}',
+    ])
+  })
+
   it('bounds the text of one call', async () => {
     const script = `module.exports = function (user, context, cb) {
       const util = require('util')

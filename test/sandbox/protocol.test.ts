@@ -166,6 +166,29 @@ describe('FrameDecoder', () => {
     assert.deepEqual(parseWorkerMessage((decoded[2] as { value: unknown }).value), withLogs)
   })
 
+  it('sends a run whose ids UTF-8 cannot carry (a lone surrogate) with a JSON header', () => {
+    const run = {
+      t: 'run' as const,
+      id: 1,
+      hookId: 'a\ud800',
+      versionKey: '\udc00v',
+      args: '[]',
+      limits: DEFAULT_RUN_LIMITS,
+      deadlineAt: 1,
+    }
+    const frame = encodeFrame(run)
+    assert.equal(frame.readUInt32LE(4) & 0x4000_0000, 0)
+    assert.deepEqual(new FrameDecoder(1024).push(frame), [{ ok: true, value: run }])
+  })
+
+  it('reports a zero-length frame as soon as its split length field is complete', () => {
+    const decoder = new FrameDecoder(1024)
+    assert.deepEqual(decoder.push(Buffer.alloc(2)), [])
+    assert.deepEqual(decoder.push(Buffer.alloc(2)), [
+      { ok: false, error: 'frame header is malformed' },
+    ])
+  })
+
   it('refuses a compact header that is cut short, too long or of an unknown kind', () => {
     const good = encodeFrame({
       t: 'run',

@@ -111,6 +111,51 @@ describe('completion', () => {
     )
   })
 
+  // A completion made before the hook returns travels back with the entry; whatever goes wrong
+  // afterwards in the same entry must not replace it (the first cb wins).
+  it('cb, then an unhandled rejection in the same entry: the result stands', async () => {
+    const outcome = await runScript(
+      runner,
+      'module.exports = function (u, c, cb) { cb(null, "x"); Promise.reject(new Error("y")) }',
+    )
+    assert.equal(expectKind(outcome, 'ok').value, 'x')
+    assert.deepEqual(
+      outcome.logs.map((entry) => entry.level),
+      ['warn'],
+      'the rejection is reported as background work',
+    )
+  })
+
+  it('cb(err), then an unhandled rejection: the hook error stands', async () => {
+    const outcome = await runScript(
+      runner,
+      'module.exports = function (u, c, cb) { cb(new Error("mine")); Promise.reject(new Error("later")) }',
+    )
+    assert.equal(expectKind(outcome, 'hook-error').error.message, 'mine')
+  })
+
+  it('cb, then an endless loop (in the body or in a microtask): the result stands', async () => {
+    for (const tail of ['for (;;) {}', 'Promise.resolve().then(function () { for (;;) {} })']) {
+      const outcome = await runScript(
+        runner,
+        `module.exports = function (u, c, cb) { cb(null, "x"); ${tail} }`,
+        { limits: { entryTimeoutMs: 50 } },
+      )
+      assert.equal(expectKind(outcome, 'ok').value, 'x', tail)
+      assert.match(outcome.logs[0]?.message ?? '', /background work stopped/, tail)
+    }
+  })
+
+  it('cb, then more timers than maxTimers: the result stands', async () => {
+    const outcome = await runScript(
+      runner,
+      'module.exports = function (u, c, cb) { cb(null, "x"); try { for (let i = 0; i < 10; i++) setTimeout(function () {}, 1000) } catch (e) {} }',
+      { limits: { maxTimers: 3 } },
+    )
+    assert.equal(expectKind(outcome, 'ok').value, 'x')
+    assert.match(outcome.logs[0]?.message ?? '', /limit maxTimers \(3\) reached/)
+  })
+
   it('a synchronous cb(err) with custom fields', async () => {
     const outcome = await runScript(
       runner,
