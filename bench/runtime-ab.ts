@@ -13,50 +13,31 @@
  * Each checkout needs its node_modules (or a link to one). Prints p50, p99 and the CPU time per
  * call of the server process (this one) and of each side's worker.
  */
-import { readdirSync, readFileSync } from 'node:fs'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { pino } from 'pino'
 import type { ProcessRunnerOptions } from '../src/sandbox/process-runner.js'
 import type { HookRunner, RunRequest } from '../src/sandbox/runner.js'
-import { ARGS, CLASSES, HOOK_SOURCE, percentile } from './runtime-cases.js'
+import {
+  cpuNs,
+  fetchHookRequest,
+  percentile,
+  request,
+  startFetchTarget,
+  timeWorker,
+} from './runtime-cases.js'
 
 const FETCH = process.env.BENCH_CASE === 'fetch'
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10)
 const CALLS_PER_ROUND = FETCH ? 200 : 1_000
 const WARMUP_CALLS = FETCH ? 300 : 3_000
 
-/** The local server of the fetch case: 27 bytes of JSON, on a keep-alive connection. */
-const FETCH_BODY = JSON.stringify({ ok: true, items: [1, 2, 3] })
-const fetchServer = FETCH
-  ? createServer((_req, res) => {
-      res.setHeader('content-type', 'application/json')
-      res.end(FETCH_BODY)
-    })
+/** The fetch case's local server: 27 bytes of JSON, as in bench:runtime. */
+const target = FETCH
+  ? await startFetchTarget(JSON.stringify({ ok: true, items: [1, 2, 3] }))
   : undefined
-if (fetchServer !== undefined) {
-  fetchServer.keepAliveTimeout = 60_000
-  await new Promise<void>((done) => fetchServer.listen(0, '127.0.0.1', done))
-}
-const fetchPort = (fetchServer?.address() as AddressInfo | undefined)?.port ?? 0
 
-const REQUEST: RunRequest = FETCH
-  ? {
-      hookId: 'bench-fetch',
-      versionKey: 'v1',
-      script: `module.exports = async function (user, context, cb) { const r = await fetch('http://127.0.0.1:${String(fetchPort)}/data'); cb(null, (await r.json()).items.length) }`,
-      injectedClasses: [],
-      args: [{}, {}],
-    }
-  : {
-      hookId: 'bench-hook',
-      versionKey: 'warm',
-      script: HOOK_SOURCE,
-      injectedClasses: CLASSES,
-      args: ARGS,
-    }
+const REQUEST: RunRequest = target !== undefined ? fetchHookRequest(target.url) : request('warm')
 
 interface Side {
   readonly name: string
@@ -76,8 +57,8 @@ async function startSide(name: string, root: string): Promise<Side> {
   const runner = await module.startProcessRunner({
     logger: pino({ level: 'warn' }),
     poolSize: 1,
-    ...(FETCH
-      ? { egress: { mode: 'allowlist', allow: [`127.0.0.1:${String(fetchPort)}`] } }
+    ...(target !== undefined
+      ? { egress: { mode: 'allowlist', allow: [`127.0.0.1:${String(target.port)}`] } }
       : undefined),
   })
   const pid = (await runner.stats()).workers[0]?.pid
@@ -85,37 +66,16 @@ async function startSide(name: string, root: string): Promise<Side> {
   return { name, root, runner, pid, samples: [], workerNs: 0, serverNs: 0 }
 }
 
-/** CPU time of all threads of a process, in ns (Linux /proc). */
-function cpuNs(pid: number): number {
-  let total = 0
-  for (const task of readdirSync(`/proc/${String(pid)}/task`)) {
-    total += Number(
-      readFileSync(`/proc/${String(pid)}/task/${task}/schedstat`, 'utf8').split(' ')[0],
-    )
-  }
-  return total
-}
-
-async function calls(side: Side, count: number, samples?: number[]): Promise<void> {
-  for (let i = 0; i < count; i++) {
-    const start = process.hrtime.bigint()
-    const outcome = await side.runner.run(REQUEST)
-    samples?.push(Number(process.hrtime.bigint() - start) / 1000)
-    if (outcome.kind !== 'ok')
-      throw new Error(`${side.name}: the bench hook failed: ${outcome.kind}`)
-  }
-}
-
 async function main(): Promise<void> {
   const a = await startSide('A', process.env.BENCH_A ?? '.')
   const b = await startSide('B', process.env.BENCH_B ?? '.')
   const sides = [a, b]
-  for (const side of sides) await calls(side, WARMUP_CALLS)
+  for (const side of sides) await timeWorker(side.runner, [], WARMUP_CALLS, REQUEST)
   for (let round = 0; round < ROUNDS; round++) {
     for (const side of round % 2 === 0 ? sides : [b, a]) {
       const worker = cpuNs(side.pid)
       const server = cpuNs(process.pid)
-      await calls(side, CALLS_PER_ROUND, side.samples)
+      await timeWorker(side.runner, side.samples, CALLS_PER_ROUND, REQUEST)
       side.workerNs += cpuNs(side.pid) - worker
       side.serverNs += cpuNs(process.pid) - server
     }
@@ -131,8 +91,8 @@ async function main(): Promise<void> {
     )
     await side.runner.close()
   }
-  fetchServer?.closeAllConnections()
-  fetchServer?.close()
+  target?.server.closeAllConnections()
+  target?.server.close()
 }
 
 await main()

@@ -4,6 +4,9 @@
  * (bench/scenarios/runtime.ts) adds the process-per-call ceiling. Latencies here are in µs.
  */
 import { spawn } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import type { Socket } from 'node:net'
 import { runInContext, createContext } from 'node:vm'
 import type { HookRunner, InjectedErrorClass, RunRequest } from '../src/sandbox/runner.js'
@@ -152,10 +155,11 @@ export async function timeWorker(
   runner: HookRunner,
   samples: number[],
   calls: number,
+  run: RunRequest = request('warm'),
 ): Promise<void> {
   for (let i = 0; i < calls; i++) {
     const start = process.hrtime.bigint()
-    const outcome = await runner.run(request('warm'))
+    const outcome = await runner.run(run)
     samples.push(Number(process.hrtime.bigint() - start) / 1000)
     if (outcome.kind !== 'ok') throw new Error(`bench hook failed: ${JSON.stringify(outcome)}`)
   }
@@ -305,4 +309,43 @@ process.stdin.on('end', () => {
   const parsed = JSON.parse(out) as { data?: unknown }
   if (parsed.data === undefined) throw new Error(`process-per-call failed: ${out}`)
   return elapsed
+}
+
+/** CPU time of all threads of a process, in ns (Linux /proc; 0 elsewhere). */
+export function cpuNs(pid: number): number {
+  let total = 0
+  try {
+    for (const task of readdirSync(`/proc/${String(pid)}/task`)) {
+      const fields = readFileSync(`/proc/${String(pid)}/task/${task}/schedstat`, 'utf8').split(' ')
+      total += Number(fields[0])
+    }
+  } catch {
+    return 0
+  }
+  return total
+}
+
+/** The local server of the fetch cases: `body` as JSON, kept alive between requests. */
+export async function startFetchTarget(
+  body: string,
+): Promise<{ readonly server: Server; readonly port: number; readonly url: string }> {
+  const server = createServer((_req, res) => {
+    res.setHeader('content-type', 'application/json')
+    res.end(body)
+  })
+  server.keepAliveTimeout = 60_000
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  return { server, port, url: `http://127.0.0.1:${String(port)}/data` }
+}
+
+/** A hook that makes one `fetch` to `url` and answers the length of the JSON's `items`. */
+export function fetchHookRequest(url: string): RunRequest {
+  return {
+    hookId: 'bench-fetch',
+    versionKey: 'v1',
+    script: `module.exports = async function (user, context, cb) { const r = await fetch('${url}'); cb(null, (await r.json()).items.length) }`,
+    injectedClasses: [],
+    args: [{}, {}],
+  }
 }

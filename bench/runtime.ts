@@ -8,14 +8,12 @@
  * machine, so each run prints the machine it ran on. Targets (issue 3): worker path warm p50
  * ≤ 150 µs, p99 ≤ 1 ms, ≥ 8,000 calls/s per worker; cold p50 ≤ 15 ms; ≤ 3 MB RSS per isolate.
  */
-import { readdirSync, readFileSync } from 'node:fs'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { readFileSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg } from 'node:os'
 import { pino } from 'pino'
 import { startProcessRunner } from '../src/sandbox/process-runner.js'
 import { DEFAULT_IDLE_POLL_US } from '../src/sandbox/runner.js'
-import type { HookRunner, RunRequest } from '../src/sandbox/runner.js'
+import type { HookRunner } from '../src/sandbox/runner.js'
 import { dependenciesCase } from './dependencies-case.js'
 import {
   CALLS_PER_ROUND,
@@ -27,6 +25,9 @@ import {
   WARMUP_CALLS,
   coldCalls,
   compileDirect,
+  cpuNs,
+  fetchHookRequest,
+  startFetchTarget,
   compileVm,
   ipcFloor,
   memoryPerIsolate,
@@ -174,20 +175,6 @@ async function pidOf(runner: HookRunner): Promise<number> {
   return pid
 }
 
-/** CPU time of all threads of a process, in ns (Linux /proc; 0 elsewhere). */
-function cpuNs(pid: number): number {
-  let total = 0
-  try {
-    for (const task of readdirSync(`/proc/${String(pid)}/task`)) {
-      const fields = readFileSync(`/proc/${String(pid)}/task/${task}/schedstat`, 'utf8').split(' ')
-      total += Number(fields[0])
-    }
-  } catch {
-    return 0
-  }
-  return total
-}
-
 const FETCH_WARMUP_CALLS = 200
 const FETCH_ROUNDS = 5
 const FETCH_CALLS_PER_ROUND = 200
@@ -210,26 +197,13 @@ async function fetchCase(items: number): Promise<void> {
       items === FETCH_SMALL_ITEMS ? i + 1 : { id: i, name: `item ${i}`, tags: ['a', 'b'] },
     ),
   })
-  const server = createServer((_req, res) => {
-    res.setHeader('content-type', 'application/json')
-    res.end(body)
-  })
-  server.keepAliveTimeout = 60_000
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as AddressInfo).port
-  const url = `http://127.0.0.1:${port}/data`
+  const { server, port, url } = await startFetchTarget(body)
   const runner = await startProcessRunner({
     logger: pino({ level: 'warn' }),
     poolSize: 1,
     egress: { mode: 'allowlist', allow: [`127.0.0.1:${port}`], maxRequestsPerCall: 1 },
   })
-  const fetchRequest: RunRequest = {
-    hookId: 'bench-fetch',
-    versionKey: 'v1',
-    script: `module.exports = async function (user, context, cb) { const r = await fetch('${url}'); cb(null, (await r.json()).items.length) }`,
-    injectedClasses: [],
-    args: [{}, {}],
-  }
+  const fetchRequest = fetchHookRequest(url)
   const viaHook = async (samples: number[], calls: number) => {
     for (let i = 0; i < calls; i++) {
       const start = process.hrtime.bigint()

@@ -131,7 +131,7 @@ interface PendingCall {
   /** The run message without its code, kept to resend it with the code on `need-code`. */
   readonly message: RunMessage
   /** The code, taken from the request when the call starts, sent when the worker needs it. */
-  readonly code: HookSource
+  readonly code: HookCode
   readonly isolateKey: string
 }
 
@@ -242,17 +242,6 @@ function parseJsonCopy(text: string): unknown {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-/** What a call keeps of its request to send the code later (never its arguments). */
-type HookSource = Pick<RunRequest, 'script' | 'injectedClasses' | 'modules'>
-
-function codeOf(request: HookSource): HookCode {
-  return {
-    script: request.script,
-    classes: request.injectedClasses,
-    ...(request.modules !== undefined ? { modules: request.modules } : undefined),
-  }
 }
 
 function toRunOutcome(outcome: WorkerOutcome, durationMs: number): RunOutcome {
@@ -646,7 +635,7 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
     if (withCode) {
       if (worker.sentCode.size >= MAX_SENT_CODE_ENTRIES) worker.sentCode.clear()
       worker.sentCode.add(call.isolateKey)
-      write(worker, { ...call.message, code: codeOf(call.code) })
+      write(worker, { ...call.message, code: call.code })
     } else {
       write(worker, call.message)
     }
@@ -705,7 +694,7 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
         },
         code: {
           script: request.script,
-          injectedClasses: request.injectedClasses,
+          classes: request.injectedClasses,
           ...(request.modules !== undefined ? { modules: request.modules } : undefined),
         },
         isolateKey: isolateKey(request.hookId, request.versionKey, limits.memoryMb),

@@ -173,9 +173,13 @@ const RESULT_HOOK_ERROR = 2
 const RUN_FIXED_BYTES = 1 + 8 * 8 + 4 + 4
 const RESULT_FIXED_BYTES = 1 + 8 + 1 + 8 + 4
 
-/** A compact header for `message`, written into the frame by `write`; undefined: use JSON. */
+/**
+ * A compact header for `message`, written into the frame by `write`, and the message's payload
+ * (as `split` would give it); undefined: use JSON.
+ */
 interface Compact {
   readonly bytes: number
+  readonly payload: string | undefined
   write(frame: Buffer, at: number): void
 }
 
@@ -192,6 +196,7 @@ function compactHeader(message: ParentMessage | WorkerMessage): Compact | undefi
     const versionBytes = Buffer.byteLength(message.versionKey)
     return {
       bytes: RUN_FIXED_BYTES + hookBytes + versionBytes,
+      payload: message.args,
       write(frame, start) {
         const limits = message.limits
         let at = frame.writeUInt8(COMPACT_RUN, start)
@@ -213,10 +218,13 @@ function compactHeader(message: ParentMessage | WorkerMessage): Compact | undefi
   if (message.t === 'result') {
     const outcome = message.outcome
     let kind: number
+    let payload: string | undefined
     if (outcome.kind === 'ok') {
       kind = outcome.valueJson === undefined ? RESULT_OK_EMPTY : RESULT_OK_VALUE
+      payload = outcome.valueJson
     } else if (outcome.kind === 'hook-error') {
       kind = RESULT_HOOK_ERROR
+      payload = outcome.errorJson
     } else {
       return undefined
     }
@@ -224,6 +232,7 @@ function compactHeader(message: ParentMessage | WorkerMessage): Compact | undefi
     const logBytes = Buffer.byteLength(logs)
     return {
       bytes: RESULT_FIXED_BYTES + logBytes,
+      payload,
       write(frame, start) {
         let at = frame.writeUInt8(COMPACT_RESULT, start)
         at = frame.writeDoubleLE(message.id, at)
@@ -331,9 +340,9 @@ function join(value: unknown, payload: string): unknown {
 }
 
 export function encodeFrame(message: ParentMessage | WorkerMessage): Buffer {
-  const [header, payload] = split(message)
   const compact = compactHeader(message)
-  const json = compact === undefined ? JSON.stringify(header) : ''
+  const [header, payload] = compact === undefined ? split(message) : [undefined, compact.payload]
+  const json = header === undefined ? '' : JSON.stringify(header)
   const headerBytes = compact === undefined ? Buffer.byteLength(json) : compact.bytes
   const payloadBytes = payload === undefined ? 0 : Buffer.byteLength(payload)
   const length = PAYLOAD_HEADER_BYTES + headerBytes + payloadBytes

@@ -1258,8 +1258,9 @@ let idleSince = 0
 /** Start of the current budget period, and the time spent waiting in polls during it (ms). */
 let budgetStart = 0
 let budgetSpentMs = 0
-const POLL_READ_BYTES = 64 * 1024
-const pollBuffer = Buffer.allocUnsafe(POLL_READ_BYTES)
+/** The buffers the channel is read into, again and again (`onread`, and the idle poll), in bytes. */
+const CHANNEL_READ_BYTES = 64 * 1024
+const pollBuffer = Buffer.allocUnsafe(CHANNEL_READ_BYTES)
 
 function onChannelData(chunk: Buffer): void {
   const now = performance.now()
@@ -1303,7 +1304,7 @@ function pollChannel(): void {
         // The descriptor is non-blocking: an empty channel throws EAGAIN, whose stack trace would
         // cost more than the read itself.
         Error.stackTraceLimit = 0
-        bytes = readSync(CHANNEL_FD, pollBuffer, 0, POLL_READ_BYTES, null)
+        bytes = readSync(CHANNEL_FD, pollBuffer, 0, CHANNEL_READ_BYTES, null)
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return // the socket reports it
         if (preempted) {
@@ -1335,9 +1336,6 @@ function pollChannel(): void {
 function budgetLeft(): number {
   return Math.max(0, IDLE_POLL_BUDGET_PERIOD_MS * IDLE_POLL_CPU_SHARE - budgetSpentMs)
 }
-
-/** The buffer the channel is read into, again and again (`onread`). */
-const CHANNEL_READ_BYTES = 64 * 1024
 
 function startWorker(): void {
   // `onread` hands each read to onChannelData directly, without the stream's buffering and events
