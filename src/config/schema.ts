@@ -164,9 +164,9 @@ export const CONFIG_KEYS = [
     env: 'OPENHOOKS_SANDBOX_IDLE_POLL_US',
     // DEFAULT_IDLE_POLL_US and MAX_IDLE_POLL_US of src/sandbox/runner.ts (config imports no sandbox)
     type: { kind: 'integer', min: 0, max: 10_000 },
-    default: 0,
+    default: 300,
     description:
-      'Microseconds a sandbox worker keeps reading its channel without sleeping after it answered its last call, so that a call following closely finds it awake (docs/performance.md). It spends up to that much CPU time per call while calls keep coming (at most half a core per worker), and stops polling after a window in which nothing came or when another process wants the CPU. 0 (the default) turns it off; 300 is the value measured. Try it on a machine with a core to spare per worker.',
+      'Microseconds a sandbox worker keeps reading its channel without sleeping after it answered its last call, so that a call following closely finds it awake (docs/performance.md). It spends up to that much CPU time per call while calls keep coming (at most half a core per worker), and stops polling after a window in which nothing came or when another process takes its CPU. 0 turns it off, for machines where every CPU cycle is counted.',
   },
   {
     env: 'OPENHOOKS_HOOK_TIMEOUT_MS',

@@ -713,7 +713,9 @@ function parseStats(value: unknown): WorkerStats | undefined {
     isCount(value.isolateHeapBytes) &&
     isCount(value.rssBytes) &&
     isCount(value.inFlightCalls) &&
-    isCount(value.idlePollFrames)
+    isCount(value.idlePollFrames) &&
+    isCount(value.idlePollPauses) &&
+    isCount(value.idlePollBackoffs)
   ) {
     return value as unknown as WorkerStats
   }

@@ -36,11 +36,11 @@ export const DEFAULT_MAX_WARM_HEAP_MB = 1024
 
 /**
  * How long, in µs, an idle worker keeps reading its channel without blocking after its last
- * answer, before it sleeps in its event loop (worker.ts `pollChannel`); 0 turns it off. Off by
- * default: on a shared 2-vCPU VM it lowered the sequential p50 only at moderate load and raised
- * the p99 in most runs (docs/performance.md). 300 µs is the value measured.
+ * answer, before it sleeps in its event loop (worker.ts `pollChannel`); 0 turns it off. On a
+ * 2-vCPU VM that halts idle vCPUs it lowered the sequential p50 by about a quarter, and left the
+ * token endpoint's throughput under load unchanged (docs/performance.md, fourth pass).
  */
-export const DEFAULT_IDLE_POLL_US = 0
+export const DEFAULT_IDLE_POLL_US = 300
 
 /** Upper bound of the idle poll, in µs: past a few hundred µs it only burns CPU. */
 export const MAX_IDLE_POLL_US = 10_000
@@ -235,6 +235,13 @@ export interface WorkerStats {
   readonly inFlightCalls: number
   /** Frames from the parent that the idle poll read (not the event loop), since the worker started. */
   readonly idlePollFrames: number
+  /**
+   * Pauses inside a poll with no other process taking the CPU (a VM's host stopping the vCPU, a
+   * SIGSTOP): the poll went on after each.
+   */
+  readonly idlePollPauses: number
+  /** Polls ended because another process wanted the CPU (polling then stays off for a while). */
+  readonly idlePollBackoffs: number
 }
 
 export interface RunnerStats {

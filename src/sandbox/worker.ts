@@ -1180,6 +1180,8 @@ function stats(): WorkerStats {
     rssBytes: process.memoryUsage.rss(),
     inFlightCalls: inFlight,
     idlePollFrames,
+    idlePollPauses,
+    idlePollBackoffs,
   }
 }
 
@@ -1230,10 +1232,13 @@ function onChunk(chunk: Buffer): number {
  *   costs at most one window per burst;
  * - polling may take at most `IDLE_POLL_CPU_SHARE` of each `IDLE_POLL_BUDGET_PERIOD_MS`, so that a
  *   steady stream of calls spaced just under the window cannot keep a core spinning;
- * - a poll that finds it was descheduled between two reads (another process wanted the CPU) and
- *   then reads nothing turns polling off for `IDLE_POLL_BACKOFF_MS` at least: on a busy machine
- *   spinning competes with the processes that make the next call, and the next call alone says
- *   nothing about whether the contention is over.
+ * - a poll that finds another process took its CPU (the kernel counted an involuntary context
+ *   switch since the window began) and then reads nothing turns polling off for
+ *   `IDLE_POLL_BACKOFF_MS` at least: on a busy machine spinning competes with the processes that
+ *   make the next call, and the next call alone says nothing about whether the contention is
+ *   over. A gap between two reads alone is not enough: on a VM the host stops a vCPU now and then
+ *   (steal time) without any process of this machine wanting it, and a gap test turned the poll
+ *   off after most calls there (docs/performance.md, fourth pass).
  * It also leaves (and does not start) while the socket holds part of a frame the kernel has not
  * taken yet: that queue only drains from the event loop, which the poll would be blocking.
  *
@@ -1244,8 +1249,11 @@ function onChunk(chunk: Buffer): number {
  */
 const IDLE_POLL_BUDGET_PERIOD_MS = 100
 const IDLE_POLL_CPU_SHARE = 0.5
-/** A gap this long (ms) between two reads of a poll means the worker was descheduled. */
-const IDLE_POLL_PREEMPTED_MS = 0.05
+/**
+ * A gap this long (ms) between two reads of a poll means the worker was stopped: by the host of the
+ * VM, or by this kernel for another process, which the context-switch count tells apart.
+ */
+const IDLE_POLL_GAP_MS = 0.05
 /** After a poll stopped because the worker was descheduled, polling stays off this long (ms). */
 const IDLE_POLL_BACKOFF_MS = 100
 let pollOn = true
@@ -1253,6 +1261,9 @@ let pollOn = true
 let pollOffUntil = 0
 /** Frames the poll read, for the worker's stats (tests check that the poll runs at all). */
 let idlePollFrames = 0
+/** Gaps in a poll that were not another process taking the CPU, and polls ended by one that was. */
+let idlePollPauses = 0
+let idlePollBackoffs = 0
 /** `performance.now()` when the worker last went idle without polling. */
 let idleSince = 0
 /** Start of the current budget period, and the time spent waiting in polls during it (ms). */
@@ -1288,11 +1299,18 @@ function pollChannel(): void {
   let waitingSince = now
   let until = now + Math.min(settings.idlePollMs, budgetLeft())
   let previous = now
+  // Compared again only after a gap (the count is a system call), and taken anew after each frame
+  // read, since handling the call may have been preempted itself.
+  let switchesAtStart = involuntarySwitches()
   try {
     while (liveCalls === 0) {
       now = performance.now()
-      // One read takes a few µs; a longer gap means another process had this CPU.
-      const preempted = now - previous > IDLE_POLL_PREEMPTED_MS
+      // One read takes a few µs; after a longer gap, ask whether another process had this CPU.
+      let preempted = false
+      if (now - previous > IDLE_POLL_GAP_MS) {
+        preempted = involuntarySwitches() !== switchesAtStart
+        if (!preempted) idlePollPauses++
+      }
       previous = now
       if (now >= until) {
         // A whole window with nothing read turns polling off; a spent budget only ends this one.
@@ -1309,6 +1327,7 @@ function pollChannel(): void {
         if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return // the socket reports it
         if (preempted) {
           // Another process wanted this CPU and we were not waiting for it: stop competing.
+          idlePollBackoffs++
           pollOn = false
           pollOffUntil = now + IDLE_POLL_BACKOFF_MS
           return
@@ -1327,10 +1346,20 @@ function pollChannel(): void {
       waitingSince = performance.now()
       previous = waitingSince
       until = waitingSince + Math.min(settings.idlePollMs, budgetLeft())
+      switchesAtStart = involuntarySwitches()
     }
   } finally {
     budgetSpentMs += performance.now() - waitingSince
   }
+}
+
+/**
+ * Times the kernel took a CPU from this process for another task. The count covers all of the
+ * worker's threads, but its other threads (V8's helpers, isolated-vm's timer) are asleep while the
+ * main thread polls with no live call.
+ */
+function involuntarySwitches(): number {
+  return process.resourceUsage().involuntaryContextSwitches
 }
 
 function budgetLeft(): number {

@@ -22,7 +22,7 @@ describe('loadConfig', () => {
         workers: undefined,
         hookTimeoutMs: 20_000,
         hookMemoryMb: 64,
-        idlePollUs: 0,
+        idlePollUs: 300,
         egress: {
           mode: 'public',
           allow: [],

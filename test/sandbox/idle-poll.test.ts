@@ -5,7 +5,10 @@
  * calls are read by the poll, not by the event loop.
  */
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { availableParallelism } from 'node:os'
 import { after, describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { HookRunner } from '../../src/sandbox/runner.js'
 import { expectKind, runScript, startTestRunner, uniqueHookId } from './sandbox-helpers.js'
 
@@ -14,6 +17,12 @@ const LONG_POLL_US = 10_000
 /** How long the test keeps making sequential calls while waiting for the poll to read one. */
 const POLL_EVIDENCE_DEADLINE_MS = 10_000
 const CALLS_PER_CHECK = 20
+/** How long the worker is stopped inside its poll window (well past the 50 µs gap test). */
+const PAUSE_MS = 3
+/** Time between the worker's continuation and the next call, inside the 10 ms window. */
+const AFTER_PAUSE_MS = 1
+/** Time between calls while every core is busy: most of the 10 ms window. */
+const CONTENDED_GAP_MS = 8
 
 describe('idle poll of the worker', () => {
   let runner: HookRunner | undefined
@@ -53,6 +62,66 @@ describe('idle poll of the worker', () => {
       read = ((await r.stats()).workers[0]?.idlePollFrames ?? 0) - before
     }
     assert.ok(read > 0, `no frame read by the poll in ${String(i)} sequential calls`)
+  })
+
+  it('goes on polling after a pause in which no other process took its CPU', async () => {
+    // A SIGSTOP stands in for a VM's host stopping the vCPU: the worker's clock jumps inside the
+    // poll, but the kernel counts no involuntary context switch, so the poll must not back off.
+    // The next call must then be read by the same poll. Repeated until the deadline, because a
+    // busy machine may really preempt the worker during an attempt (that one backs off instead).
+    const r = await started
+    const hookId = uniqueHookId('poll')
+    const script = 'module.exports = function (n, context, cb) { cb(null, n) }'
+    const pid = (await r.stats()).workers[0]?.pid
+    assert.ok(pid !== undefined)
+    const deadline = Date.now() + POLL_EVIDENCE_DEADLINE_MS
+    let shown = false
+    for (let i = 0; !shown && Date.now() < deadline; i++) {
+      expectKind(await runScript(r, script, { hookId, args: [i, {}] }), 'ok')
+      const before = (await r.stats()).workers[0]
+      assert.ok(before !== undefined)
+      // The stats answer came from a poll (or woke the worker, which then polls again).
+      process.kill(pid, 'SIGSTOP')
+      await sleep(PAUSE_MS)
+      process.kill(pid, 'SIGCONT')
+      await sleep(AFTER_PAUSE_MS)
+      const outcome = expectKind(await runScript(r, script, { hookId, args: [i, {}] }), 'ok')
+      assert.equal(outcome.value, i)
+      const now = (await r.stats()).workers[0]
+      assert.ok(now !== undefined)
+      shown =
+        now.idlePollPauses > before.idlePollPauses &&
+        now.idlePollBackoffs === before.idlePollBackoffs &&
+        // the first stats request's own frame is counted only after its answer, so +1 can come
+        // from it; the run after the pause must then have been polled too, as it followed it
+        now.idlePollFrames >= before.idlePollFrames + 1
+    }
+    assert.ok(shown, 'no pause inside a poll was followed by a call the poll read')
+  })
+
+  it('backs off when another process takes its CPU during a poll', async () => {
+    // One busy process per core: the worker's 10 ms windows cannot all pass without the kernel
+    // giving its CPU to one of them, and a poll that sees that must stop and count a backoff.
+    const r = await started
+    const hookId = uniqueHookId('poll')
+    const script = 'module.exports = function (n, context, cb) { cb(null, n) }'
+    const before = (await r.stats()).workers[0]?.idlePollBackoffs ?? 0
+    const hogs = Array.from({ length: availableParallelism() }, () =>
+      spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
+    )
+    try {
+      const deadline = Date.now() + POLL_EVIDENCE_DEADLINE_MS
+      let backoffs = 0
+      for (let i = 0; backoffs === 0 && Date.now() < deadline; i++) {
+        expectKind(await runScript(r, script, { hookId, args: [i, {}] }), 'ok')
+        // Leave the window open long enough for the scheduler to switch.
+        await sleep(CONTENDED_GAP_MS)
+        backoffs = ((await r.stats()).workers[0]?.idlePollBackoffs ?? 0) - before
+      }
+      assert.ok(backoffs > 0, 'no poll backed off while every core was busy')
+    } finally {
+      for (const hog of hogs) hog.kill('SIGKILL')
+    }
   })
 
   it('answers calls sent together, each with its own result', async () => {
