@@ -339,10 +339,13 @@ export async function startFetchTarget(
   return { server, port, url: `http://127.0.0.1:${String(port)}/data` }
 }
 
-/** A hook that makes one `fetch` to `url` and answers the length of the JSON's `items`. */
-export function fetchHookRequest(url: string): RunRequest {
+/**
+ * A hook that makes one `fetch` to `url` and answers the length of the JSON's `items`. Each URL
+ * needs its own `hookId`: the script differs and the version key does not.
+ */
+export function fetchHookRequest(url: string, hookId = 'bench-fetch'): RunRequest {
   return {
-    hookId: 'bench-fetch',
+    hookId,
     versionKey: 'v1',
     script: `module.exports = async function (user, context, cb) { const r = await fetch('${url}'); cb(null, (await r.json()).items.length) }`,
     injectedClasses: [],

@@ -13,8 +13,9 @@ import { availableParallelism, cpus, loadavg } from 'node:os'
 import { pino } from 'pino'
 import { startProcessRunner } from '../src/sandbox/process-runner.js'
 import { DEFAULT_IDLE_POLL_US } from '../src/sandbox/runner.js'
-import type { HookRunner } from '../src/sandbox/runner.js'
+import type { HookRunner, RunRequest } from '../src/sandbox/runner.js'
 import { dependenciesCase } from './dependencies-case.js'
+import { startFetchTargetServer } from './lib/processes.js'
 import {
   CALLS_PER_ROUND,
   COLD_CALLS,
@@ -193,6 +194,11 @@ const FETCH_LARGE_ITEMS = 1_500
  * host with its own `fetch` (Node's undici; same server, both on keep-alive connections, both read
  * the body as JSON). Target: worker path p50 ≤ 1.5 × host p50, for the small body (a typical API
  * answer); the larger one shows what the body's size adds. `BENCH_ONLY=fetch` runs only this case.
+ *
+ * The server runs twice, in the same alternating rounds: in its own process, as every real
+ * upstream is (the row the target is read on), and inside the bench's own process, as in the runs
+ * before 2026-11-27. There the host's request never leaves one event loop: it needs no hand-over
+ * between processes at all, a case no hook's upstream can be (docs/performance.md, fourth pass).
  */
 async function fetchCase(items: number): Promise<void> {
   const body = JSON.stringify({
@@ -201,22 +207,26 @@ async function fetchCase(items: number): Promise<void> {
       items === FETCH_SMALL_ITEMS ? i + 1 : { id: i, name: `item ${i}`, tags: ['a', 'b'] },
     ),
   })
-  const { server, port, url } = await startFetchTarget(body)
+  const own = await startFetchTargetServer(body)
+  const inProcess = await startFetchTarget(body)
   const runner = await startProcessRunner({
     logger: pino({ level: 'warn' }),
     poolSize: 1,
-    egress: { mode: 'allowlist', allow: [`127.0.0.1:${port}`], maxRequestsPerCall: 1 },
+    egress: {
+      mode: 'allowlist',
+      allow: [`127.0.0.1:${String(own.port)}`, `127.0.0.1:${String(inProcess.port)}`],
+      maxRequestsPerCall: 1,
+    },
   })
-  const fetchRequest = fetchHookRequest(url)
-  const viaHook = async (samples: number[], calls: number) => {
+  const viaHook = (request: RunRequest) => async (samples: number[], calls: number) => {
     for (let i = 0; i < calls; i++) {
       const start = process.hrtime.bigint()
-      const outcome = await runner.run(fetchRequest)
+      const outcome = await runner.run(request)
       samples.push(Number(process.hrtime.bigint() - start) / 1000)
       if (outcome.kind !== 'ok' || outcome.value !== items) throw new Error(JSON.stringify(outcome))
     }
   }
-  const viaHost = async (samples: number[], calls: number) => {
+  const viaHost = (url: string) => async (samples: number[], calls: number) => {
     for (let i = 0; i < calls; i++) {
       const start = process.hrtime.bigint()
       const response = await fetch(url)
@@ -225,34 +235,50 @@ async function fetchCase(items: number): Promise<void> {
       if (value !== items) throw new Error('bad answer')
     }
   }
-  await viaHook([], FETCH_WARMUP_CALLS)
-  await viaHost([], FETCH_WARMUP_CALLS)
-  const hook: Series = { name: 'hook: one fetch through the worker', samples: [] }
-  const host: Series = { name: 'host: the same fetch from the server process', samples: [] }
+  const paths = [
+    {
+      series: { name: 'hook: one fetch through the worker', samples: [] },
+      run: viaHook(fetchHookRequest(own.url, 'bench-fetch-own')),
+    },
+    {
+      series: { name: 'host: the same fetch from the server process', samples: [] },
+      run: viaHost(own.url),
+    },
+    {
+      series: { name: 'hook, upstream inside the bench process', samples: [] },
+      run: viaHook(fetchHookRequest(inProcess.url, 'bench-fetch-in-process')),
+    },
+    {
+      series: { name: 'host, upstream inside the bench process', samples: [] },
+      run: viaHost(inProcess.url),
+    },
+  ] satisfies { series: Series; run: (samples: number[], calls: number) => Promise<void> }[]
+  for (const path of paths) await path.run([], FETCH_WARMUP_CALLS)
   for (let round = 0; round < FETCH_ROUNDS; round++) {
-    await viaHook(hook.samples, FETCH_CALLS_PER_ROUND)
-    await viaHost(host.samples, FETCH_CALLS_PER_ROUND)
+    for (const path of paths) await path.run(path.series.samples, FETCH_CALLS_PER_ROUND)
   }
   await runner.close()
-  server.closeAllConnections()
-  server.close()
-  const h = summary(hook)
-  const d = summary(host)
+  await own.close()
+  inProcess.server.closeAllConnections()
+  inProcess.server.close()
+  const stats = paths.map((path) => summary(path.series))
   console.log(
     `\n## one fetch to a local server, ${Buffer.byteLength(body)}-byte JSON body (${FETCH_ROUNDS} alternating rounds of ${FETCH_CALLS_PER_ROUND} calls)`,
   )
   console.log('path | p50 | p99 | calls/s')
   console.log('--- | --- | --- | ---')
-  for (const [series, stats] of [
-    [hook, h],
-    [host, d],
-  ] as const) {
-    console.log(
-      `${series.name} | ${us(stats.p50)} | ${us(stats.p99)} | ${Math.round(stats.perSecond)}`,
-    )
-  }
+  paths.forEach((path, i) => {
+    const s = stats[i] as ReturnType<typeof summary>
+    console.log(`${path.series.name} | ${us(s.p50)} | ${us(s.p99)} | ${Math.round(s.perSecond)}`)
+  })
+  const [hook, host, hookIn, hostIn] = stats as [
+    ReturnType<typeof summary>,
+    ReturnType<typeof summary>,
+    ReturnType<typeof summary>,
+    ReturnType<typeof summary>,
+  ]
   console.log(
-    `ratio p50 hook/host ${(h.p50 / d.p50).toFixed(2)}×${items === FETCH_SMALL_ITEMS ? ' (target ≤ 1.5×)' : ''}`,
+    `ratio p50 hook/host ${(hook.p50 / host.p50).toFixed(2)}×${items === FETCH_SMALL_ITEMS ? ' (target ≤ 1.5×)' : ''}; upstream inside the bench process ${(hookIn.p50 / hostIn.p50).toFixed(2)}×`,
   )
 }
 

@@ -143,3 +143,14 @@ export async function startWebhookServer(): Promise<{ url: string; close(): Prom
   const { url } = await firstMessage<{ url: string }>(child, 'the webhook server')
   return { url, close: () => stop(child) }
 }
+
+/** Starts the upstream of the runtime bench's fetch case in its own process. */
+export async function startFetchTargetServer(
+  body: string,
+): Promise<{ url: string; port: number; close(): Promise<void> }> {
+  const child = forkTs('./fetch-target-server.ts', [], [])
+  const started = firstMessage<{ url: string; port: number }>(child, 'the fetch target')
+  child.send({ body })
+  const { url, port } = await started
+  return { url, port, close: () => stop(child) }
+}
