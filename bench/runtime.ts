@@ -49,6 +49,8 @@ const DEFAULT_POLL_US: number = DEFAULT_IDLE_POLL_US
 const BENCH_IDLE_POLL_US = Number(
   process.env.BENCH_IDLE_POLL_US ?? (DEFAULT_POLL_US === 0 ? 300 : 0),
 )
+const pollLabel = (us: number): string =>
+  us === 0 ? 'the idle poll off' : `idle poll ${String(us)} µs`
 
 async function main(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc
@@ -78,7 +80,7 @@ async function main(): Promise<void> {
 
   const worker: Series = { name: 'worker (host → worker → isolate)', samples: [] }
   const pollSeries: Series = {
-    name: `same, worker idle poll ${String(BENCH_IDLE_POLL_US)} µs instead of ${String(DEFAULT_IDLE_POLL_US)}`,
+    name: `same, ${pollLabel(BENCH_IDLE_POLL_US)} instead of ${pollLabel(DEFAULT_POLL_US)}`,
     samples: [],
   }
   const directSeries: Series = { name: 'direct call, in-process', samples: [] }
@@ -123,7 +125,7 @@ async function main(): Promise<void> {
 
   const calls = ROUNDS * CALLS_PER_ROUND
   console.log(
-    `CPU per call (server process / worker process): ${us(cpu.parentWorker / 1000 / calls)} / ${us(cpu.worker / 1000 / calls)}; with idle poll ${String(BENCH_IDLE_POLL_US)} µs ${us(cpu.parentPolling / 1000 / calls)} / ${us(cpu.polling / 1000 / calls)}`,
+    `CPU per call (server process / worker process): ${us(cpu.parentWorker / 1000 / calls)} / ${us(cpu.worker / 1000 / calls)}; with ${pollLabel(BENCH_IDLE_POLL_US)} ${us(cpu.parentPolling / 1000 / calls)} / ${us(cpu.polling / 1000 / calls)}`,
   )
 
   const throughput = await pipelined(runner)
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
 
   console.log(`\n## warm, ${PIPELINE_DEPTH} calls in flight on one worker`)
   console.log(
-    `${Math.round(throughput)} calls/s; with idle poll ${String(BENCH_IDLE_POLL_US)} µs ${Math.round(pollingThroughput)} calls/s`,
+    `${Math.round(throughput)} calls/s; with ${pollLabel(BENCH_IDLE_POLL_US)} ${Math.round(pollingThroughput)} calls/s`,
   )
 
   const cold = await coldCalls(runner, COLD_CALLS)
@@ -255,7 +257,11 @@ async function fetchCase(items: number): Promise<void> {
   ] satisfies { series: Series; run: (samples: number[], calls: number) => Promise<void> }[]
   for (const path of paths) await path.run([], FETCH_WARMUP_CALLS)
   for (let round = 0; round < FETCH_ROUNDS; round++) {
-    for (const path of paths) await path.run(path.series.samples, FETCH_CALLS_PER_ROUND)
+    // Each round starts with another path, so that no path always follows the same one.
+    for (let i = 0; i < paths.length; i++) {
+      const path = paths[(round + i) % paths.length] as (typeof paths)[number]
+      await path.run(path.series.samples, FETCH_CALLS_PER_ROUND)
+    }
   }
   await runner.close()
   await own.close()

@@ -37,8 +37,8 @@ export const DEFAULT_MAX_WARM_HEAP_MB = 1024
 /**
  * How long, in µs, an idle worker keeps reading its channel without blocking after its last
  * answer, before it sleeps in its event loop (worker.ts `pollChannel`); 0 turns it off. On a
- * 2-vCPU VM that halts idle vCPUs it lowered the sequential p50 by about a quarter, and left the
- * token endpoint's throughput under load unchanged (docs/performance.md, fourth pass).
+ * 2-vCPU VM that halts idle vCPUs it lowered the sequential p50 by a sixth to a quarter, and left
+ * the token endpoint's throughput under load unchanged (docs/performance.md, fourth pass).
  */
 export const DEFAULT_IDLE_POLL_US = 300
 

@@ -23,6 +23,7 @@ import {
 } from './egress.js'
 import type { EgressPolicy } from './egress.js'
 import { hostService } from './host-services.js'
+import { afterEmptyRead } from './idle-poll.js'
 import { ISOLATE_RUNTIME_SOURCE } from './isolate-runtime.js'
 import { looksLikeBareFunction, SCRIPT_FILENAME, wrapBareFunction, wrapModule } from './prelude.js'
 import type { WrappedScript } from './prelude.js'
@@ -1295,6 +1296,7 @@ function pollChannel(): void {
     budgetStart = now
     budgetSpentMs = 0
   }
+  if (budgetLeft() === 0) return
   // Only the waiting counts against the budget: handling the calls read is work the worker owes.
   let waitingSince = now
   let until = now + Math.min(settings.idlePollMs, budgetLeft())
@@ -1312,11 +1314,8 @@ function pollChannel(): void {
         if (!preempted) idlePollPauses++
       }
       previous = now
-      if (now >= until) {
-        // A whole window with nothing read turns polling off; a spent budget only ends this one.
-        if (budgetLeft() - (now - waitingSince) > 0) pollOn = false
-        return
-      }
+      // The window's end is checked after a read that found nothing, so that a preemption running
+      // past it still backs off, and what came meanwhile is still read.
       let bytes: number
       try {
         // The descriptor is non-blocking: an empty channel throws EAGAIN, whose stack trace would
@@ -1325,14 +1324,21 @@ function pollChannel(): void {
         bytes = readSync(CHANNEL_FD, pollBuffer, 0, CHANNEL_READ_BYTES, null)
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return // the socket reports it
-        if (preempted) {
-          // Another process wanted this CPU and we were not waiting for it: stop competing.
-          idlePollBackoffs++
-          pollOn = false
-          pollOffUntil = now + IDLE_POLL_BACKOFF_MS
-          return
+        switch (afterEmptyRead(preempted, now >= until, budgetLeft() - (now - waitingSince))) {
+          case 'go-on':
+            continue
+          case 'back-off':
+            // Another process wanted this CPU and we were not waiting for it: stop competing.
+            idlePollBackoffs++
+            pollOn = false
+            pollOffUntil = now + IDLE_POLL_BACKOFF_MS
+            return
+          case 'off':
+            pollOn = false
+            return
+          case 'end':
+            return
         }
-        continue
       } finally {
         Error.stackTraceLimit = stackLimit
       }
@@ -1355,8 +1361,8 @@ function pollChannel(): void {
 
 /**
  * Times the kernel took a CPU from this process for another task. The count covers all of the
- * worker's threads, but its other threads (V8's helpers, isolated-vm's timer) are asleep while the
- * main thread polls with no live call.
+ * worker's threads: one of V8's helpers preempted while it finishes a collection also counts. That
+ * only errs toward backing off, and with no live call the other threads are mostly asleep.
  */
 function involuntarySwitches(): number {
   return process.resourceUsage().involuntaryContextSwitches

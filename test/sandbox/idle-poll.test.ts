@@ -9,7 +9,8 @@ import { spawn } from 'node:child_process'
 import { availableParallelism } from 'node:os'
 import { after, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { HookRunner } from '../../src/sandbox/runner.js'
+import { afterEmptyRead } from '../../src/sandbox/idle-poll.js'
+import { DEFAULT_IDLE_POLL_US, type HookRunner } from '../../src/sandbox/runner.js'
 import { expectKind, runScript, startTestRunner, uniqueHookId } from './sandbox-helpers.js'
 
 const LONG_POLL_US = 10_000
@@ -19,10 +20,65 @@ const POLL_EVIDENCE_DEADLINE_MS = 10_000
 const CALLS_PER_CHECK = 20
 /** How long the worker is stopped inside its poll window (well past the 50 µs gap test). */
 const PAUSE_MS = 3
-/** Time between the worker's continuation and the next call, inside the 10 ms window. */
-const AFTER_PAUSE_MS = 1
+/**
+ * Time between the worker's continuation and the next call: long enough for the worker to run
+ * again and notice the pause before the call comes (with 1 ms, a poll that ended at the pause
+ * often passed), and inside the 10 ms window with the pause.
+ */
+const AFTER_PAUSE_MS = 3
+/**
+ * Attempts that must show the poll going on through a pause. About three attempts in four show it
+ * here; with a poll that ends at a pause, about one in a hundred did (by other gaps), so ten
+ * within the deadline tell the two apart.
+ */
+const PAUSE_ATTEMPTS_SHOWN = 10
+/** Busy processes at most, whatever the number of cores. */
+const MAX_HOGS = 4
+/** How long a busy process runs if the test does not end it first. */
+const HOG_LIFETIME_MS = 15_000
 /** Time between calls while every core is busy: most of the 10 ms window. */
 const CONTENDED_GAP_MS = 8
+
+/** A backoff counted while one busy process per core (at most `MAX_HOGS`) competes with calls. */
+async function expectBackoffUnderLoad(r: HookRunner, gapMs: number): Promise<void> {
+  const hookId = uniqueHookId('poll')
+  const script = 'module.exports = function (n, context, cb) { cb(null, n) }'
+  const before = (await r.stats()).workers[0]?.idlePollBackoffs ?? 0
+  // Each busy loop also ends by itself, so that none outlives a test process that is killed.
+  const hogSource = `const end = Date.now() + ${String(HOG_LIFETIME_MS)}; while (Date.now() < end) {}`
+  const hogs = Array.from({ length: Math.min(availableParallelism(), MAX_HOGS) }, () =>
+    spawn(process.execPath, ['-e', hogSource], { stdio: 'ignore' }),
+  )
+  try {
+    const deadline = Date.now() + POLL_EVIDENCE_DEADLINE_MS
+    let backoffs = 0
+    for (let i = 0; backoffs === 0 && Date.now() < deadline; i++) {
+      for (let k = 0; k < CALLS_PER_CHECK; k++) {
+        expectKind(await runScript(r, script, { hookId, args: [i, {}] }), 'ok')
+        if (gapMs > 0) await sleep(gapMs)
+      }
+      backoffs = ((await r.stats()).workers[0]?.idlePollBackoffs ?? 0) - before
+    }
+    assert.ok(backoffs > 0, 'no poll backed off while every core was busy')
+  } finally {
+    for (const hog of hogs) hog.kill('SIGKILL')
+  }
+}
+
+describe('what the poll does after a read that found nothing', () => {
+  it('backs off when another process took the CPU, even once the window is over', () => {
+    assert.equal(afterEmptyRead(true, false, 10), 'back-off')
+    assert.equal(afterEmptyRead(true, true, 10), 'back-off')
+    assert.equal(afterEmptyRead(true, true, 0), 'back-off')
+  })
+
+  it('reads again inside the window, and stops at its end', () => {
+    assert.equal(afterEmptyRead(false, false, 10), 'go-on')
+    // a window that passed with nothing read turns polling off; a spent budget only ends it
+    assert.equal(afterEmptyRead(false, true, 10), 'off')
+    assert.equal(afterEmptyRead(false, true, 0), 'end')
+  })
+})
 
 describe('idle poll of the worker', () => {
   let runner: HookRunner | undefined
@@ -67,60 +123,62 @@ describe('idle poll of the worker', () => {
   it('goes on polling after a pause in which no other process took its CPU', async () => {
     // A SIGSTOP stands in for a VM's host stopping the vCPU: the worker's clock jumps inside the
     // poll, but the kernel counts no involuntary context switch, so the poll must not back off.
-    // The next call must then be read by the same poll. Repeated until the deadline, because a
-    // busy machine may really preempt the worker during an attempt (that one backs off instead).
+    // The next call must then be read by the same poll. Attempts repeat until enough of them show
+    // it, because a busy machine may really preempt the worker during one (that one backs off).
     const r = await started
     const hookId = uniqueHookId('poll')
     const script = 'module.exports = function (n, context, cb) { cb(null, n) }'
     const pid = (await r.stats()).workers[0]?.pid
     assert.ok(pid !== undefined)
     const deadline = Date.now() + POLL_EVIDENCE_DEADLINE_MS
-    let shown = false
-    for (let i = 0; !shown && Date.now() < deadline; i++) {
+    let shown = 0
+    for (let i = 0; shown < PAUSE_ATTEMPTS_SHOWN && Date.now() < deadline; i++) {
       expectKind(await runScript(r, script, { hookId, args: [i, {}] }), 'ok')
       const before = (await r.stats()).workers[0]
       assert.ok(before !== undefined)
       // The stats answer came from a poll (or woke the worker, which then polls again).
       process.kill(pid, 'SIGSTOP')
-      await sleep(PAUSE_MS)
-      process.kill(pid, 'SIGCONT')
+      try {
+        await sleep(PAUSE_MS)
+      } finally {
+        process.kill(pid, 'SIGCONT')
+      }
       await sleep(AFTER_PAUSE_MS)
       const outcome = expectKind(await runScript(r, script, { hookId, args: [i, {}] }), 'ok')
       assert.equal(outcome.value, i)
       const now = (await r.stats()).workers[0]
       assert.ok(now !== undefined)
-      shown =
+      // The frames counted since `before`: its own stats request (counted after its answer) and
+      // the run after the pause. Both polled means the poll went on through the pause.
+      if (
         now.idlePollPauses > before.idlePollPauses &&
         now.idlePollBackoffs === before.idlePollBackoffs &&
-        // the first stats request's own frame is counted only after its answer, so +1 can come
-        // from it; the run after the pause must then have been polled too, as it followed it
-        now.idlePollFrames >= before.idlePollFrames + 1
+        now.idlePollFrames >= before.idlePollFrames + 2
+      ) {
+        shown++
+      }
     }
-    assert.ok(shown, 'no pause inside a poll was followed by a call the poll read')
+    assert.ok(
+      shown >= PAUSE_ATTEMPTS_SHOWN,
+      `${String(shown)} of the ${String(PAUSE_ATTEMPTS_SHOWN)} pauses needed were followed by a call the poll read`,
+    )
   })
 
-  it('backs off when another process takes its CPU during a poll', async () => {
-    // One busy process per core: the worker's 10 ms windows cannot all pass without the kernel
-    // giving its CPU to one of them, and a poll that sees that must stop and count a backoff.
+  it('backs off when another process takes its CPU during a poll (10 ms windows)', async () => {
+    // One busy process per core: the worker's windows cannot all pass without the kernel giving
+    // its CPU to one of them, and a poll that sees that must stop and count a backoff.
     const r = await started
-    const hookId = uniqueHookId('poll')
-    const script = 'module.exports = function (n, context, cb) { cb(null, n) }'
-    const before = (await r.stats()).workers[0]?.idlePollBackoffs ?? 0
-    const hogs = Array.from({ length: availableParallelism() }, () =>
-      spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
-    )
+    // Leave each window open long enough for the scheduler to switch.
+    await expectBackoffUnderLoad(r, CONTENDED_GAP_MS)
+  })
+
+  it('backs off under the same load with the default window of 300 µs', async () => {
+    // A preemption outlasts so short a window: the poll must still back off, not just end.
+    const r = await startTestRunner({ poolSize: 1, idlePollUs: DEFAULT_IDLE_POLL_US })
     try {
-      const deadline = Date.now() + POLL_EVIDENCE_DEADLINE_MS
-      let backoffs = 0
-      for (let i = 0; backoffs === 0 && Date.now() < deadline; i++) {
-        expectKind(await runScript(r, script, { hookId, args: [i, {}] }), 'ok')
-        // Leave the window open long enough for the scheduler to switch.
-        await sleep(CONTENDED_GAP_MS)
-        backoffs = ((await r.stats()).workers[0]?.idlePollBackoffs ?? 0) - before
-      }
-      assert.ok(backoffs > 0, 'no poll backed off while every core was busy')
+      await expectBackoffUnderLoad(r, 0)
     } finally {
-      for (const hog of hogs) hog.kill('SIGKILL')
+      await r.close()
     }
   })
 
