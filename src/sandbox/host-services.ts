@@ -54,11 +54,20 @@ function bytesOf(value: unknown, what: string): Buffer | string {
   if (value.byteLength > MAX_CRYPTO_INPUT_BYTES) {
     return `error:${what} is larger than ${MAX_CRYPTO_INPUT_BYTES} bytes (the sandbox's limit for crypto input)`
   }
-  // A SharedArrayBuffer is shared with the isolate rather than copied; it cannot change during
-  // this synchronous computation, but a copy keeps the rule simple: the worker owns what it reads.
-  return value.buffer instanceof ArrayBuffer
-    ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
-    : Buffer.from(value)
+  // A shared buffer cannot change during this synchronous computation, but a copy keeps the rule
+  // simple: the worker owns what it reads.
+  return ownedBytes(value)
+}
+
+/**
+ * Bytes the isolate handed over, in memory only the worker holds: isolated-vm copies an
+ * ArrayBuffer but shares a SharedArrayBuffer, which the script could still change while the worker
+ * uses it (a request body being sent), so that one is copied.
+ */
+export function ownedBytes(bytes: Uint8Array): Buffer {
+  return bytes.buffer instanceof ArrayBuffer
+    ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    : Buffer.from(bytes)
 }
 
 export function hostService(op: unknown, a: unknown, b: unknown, c: unknown): string {

@@ -1019,7 +1019,7 @@ function startHttp(spec, bodyBytes, onResult) {
   // into a larger one is copied down to itself first).
   let body;
   if (bodyBytes !== null) {
-    body = bodyBytes.byteOffset === 0 && bodyBytes.byteLength === bodyBytes.buffer.byteLength ? bodyBytes : new Uint8ArrayCtor(bodyBytes);
+    body = bodyBytes.byteOffset === 0 && bodyBytes.byteLength === bodyBytes.buffer.byteLength ? bodyBytes : copyBytes(bodyBytes);
   }
   const refused = hostHttp('start', callId, id, JSONStringify(spec), body);
   if (refused !== '') throw new ErrorCtor(refused);

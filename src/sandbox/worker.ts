@@ -22,7 +22,7 @@ import {
   NO_EGRESS,
 } from './egress.js'
 import type { EgressPolicy } from './egress.js'
-import { hostService } from './host-services.js'
+import { hostService, ownedBytes } from './host-services.js'
 import { afterEmptyRead } from './idle-poll.js'
 import { ISOLATE_RUNTIME_SOURCE } from './isolate-runtime.js'
 import { looksLikeBareFunction, SCRIPT_FILENAME, wrapBareFunction, wrapModule } from './prelude.js'
@@ -556,22 +556,6 @@ function onDone(slot: Slot, callId: unknown, kind: unknown, payload: unknown): v
   }
 }
 
-/** A request body as isolated-vm copies it out of the isolate: a Uint8Array. */
-function isBytes(value: unknown): value is Uint8Array {
-  return value instanceof Uint8Array
-}
-
-/**
- * The bytes of a body the isolate handed over, in memory only the worker holds: isolated-vm copies
- * an ArrayBuffer but shares a SharedArrayBuffer, which the script could still change while the
- * request is being sent, so that one is copied.
- */
-function ownedBytes(body: Uint8Array): Buffer {
-  return body.buffer instanceof ArrayBuffer
-    ? Buffer.from(body.buffer, body.byteOffset, body.byteLength)
-    : Buffer.from(body)
-}
-
 /**
  * `$3 http(op, callId, requestId, spec, body)`: `'start'` begins an outbound request (spec: JSON of
  * an EgressRequest, body: a Uint8Array or undefined) and answers `''`, or the reason
@@ -597,7 +581,11 @@ function onHttp(
     return ''
   }
   const request = parseEgressRequest(spec)
-  if (op !== 'start' || request === undefined || (body !== undefined && !isBytes(body))) {
+  if (
+    op !== 'start' ||
+    request === undefined ||
+    (body !== undefined && !(body instanceof Uint8Array))
+  ) {
     return 'invalid request'
   }
   const limit = egressPolicy.maxRequestsPerCall
