@@ -1,53 +1,16 @@
 // ESLint flat config: typescript-eslint strictTypeChecked plus the architecture rules of
-// ../shared/STYLE.md §3 (dependencies point one way: http → flows → hooks → sandbox, storage).
+// STYLE.md §3: each src/* folder imports only what eslint-rules/dependency-rules.js allows it.
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
+import { localPlugin } from './eslint-rules/dependency-rules.js'
 
-/** Folders below `src/` and the folders each one must not import from. */
-const forbidden = {
-  sandbox: ['http', 'flows', 'hooks', 'storage', 'tokens', 'rate-limit', 'cli', 'directory'],
-  storage: ['http', 'flows', 'hooks', 'sandbox', 'tokens', 'rate-limit', 'cli'],
-  hooks: ['http', 'flows', 'cli'],
-  // npm dependencies of hooks: installs, checks and bundles; knows nothing of HTTP, hooks or storage.
-  dependencies: [
-    'http',
-    'flows',
-    'hooks',
-    'sandbox',
-    'storage',
-    'tokens',
-    'rate-limit',
-    'cli',
-    'directory',
-  ],
-  flows: ['http', 'cli'],
-  tokens: ['http', 'flows', 'hooks', 'sandbox', 'cli'],
-  'rate-limit': ['http', 'flows', 'hooks', 'sandbox', 'storage', 'tokens', 'cli'],
-  config: ['http', 'flows', 'hooks', 'sandbox', 'storage', 'tokens', 'rate-limit', 'cli'],
-  errors: ['http', 'flows', 'hooks', 'sandbox', 'storage', 'tokens', 'rate-limit', 'cli'],
-  logging: ['http', 'flows', 'hooks', 'sandbox', 'storage', 'tokens', 'rate-limit', 'cli'],
-  directory: ['http', 'flows', 'hooks', 'sandbox', 'cli'],
-  'tenant-log': ['http', 'flows', 'hooks', 'sandbox', 'cli', 'directory'],
-  mail: ['http', 'flows', 'hooks', 'sandbox', 'storage', 'cli'],
-  operator: ['http', 'flows', 'hooks', 'sandbox', 'storage', 'tokens', 'cli'],
-  mfa: ['http', 'flows', 'hooks', 'sandbox', 'cli'],
-  http: ['cli'],
+/** The allow-list of eslint-rules/dependency-rules.js, applied to every source file below src/. */
+const layering = {
+  files: ['src/**/*.ts'],
+  ignores: ['src/**/*.test.ts'],
+  plugins: { local: localPlugin },
+  rules: { 'local/dependency-rules': 'error' },
 }
-
-const layering = Object.entries(forbidden).map(([folder, targets]) => ({
-  files: [`src/${folder}/**/*.ts`],
-  rules: {
-    'no-restricted-imports': [
-      'error',
-      {
-        patterns: targets.map((target) => ({
-          group: [`**/${target}/*`, `**/${target}/**`],
-          message: `src/${folder} must not depend on src/${target} (STYLE.md §3).`,
-        })),
-      },
-    ],
-  },
-}))
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'dashboard/**', 'coverage/**'] },
@@ -71,7 +34,7 @@ export default tseslint.config(
       '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
     },
   },
-  ...layering,
+  layering,
   {
     // export/import reach the server only over HTTP: types from http/**/schemas.ts at most
     // (STYLE.md §3, §15). main.ts also runs `serve` and `token`, which need the server's modules.
