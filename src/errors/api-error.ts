@@ -2,9 +2,11 @@ import { STATUS_CODES } from 'node:http'
 import {
   DB_CONNECTIONS_ERRORS,
   MANAGEMENT_ERRORS,
+  OAUTH_DESCRIPTIONS,
   OAUTH_ERRORS,
   type DbConnectionsErrorName,
   type ManagementErrorName,
+  type OAuthDescriptionName,
   type OAuthErrorCode,
 } from './catalog.js'
 
@@ -59,6 +61,13 @@ export interface OAuthErrorBody {
   mfa_token?: string
 }
 
+/** What an OAuth error carries besides its code and description. */
+interface OAuthErrorOptions {
+  headers?: Record<string, string>
+  cause?: unknown
+  mfaToken?: string
+}
+
 /** An OAuth error (`/oauth/token`): status from the catalogue unless given. */
 export class OAuthError extends Error {
   override readonly name = 'OAuthError'
@@ -86,6 +95,23 @@ export class OAuthError extends Error {
     this.mfaToken = options.mfaToken
   }
 
+  /** The error of catalogue entry `name` (OAUTH_DESCRIPTIONS), its `{placeholders}` filled. */
+  static of<N extends OAuthDescriptionName>(
+    name: N,
+    ...args: [...DescriptionParams<N>, options?: OAuthErrorOptions]
+  ): OAuthError {
+    const entry: { error: OAuthErrorCode; description: string; status?: number } =
+      OAUTH_DESCRIPTIONS[name]
+    const hasParams = entry.description.includes('{')
+    const [first, second] = args as unknown[]
+    const params = (hasParams ? first : {}) as Record<string, string>
+    const options = (hasParams ? second : first) as OAuthErrorOptions | undefined
+    return new OAuthError(entry.error, fillDescription(entry.description, params), {
+      ...options,
+      ...(entry.status !== undefined ? { statusCode: entry.status } : undefined),
+    })
+  }
+
   toBody(): OAuthErrorBody {
     return {
       error: this.error,
@@ -93,6 +119,30 @@ export class OAuthError extends Error {
       ...(this.mfaToken !== undefined ? { mfa_token: this.mfaToken } : undefined),
     }
   }
+}
+
+/** The `{name}` placeholders of a catalogue description. */
+type Placeholders<S extends string> = S extends `${string}{${infer P}}${infer Rest}`
+  ? P | Placeholders<Rest>
+  : never
+
+/** The values a description's placeholders take; no argument when it has none. */
+type DescriptionParams<N extends OAuthDescriptionName> = [
+  Placeholders<(typeof OAUTH_DESCRIPTIONS)[N]['description']>,
+] extends [never]
+  ? []
+  : [params: Record<Placeholders<(typeof OAUTH_DESCRIPTIONS)[N]['description']>, string>]
+
+/** Fills `{name}` placeholders; a placeholder without a value is a bug of ours. */
+export function fillDescription(
+  template: string,
+  params: Readonly<Record<string, string>>,
+): string {
+  return template.replace(/\{(\w+)\}/g, (_, key: string) => {
+    const value = params[key]
+    if (value === undefined) throw new TypeError(`no value for {${key}} in "${template}"`)
+    return value
+  })
 }
 
 /** `PasswordStrengthError`'s `description`: the connection's rules, each with its verdict. */

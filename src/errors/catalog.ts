@@ -3,8 +3,8 @@
  * message (or message template) and, for the Management API, its `errorCode`, with the evidence
  * for it in `../shared/spec/auth0-hooks-compat.md` (section and grade: DOC, OAS, OBS, CODE, INF).
  *
- * `docs/errors.md` is generated from this table (`npm run docs:errors`) and checked by
- * `test/errors-doc.test.ts`.
+ * `docs/errors.md` is generated from this table (`npm run docs`) and checked by
+ * `test/config/docs.test.ts`.
  */
 
 /** `/api/v2` errors: `{ statusCode, error, message, errorCode? }` (compat §2.2). */
@@ -351,6 +351,230 @@ export const OAUTH_ERRORS = {
 } as const satisfies Record<string, { status: number; evidence: string }>
 
 export type OAuthErrorCode = keyof typeof OAUTH_ERRORS
+
+/**
+ * Every `error_description` openhooks writes on `/oauth/token` and `/mfa/*`, by name. `{name}` is a
+ * placeholder that `OAuthError.of(name, params)` (api-error.ts) fills. `status` overrides the code's
+ * status of OAUTH_ERRORS. Bodies a hook chooses itself (credentials-exchange's `error` and
+ * `error_description`, send-phone-message's friendly message) and body-validation messages pass
+ * through as they are; docs/errors.md says so.
+ */
+export const OAUTH_DESCRIPTIONS = {
+  MissingParameter: {
+    error: 'invalid_request',
+    description: 'Missing required parameter: {name}',
+    evidence: 'INF: Auth0 Authentication API',
+  },
+  ParameterNotSingle: {
+    error: 'invalid_request',
+    description: 'Parameter {name} must be a single string',
+    evidence: 'ours: a form parameter given twice',
+  },
+  UnsupportedMediaType: {
+    error: 'invalid_request',
+    description: 'The request body must be application/json or application/x-www-form-urlencoded',
+    evidence: 'ours',
+  },
+  BodyTooLarge: {
+    error: 'invalid_request',
+    description: 'Request body is too large',
+    status: 413,
+    evidence: 'ours',
+  },
+  OneAuthenticationMethod: {
+    error: 'invalid_request',
+    description: 'Use only one client authentication method',
+    evidence: 'RFC 6749 §2.3: a client must not use more than one method',
+  },
+  ClientIdMismatch: {
+    error: 'invalid_request',
+    description: 'client_id does not match the HTTP Basic credentials',
+    evidence: 'ours',
+  },
+  UnsupportedGrantType: {
+    error: 'unsupported_grant_type',
+    description: 'Unsupported grant type: {grantType}',
+    evidence: 'RFC 6749 §5.2',
+  },
+  ClientAuthenticationRequired: {
+    error: 'invalid_client',
+    description: 'Client authentication is required',
+    evidence: 'RFC 6749 §5.2, with WWW-Authenticate: Basic',
+  },
+  ClientUnauthorized: {
+    error: 'access_denied',
+    description: 'Unauthorized',
+    status: 401,
+    evidence: '§7.4 OBS: unknown client or wrong secret',
+  },
+  GrantTypeNotAllowed: {
+    error: 'unauthorized_client',
+    description: "Grant type '{grantType}' not allowed for the client.",
+    evidence: 'OBS: Auth0 Authentication API',
+  },
+  NoAudience: {
+    error: 'access_denied',
+    description: 'No audience parameter was provided, and no default audience has been configured',
+    evidence: 'OBS: Auth0 Authentication API',
+  },
+  ServiceNotFound: {
+    error: 'access_denied',
+    description: 'Service not found: {audience}',
+    evidence: '§7.4 OBS',
+  },
+  NoClientGrant: {
+    error: 'access_denied',
+    description:
+      'Client is not authorized to access "{audience}". You need to create a "client-grant" associated to this API.',
+    evidence: '§7.4 OBS',
+  },
+  UserTokensNotIssued: {
+    error: 'access_denied',
+    description: 'User tokens are not issued for {audience}',
+    evidence: 'ours: the Management API audience takes client tokens only',
+  },
+  InternalError: {
+    error: 'server_error',
+    description: 'An internal server error occurred',
+    evidence: 'ours: the cause is logged under the request id',
+  },
+  HookCouldNotRun: {
+    error: 'server_error',
+    description: 'The hook could not be run',
+    evidence: 'Q18: the runtime itself failed',
+  },
+  HookTimedOut: {
+    error: 'server_error',
+    description: 'Request to Webtask exceeded allowed execution time',
+    evidence: '§4.1 OBS: the text Auth0 shows for a hook past its time limit',
+  },
+  WrongCredentials: {
+    error: 'invalid_grant',
+    description: 'Wrong email or password.',
+    evidence: 'INF: Auth0 password grants',
+  },
+  MfaRequired: {
+    error: 'mfa_required',
+    description: 'Multifactor authentication required',
+    evidence: 'DOC (Auth0 MFA API); the body also carries mfa_token',
+  },
+  MfaTokenRequired: {
+    error: 'unauthorized',
+    description: 'Authorization header with a Bearer mfa_token is required',
+    evidence: 'INF: /mfa/* without a bearer mfa_token, with WWW-Authenticate: Bearer',
+  },
+  MalformedMfaToken: {
+    error: 'invalid_grant',
+    description: 'Malformed mfa_token',
+    evidence: 'INF: Auth0 MFA API',
+  },
+  ExpiredMfaToken: {
+    error: 'expired_token',
+    description: 'mfa_token is expired',
+    evidence: 'INF: Auth0 MFA API',
+  },
+  MfaTokenOfAnotherClient: {
+    error: 'invalid_grant',
+    description: 'The mfa_token was issued to another client',
+    evidence: 'ours',
+  },
+  SmsFactorDisabled: {
+    error: 'invalid_request',
+    description: 'The sms factor is not enabled',
+    evidence: 'ours',
+  },
+  AuthenticatorTypesNotOob: {
+    error: 'invalid_request',
+    description: 'authenticator_types must be ["oob"]',
+    evidence: 'ours: only SMS is supported',
+  },
+  OobChannelsNotSms: {
+    error: 'invalid_request',
+    description: 'oob_channels must be ["sms"]',
+    evidence: 'ours: only SMS is supported',
+  },
+  PhoneNumberFormat: {
+    error: 'invalid_request',
+    description: 'phone_number must be in E.164 format: + and 8 to 15 digits',
+    evidence: 'ours',
+  },
+  AlreadyEnrolled: {
+    error: 'access_denied',
+    description: 'User is already enrolled.',
+    evidence: 'INF: Auth0 MFA API',
+  },
+  UnsupportedChallengeType: {
+    error: 'unsupported_challenge_type',
+    description: 'Only challenge_type "oob" is supported',
+    evidence: 'INF: Auth0 MFA API',
+  },
+  UnknownAuthenticator: {
+    error: 'invalid_request',
+    description: 'Unknown authenticator_id',
+    evidence: 'ours',
+  },
+  NotEnrolled: {
+    error: 'invalid_request',
+    description: 'User is not enrolled: associate a phone first',
+    evidence: 'ours',
+  },
+  AuthenticatorDoesNotExist: {
+    error: 'invalid_request',
+    description: 'Authenticator does not exist',
+    status: 404,
+    evidence: 'ours',
+  },
+  SmsNotConfigured: {
+    error: 'server_error',
+    description: 'SMS delivery is not configured: no send-phone-message hook is enabled',
+    evidence: 'ours',
+  },
+  SmsRateLimited: {
+    error: 'too_many_requests',
+    description: 'Too many text messages were sent to this phone number; try again later',
+    evidence: '§4.5 DOC (10 SMS per hour to one number)',
+  },
+  SmsSendFailed: {
+    error: 'server_error',
+    description: 'The verification code could not be sent',
+    evidence: 'Q22: the hook failed and gave no friendly message',
+  },
+  InvalidOobCode: {
+    error: 'invalid_grant',
+    description: 'Invalid oob_code.',
+    evidence: 'INF: Auth0 MFA API',
+  },
+  OobCodeUsed: {
+    error: 'invalid_grant',
+    description: 'The oob_code has already been used.',
+    evidence: 'INF: Auth0 MFA API',
+  },
+  OobCodeExpired: {
+    error: 'invalid_grant',
+    description: 'The oob_code has expired.',
+    evidence: 'INF: Auth0 MFA API',
+  },
+  TooManyOobAttempts: {
+    error: 'invalid_grant',
+    description: 'Too many failed attempts: request a new code.',
+    evidence: 'ours',
+  },
+  InvalidBindingCode: {
+    error: 'invalid_grant',
+    description: 'Invalid binding_code.',
+    evidence: 'INF: Auth0 MFA API',
+  },
+  InvalidRecoveryCode: {
+    error: 'invalid_grant',
+    description: 'Invalid recovery_code.',
+    evidence: 'INF: Auth0 MFA API',
+  },
+} as const satisfies Record<
+  string,
+  { error: OAuthErrorCode; description: string; status?: number; evidence: string }
+>
+
+export type OAuthDescriptionName = keyof typeof OAUTH_DESCRIPTIONS
 
 /**
  * `/dbconnections/*` errors: `{ name, code, description, statusCode }` (compat §4.2). `name` is the

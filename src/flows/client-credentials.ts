@@ -50,7 +50,7 @@ async function authenticateClient(
   const client = await deps.store.getClient(request.clientId)
   // Unknown client and wrong secret answer alike, as Auth0 does (compat §7.4).
   if (client === undefined || !deps.hasher.verify(request.clientSecret, client.secretHash)) {
-    throw new OAuthError('access_denied', 'Unauthorized', { statusCode: 401 })
+    throw OAuthError.of('ClientUnauthorized')
   }
   return client
 }
@@ -107,7 +107,7 @@ async function runCredentialsExchange(
       })
     case 'invalid-payload':
       // The payload is built above; failing the trigger's own checks is a bug of ours.
-      throw new OAuthError('server_error', 'The hook could not be run', {
+      throw OAuthError.of('HookCouldNotRun', {
         cause: new TypeError(run.message),
       })
   }
@@ -126,27 +126,18 @@ export async function issueClientCredentialsToken(
   try {
     client = await authenticateClient(deps, request)
     if (!client.grantTypes.includes('client_credentials')) {
-      throw new OAuthError(
-        'unauthorized_client',
-        "Grant type 'client_credentials' not allowed for the client.",
-      )
+      throw OAuthError.of('GrantTypeNotAllowed', { grantType: 'client_credentials' })
     }
     if (request.audience === undefined || request.audience === '') {
-      throw new OAuthError(
-        'access_denied',
-        'No audience parameter was provided, and no default audience has been configured',
-      )
+      throw OAuthError.of('NoAudience')
     }
     const api = await deps.resolveAudience(request.audience)
     if (api === undefined) {
-      throw new OAuthError('access_denied', `Service not found: ${request.audience}`)
+      throw OAuthError.of('ServiceNotFound', { audience: request.audience })
     }
     const grant = await deps.store.getClientGrant(client.clientId, request.audience)
     if (grant === undefined) {
-      throw new OAuthError(
-        'access_denied',
-        `Client is not authorized to access "${request.audience}". You need to create a "client-grant" associated to this API.`,
-      )
+      throw OAuthError.of('NoClientGrant', { audience: request.audience })
     }
     const exchange = await runCredentialsExchange(
       deps,

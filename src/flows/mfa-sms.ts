@@ -13,6 +13,7 @@ import type { ClientSecretHasher } from '../crypto/keys.js'
 import { hashPassword, verifyPassword } from '../directory/passwords.js'
 import { DEFAULT_CONNECTION_NAME, toWireUserId } from '../directory/users.js'
 import { OAuthError } from '../errors/api-error.js'
+import { OAUTH_DESCRIPTIONS } from '../errors/catalog.js'
 import type { HookDispatcher } from '../hooks/hook-dispatcher.js'
 import { redactDeep, redactOutcome } from '../hooks/redact.js'
 import { sendPhoneMessage } from '../hooks/triggers/send-phone-message.js'
@@ -61,13 +62,7 @@ export const RECOVERY_CODE_CHARS = 24
 export const PHONE_NUMBER = /^\+[1-9][0-9]{7,14}$/
 
 /** What MFA clients are told when the hook failed and gave no friendly text (compat Q22). */
-export const SMS_SEND_FAILED_DESCRIPTION = 'The verification code could not be sent'
-export const SMS_NOT_CONFIGURED_DESCRIPTION =
-  'SMS delivery is not configured: no send-phone-message hook is enabled'
-export const SMS_RATE_LIMITED_DESCRIPTION =
-  'Too many text messages were sent to this phone number; try again later'
-export const WRONG_CREDENTIALS_DESCRIPTION = 'Wrong email or password.'
-export const MFA_REQUIRED_DESCRIPTION = 'Multifactor authentication required'
+const SMS_SEND_FAILED_DESCRIPTION = OAUTH_DESCRIPTIONS.SmsSendFailed.description
 
 export interface MfaLimits {
   readonly smsPerHour: number
@@ -154,20 +149,20 @@ export async function authenticateUserClient(
   auth: ClientAuth,
 ): Promise<ClientRecord> {
   if (auth.clientId === undefined || auth.clientId === '') {
-    throw new OAuthError('invalid_request', 'Missing required parameter: client_id')
+    throw OAuthError.of('MissingParameter', { name: 'client_id' })
   }
   const client = await deps.store.getClient(auth.clientId)
   if (client === undefined) {
-    throw new OAuthError('access_denied', 'Unauthorized', { statusCode: 401 })
+    throw OAuthError.of('ClientUnauthorized')
   }
   if (client.tokenEndpointAuthMethod !== 'none') {
     if (auth.clientSecret === undefined || auth.clientSecret === '') {
-      throw new OAuthError('invalid_client', 'Client authentication is required', {
+      throw OAuthError.of('ClientAuthenticationRequired', {
         headers: { 'www-authenticate': 'Basic realm="openhooks"' },
       })
     }
     if (!deps.clientSecrets.verify(auth.clientSecret, client.secretHash)) {
-      throw new OAuthError('access_denied', 'Unauthorized', { statusCode: 401 })
+      throw OAuthError.of('ClientUnauthorized')
     }
   }
   return client
@@ -175,10 +170,7 @@ export async function authenticateUserClient(
 
 function requireGrant(client: ClientRecord, grantType: string): void {
   if (!client.grantTypes.includes(grantType)) {
-    throw new OAuthError(
-      'unauthorized_client',
-      `Grant type '${grantType}' not allowed for the client.`,
-    )
+    throw OAuthError.of('GrantTypeNotAllowed', { grantType })
   }
 }
 
@@ -189,18 +181,18 @@ async function openMfaToken(
   clientId?: string,
 ): Promise<{ record: MfaTokenRecord; user: UserRecord }> {
   if (token === undefined || token === '') {
-    throw new OAuthError('invalid_request', 'Missing required parameter: mfa_token')
+    throw OAuthError.of('MissingParameter', { name: 'mfa_token' })
   }
   const record = await deps.store.getMfaToken(deps.codes.hash(token))
-  if (record === undefined) throw new OAuthError('invalid_grant', 'Malformed mfa_token')
+  if (record === undefined) throw OAuthError.of('MalformedMfaToken')
   if (record.expiresAt <= isoAt(deps.now())) {
-    throw new OAuthError('expired_token', 'mfa_token is expired')
+    throw OAuthError.of('ExpiredMfaToken')
   }
   if (clientId !== undefined && record.clientId !== clientId) {
-    throw new OAuthError('invalid_grant', 'The mfa_token was issued to another client')
+    throw OAuthError.of('MfaTokenOfAnotherClient')
   }
   const user = await deps.store.getUser(record.userId)
-  if (user === undefined) throw new OAuthError('invalid_grant', 'Malformed mfa_token')
+  if (user === undefined) throw OAuthError.of('MalformedMfaToken')
   return { record, user }
 }
 
@@ -242,17 +234,14 @@ async function resolveUserAudience(
   audience: string | undefined,
 ): Promise<{ lifetimeS: number; scopes: readonly string[] }> {
   if (audience === undefined || audience === '') {
-    throw new OAuthError(
-      'access_denied',
-      'No audience parameter was provided, and no default audience has been configured',
-    )
+    throw OAuthError.of('NoAudience')
   }
   // Management API scopes are for clients: a user token must never carry them.
   if (audience === deps.managementAudience) {
-    throw new OAuthError('access_denied', `User tokens are not issued for ${audience}`)
+    throw OAuthError.of('UserTokensNotIssued', { audience })
   }
   const api = await deps.resolveAudience(audience)
-  if (api === undefined) throw new OAuthError('access_denied', `Service not found: ${audience}`)
+  if (api === undefined) throw OAuthError.of('ServiceNotFound', { audience })
   return api
 }
 
@@ -319,13 +308,13 @@ export async function issuePasswordToken(
     client = await authenticateUserClient(deps, request)
     requireGrant(client, request.grantType)
     if (request.username === undefined || request.username === '') {
-      throw new OAuthError('invalid_request', 'Missing required parameter: username')
+      throw OAuthError.of('MissingParameter', { name: 'username' })
     }
     if (request.password === undefined || request.password === '') {
-      throw new OAuthError('invalid_request', 'Missing required parameter: password')
+      throw OAuthError.of('MissingParameter', { name: 'password' })
     }
     if (request.grantType === PASSWORD_REALM_GRANT && (request.realm ?? '') === '') {
-      throw new OAuthError('invalid_request', 'Missing required parameter: realm')
+      throw OAuthError.of('MissingParameter', { name: 'realm' })
     }
     const api = await resolveUserAudience(deps, request.audience)
     const connection =
@@ -334,7 +323,7 @@ export async function issuePasswordToken(
         : DEFAULT_CONNECTION_NAME
     const found = await findUser(deps, connection, request.username)
     if (!(await checkPassword(request.password, found?.passwordHash)) || found === undefined) {
-      throw new OAuthError('invalid_grant', WRONG_CREDENTIALS_DESCRIPTION)
+      throw OAuthError.of('WrongCredentials')
     }
     user = found
     const audience = request.audience ?? ''
@@ -349,7 +338,7 @@ export async function issuePasswordToken(
         scope: scopes.join(' '),
         expiresAt: isoAt(deps.now() + deps.limits.mfaTokenTtlS * 1000),
       })
-      throw new OAuthError('mfa_required', MFA_REQUIRED_DESCRIPTION, { mfaToken })
+      throw OAuthError.of('MfaRequired', { mfaToken })
     }
     const response = await signUserToken(
       deps,
@@ -430,7 +419,7 @@ async function sendCode(deps: MfaDeps, input: SendInput): Promise<void> {
   }
 
   if ((await deps.guardian.smsProvider()) !== PHONE_MESSAGE_HOOK_PROVIDER) {
-    fail(new OAuthError('server_error', SMS_NOT_CONFIGURED_DESCRIPTION), {})
+    fail(OAuthError.of('SmsNotConfigured'), {})
   }
   const nowMs = deps.now()
   const reservation = await deps.store.reserveSmsSend(
@@ -440,7 +429,7 @@ async function sendCode(deps: MfaDeps, input: SendInput): Promise<void> {
     deps.limits.smsPerHour,
   )
   if (!reservation.allowed) {
-    fail(new OAuthError('too_many_requests', SMS_RATE_LIMITED_DESCRIPTION), {
+    fail(OAuthError.of('SmsRateLimited'), {
       limit: `${deps.limits.smsPerHour} per hour`,
     })
   }
@@ -475,7 +464,7 @@ async function sendCode(deps: MfaDeps, input: SendInput): Promise<void> {
     },
   })
   if (dispatched === undefined) {
-    fail(new OAuthError('server_error', SMS_NOT_CONFIGURED_DESCRIPTION), {})
+    fail(OAuthError.of('SmsNotConfigured'), {})
     return
   }
   const { hook, run } = dispatched
@@ -515,7 +504,7 @@ async function sendCode(deps: MfaDeps, input: SendInput): Promise<void> {
     case 'invalid-payload':
       // The payload is built above; failing the trigger's own checks is a bug of ours.
       fail(
-        new OAuthError('server_error', SMS_SEND_FAILED_DESCRIPTION, {
+        OAuthError.of('SmsSendFailed', {
           cause: new TypeError(run.message),
         }),
         {
@@ -550,7 +539,7 @@ function isStringList(value: unknown): value is string[] {
 
 async function requireSmsFactor(deps: MfaDeps): Promise<void> {
   if (!(await deps.guardian.isSmsEnabled())) {
-    throw new OAuthError('invalid_request', 'The sms factor is not enabled')
+    throw OAuthError.of('SmsFactorDisabled')
   }
 }
 
@@ -561,24 +550,21 @@ export async function associate(
 ): Promise<AssociateResponse> {
   const { record, user } = await openMfaToken(deps, request.mfaToken)
   if (!isStringList(request.authenticatorTypes) || !request.authenticatorTypes.includes('oob')) {
-    throw new OAuthError('invalid_request', 'authenticator_types must be ["oob"]')
+    throw OAuthError.of('AuthenticatorTypesNotOob')
   }
   if (!isStringList(request.oobChannels) || request.oobChannels.join(' ') !== 'sms') {
-    throw new OAuthError('invalid_request', 'oob_channels must be ["sms"]')
+    throw OAuthError.of('OobChannelsNotSms')
   }
   if (typeof request.phoneNumber !== 'string' || !PHONE_NUMBER.test(request.phoneNumber)) {
-    throw new OAuthError(
-      'invalid_request',
-      'phone_number must be in E.164 format: + and 8 to 15 digits',
-    )
+    throw OAuthError.of('PhoneNumberFormat')
   }
   await requireSmsFactor(deps)
   const existing = await deps.store.listMfaAuthenticators(user.id)
   if (existing.some((a) => a.confirmed)) {
-    throw new OAuthError('access_denied', 'User is already enrolled.')
+    throw OAuthError.of('AlreadyEnrolled')
   }
   const client = await deps.store.getClient(record.clientId)
-  if (client === undefined) throw new OAuthError('invalid_grant', 'Malformed mfa_token')
+  if (client === undefined) throw OAuthError.of('MalformedMfaToken')
 
   const code = newCode()
   await sendCode(deps, {
@@ -638,7 +624,7 @@ export async function challenge(
   const { user } = await openMfaToken(deps, request.mfaToken, client.clientId)
   const types = (request.challengeType ?? 'oob').split(' ')
   if (!types.includes('oob')) {
-    throw new OAuthError('unsupported_challenge_type', 'Only challenge_type "oob" is supported')
+    throw OAuthError.of('UnsupportedChallengeType')
   }
   await requireSmsFactor(deps)
   const active = (await deps.store.listMfaAuthenticators(user.id)).filter((a) => a.confirmed)
@@ -646,12 +632,12 @@ export async function challenge(
   if (request.authenticatorId !== undefined && request.authenticatorId !== '') {
     authenticator = active.find((a) => a.id === request.authenticatorId)
     if (authenticator === undefined) {
-      throw new OAuthError('invalid_request', 'Unknown authenticator_id')
+      throw OAuthError.of('UnknownAuthenticator')
     }
   } else {
     authenticator = active[0]
     if (authenticator === undefined) {
-      throw new OAuthError('invalid_request', 'User is not enrolled: associate a phone first')
+      throw OAuthError.of('NotEnrolled')
     }
   }
   const code = newCode()
@@ -707,7 +693,7 @@ export async function deleteAuthenticator(
 ): Promise<void> {
   const { user } = await openMfaToken(deps, mfaToken)
   if (!(await deps.store.deleteMfaAuthenticator(user.id, id))) {
-    throw new OAuthError('invalid_request', 'Authenticator does not exist', { statusCode: 404 })
+    throw OAuthError.of('AuthenticatorDoesNotExist')
   }
 }
 
@@ -748,23 +734,23 @@ export async function issueMfaOobToken(
     const opened = await openMfaToken(deps, request.mfaToken, client.clientId)
     user = opened.user
     if (request.oobCode === undefined || request.oobCode === '') {
-      throw new OAuthError('invalid_request', 'Missing required parameter: oob_code')
+      throw OAuthError.of('MissingParameter', { name: 'oob_code' })
     }
     if (request.bindingCode === undefined || request.bindingCode === '') {
-      throw new OAuthError('invalid_request', 'Missing required parameter: binding_code')
+      throw OAuthError.of('MissingParameter', { name: 'binding_code' })
     }
     const oobCodeHash = deps.codes.hash(request.oobCode)
     const found = await deps.store.getMfaChallenge(oobCodeHash)
     if (found?.userId !== user.id || found.clientId !== client.clientId) {
-      throw new OAuthError('invalid_grant', 'Invalid oob_code.')
+      throw OAuthError.of('InvalidOobCode')
     }
     const now = isoAt(deps.now())
     if (found.usedAt !== undefined) {
-      throw new OAuthError('invalid_grant', 'The oob_code has already been used.')
+      throw OAuthError.of('OobCodeUsed')
     }
-    if (found.expiresAt <= now) throw new OAuthError('invalid_grant', 'The oob_code has expired.')
+    if (found.expiresAt <= now) throw OAuthError.of('OobCodeExpired')
     if (found.attempts >= deps.limits.maxAttempts) {
-      throw new OAuthError('invalid_grant', 'Too many failed attempts: request a new code.')
+      throw OAuthError.of('TooManyOobAttempts')
     }
     if (!deps.codes.verify(`${oobCodeHash}:${request.bindingCode}`, found.codeHash)) {
       const attempts = (await deps.store.addMfaChallengeAttempt(oobCodeHash)) ?? 0
@@ -781,11 +767,11 @@ export async function issueMfaOobToken(
           },
         })
       }
-      throw new OAuthError('invalid_grant', 'Invalid binding_code.')
+      throw OAuthError.of('InvalidBindingCode')
     }
     const consumed = await deps.store.consumeMfaChallenge(oobCodeHash, now, deps.limits.maxAttempts)
     // A concurrent request used it first.
-    if (consumed === undefined) throw new OAuthError('invalid_grant', 'Invalid oob_code.')
+    if (consumed === undefined) throw OAuthError.of('InvalidOobCode')
     if (consumed.confirmed) {
       log({ type: 'gd_enrollment_complete', details: { authenticator_id: found.authenticatorId } })
     }
@@ -837,7 +823,7 @@ export async function issueRecoveryCodeToken(
   requireGrant(client, MFA_RECOVERY_CODE_GRANT)
   const { record, user } = await openMfaToken(deps, request.mfaToken, client.clientId)
   if (request.recoveryCode === undefined || request.recoveryCode === '') {
-    throw new OAuthError('invalid_request', 'Missing required parameter: recovery_code')
+    throw OAuthError.of('MissingParameter', { name: 'recovery_code' })
   }
   const presented = deps.codes.hash(request.recoveryCode.trim().toUpperCase())
   const authenticator = (await deps.store.listMfaAuthenticators(user.id)).find(
@@ -856,7 +842,7 @@ export async function issueRecoveryCodeToken(
       ...originFields(request),
       details: { recovery_code: true },
     })
-    throw new OAuthError('invalid_grant', 'Invalid recovery_code.')
+    throw OAuthError.of('InvalidRecoveryCode')
   }
   void deps.tenantLog?.record({
     type: 'gd_auth_succeed',

@@ -4,6 +4,7 @@
  * `index.ts`. Nothing here knows about HTTP: failures are transport-neutral values that the flows
  * turn into OAuth, signup or log bodies.
  */
+import { OAUTH_DESCRIPTIONS } from '../../errors/catalog.js'
 import type {
   FailedRunOutcome,
   HookErrorBody,
@@ -14,10 +15,10 @@ import { errorField } from '../../sandbox/runner.js'
 import type { TriggerId } from '../hook.js'
 
 /** Auth0's text for a hook that ran out of time (compat §3.7, Q18). */
-export const HOOK_TIMEOUT_DESCRIPTION = 'Request to Webtask exceeded allowed execution time'
+export const HOOK_TIMEOUT_DESCRIPTION = OAUTH_DESCRIPTIONS.HookTimedOut.description
 
 /** What a caller outside openhooks is told when the runtime itself failed (compat Q18). */
-export const HOOK_CRASH_DESCRIPTION = 'The hook could not be run'
+export const HOOK_CRASH_DESCRIPTION = OAUTH_DESCRIPTIONS.HookCouldNotRun.description
 
 /** In scope for all five triggers (compat §3.2). */
 export const EXTENSIBILITY_USER_ERROR: InjectedErrorClass = {

@@ -25,13 +25,9 @@ function bearerMfaToken(request: FastifyRequest): string {
   const header = request.headers.authorization
   const token = header === undefined ? undefined : BEARER.exec(header)?.[1]
   if (token === undefined) {
-    throw new OAuthError(
-      'unauthorized',
-      'Authorization header with a Bearer mfa_token is required',
-      {
-        headers: { 'www-authenticate': 'Bearer realm="openhooks"' },
-      },
-    )
+    throw OAuthError.of('MfaTokenRequired', {
+      headers: { 'www-authenticate': 'Bearer realm="openhooks"' },
+    })
   }
   return token
 }

@@ -37,15 +37,12 @@ export function oauthErrorHandler(
   else if (error instanceof BodyParseError)
     oauthError = new OAuthError('invalid_request', error.message)
   else if ((error as FastifyError).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    oauthError = new OAuthError(
-      'invalid_request',
-      'The request body must be application/json or application/x-www-form-urlencoded',
-    )
+    oauthError = OAuthError.of('UnsupportedMediaType')
   } else if ((error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    oauthError = new OAuthError('invalid_request', 'Request body is too large', { statusCode: 413 })
+    oauthError = OAuthError.of('BodyTooLarge')
   } else {
     request.log.error({ err: error, event: 'request.failed' }, 'token request failed')
-    oauthError = new OAuthError('server_error', 'An internal server error occurred')
+    oauthError = OAuthError.of('InternalError')
   }
   if (oauthError.statusCode < 500) request.log.info({ error: oauthError.error }, oauthError.message)
   void reply
@@ -59,7 +56,7 @@ export function param(body: Record<string, unknown>, name: string): string | und
   const value = body[name]
   if (value === undefined || value === null) return undefined
   if (typeof value !== 'string') {
-    throw new OAuthError('invalid_request', `Parameter ${name} must be a single string`)
+    throw OAuthError.of('ParameterNotSingle', { name })
   }
   return value
 }
@@ -108,10 +105,10 @@ export function userClientAuth(
   const bodyId = param(body, 'client_id')
   const bodySecret = param(body, 'client_secret')
   if (basic !== undefined && bodySecret !== undefined) {
-    throw new OAuthError('invalid_request', 'Use only one client authentication method')
+    throw OAuthError.of('OneAuthenticationMethod')
   }
   if (basic !== undefined && bodyId !== undefined && bodyId !== basic.id) {
-    throw new OAuthError('invalid_request', 'client_id does not match the HTTP Basic credentials')
+    throw OAuthError.of('ClientIdMismatch')
   }
   return { clientId: basic?.id ?? bodyId, clientSecret: basic?.secret ?? bodySecret }
 }
@@ -128,7 +125,7 @@ export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, o
         : {}
     const grantType = param(body, 'grant_type')
     if (grantType === undefined || grantType === '') {
-      throw new OAuthError('invalid_request', 'Missing required parameter: grant_type')
+      throw OAuthError.of('MissingParameter', { name: 'grant_type' })
     }
     const noStore = { 'cache-control': 'no-store', pragma: 'no-cache' }
     if (grantType === PASSWORD_GRANT || grantType === PASSWORD_REALM_GRANT) {
@@ -162,27 +159,25 @@ export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, o
       return reply.headers(noStore).send(response)
     }
     if (grantType !== 'client_credentials') {
-      throw new OAuthError('unsupported_grant_type', `Unsupported grant type: ${grantType}`)
+      throw OAuthError.of('UnsupportedGrantType', { grantType })
     }
 
     const basic = basicCredentials(request.headers.authorization)
     const bodyId = param(body, 'client_id')
     const bodySecret = param(body, 'client_secret')
     if (basic !== undefined && bodySecret !== undefined) {
-      throw new OAuthError('invalid_request', 'Use only one client authentication method', {
-        statusCode: 400,
-      })
+      throw OAuthError.of('OneAuthenticationMethod')
     }
     if (basic !== undefined && bodyId !== undefined && bodyId !== basic.id) {
-      throw new OAuthError('invalid_request', 'client_id does not match the HTTP Basic credentials')
+      throw OAuthError.of('ClientIdMismatch')
     }
     const clientId = basic?.id ?? bodyId
     const clientSecret = basic?.secret ?? bodySecret
     if (clientId === undefined || clientId === '') {
-      throw new OAuthError('invalid_request', 'Missing required parameter: client_id')
+      throw OAuthError.of('MissingParameter', { name: 'client_id' })
     }
     if (clientSecret === undefined || clientSecret === '') {
-      throw new OAuthError('invalid_client', 'Client authentication is required', {
+      throw OAuthError.of('ClientAuthenticationRequired', {
         headers: { 'www-authenticate': 'Basic realm="openhooks"' },
       })
     }
