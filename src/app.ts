@@ -13,6 +13,9 @@ import { MAX_MANAGEMENT_BODY_BYTES } from './http/management/error-handler.js'
 import { answerFrameworkError } from './http/framework-errors.js'
 import { afterPasswordChange } from './flows/change-password.js'
 import { DetachedTasks } from './flows/detached.js'
+import type { ChangePasswordDeps } from './flows/change-password.js'
+import type { ClientCredentialsDeps } from './flows/client-credentials.js'
+import type { SignupDeps } from './flows/signup.js'
 import type { PasswordTicketDeps } from './flows/password-ticket.js'
 import { dbConnectionsPlugin } from './http/dbconnections/plugin.js'
 import { dashboardSessionPlugin } from './http/dashboard/plugin.js'
@@ -84,50 +87,44 @@ export interface App {
   readonly tenantLog: TenantLog
 }
 
-/**
- * Builds the HTTP application without listening and without reading the environment: every
- * plugin and route is registered here, explicitly (STYLE §1).
- */
-export async function buildApp(deps: AppDependencies): Promise<App> {
-  const { config } = deps
-  const guardOptions: GuardOptions = {
-    verifyToken: createTokenVerifier(deps.signingKeys, {
-      issuer: config.issuer,
-      audience: config.managementAudience,
-    }),
-    rateLimit: {
-      ...config.rateLimit,
-      store: deps.rateLimitStore ?? new MemoryRateLimitStore(config.rateLimit),
-    },
-    ...(deps.now !== undefined ? { now: deps.now } : undefined),
-  }
-  // Typed as Fastify's logger so that the instance gets Fastify's default logger type parameter.
-  const loggerInstance: FastifyBaseLogger = deps.logger
-  const server = Fastify({
-    loggerInstance,
-    trustProxy: config.trustProxy,
-    bodyLimit: MAX_MANAGEMENT_BODY_BYTES,
-    requestTimeout: REQUEST_TIMEOUT_MS,
-    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-    requestIdHeader: false,
-    genReqId: () => randomUUID(),
-    return503OnClosing: true,
-    // Long ids reach the routes (and get their 404) instead of Fastify's own 414.
-    routerOptions: { maxParamLength: MAX_PATH_PARAM_CHARS },
-    frameworkErrors: (error, request, reply) => {
-      void answerFrameworkError(error, request, reply, guardOptions)
-    },
-    // Typed as the plain-HTTP instance: routes and hooks do not depend on the transport.
-    ...((deps.tls !== undefined ? { https: deps.tls } : {}) as object),
-  })
-  server.addHook('onSend', async (request, reply) => {
-    void reply.header('x-request-id', request.id)
-  })
+/** Everything the routes use, built once from the dependencies, with the defaults resolved once. */
+export interface Services {
+  /** Clock in epoch milliseconds: `deps.now`, or `Date.now`. */
+  readonly now: () => number
+  /** The tenant name hooks see: TENANT_NAME. */
+  readonly tenant: string
+  readonly hooks: HookService
+  readonly dispatcher: HookDispatcher
+  readonly tenantLog: TenantLog
+  readonly apis: ApiService
+  readonly users: UserService
+  readonly clients: ClientService
+  readonly guardian: GuardianService
+  readonly guard: GuardOptions
+  readonly mfa: MfaDeps
+  readonly clientCredentials: ClientCredentialsDeps
+  readonly changePassword: ChangePasswordDeps
+  readonly signup: SignupDeps
+  readonly passwordTickets: PasswordTicketDeps
+  /** Post-* hooks run after the response; closing the server waits for them (bounded). */
+  readonly detached: DetachedTasks
+  /** Stops what the services started (tenant-log retention). */
+  readonly stop: () => void
+}
 
+/**
+ * Builds the services of the application from its dependencies: no HTTP here. The tenant name
+ * and the clock are resolved once and handed to every service that needs them.
+ */
+export async function buildServices(deps: AppDependencies): Promise<Services> {
+  const { config, store } = deps
+  const now = deps.now ?? Date.now
+  const tenant = TENANT_NAME
+  const hooksLogger = deps.logger.child({ component: 'hooks' })
   const hooks = new HookService({
-    store: deps.store,
+    store,
     secretBox: deps.keyring.hookSecrets,
-    logger: deps.logger.child({ component: 'hooks' }),
+    logger: hooksLogger,
     dependencies: deps.dependencies,
   })
   // A saved hook, or a change to its secrets, must not run its old version again.
@@ -137,88 +134,150 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const dispatcher = new HookDispatcher({
     hooks,
     runner: deps.runner,
-    logger: deps.logger.child({ component: 'hooks' }),
+    logger: hooksLogger,
     dependencies: deps.dependencies,
-    ...(deps.now !== undefined ? { now: deps.now } : undefined),
+    now,
   })
-  const tenantLog = new TenantLog(deps.store, deps.logger.child({ component: 'tenant-log' }))
-  const stopRetention = startTenantLogRetention({
-    store: deps.store,
-    ...config.tenantLogs,
-    logger: deps.logger.child({ component: 'tenant-log' }),
-  })
-  server.addHook('onClose', async () => {
-    stopRetention()
-  })
-
-  await server.register(publicPlugin, {
-    issuer: config.issuer,
-    signingKeys: deps.signingKeys,
-    ping: () => deps.store.ping(),
-  })
-  const apis = new ApiService(deps.store, {
+  const tenantLogLogger = deps.logger.child({ component: 'tenant-log' })
+  const tenantLog = new TenantLog(store, tenantLogLogger)
+  const apis = new ApiService(store, {
     audience: config.managementAudience,
     lifetimeS: config.tokenLifetimeS,
   })
-  const users = new UserService(deps.store)
-  const guardian = new GuardianService(deps.store)
+  const users = new UserService(store)
+  const guardian = new GuardianService(store)
   await users.ensureDefaultConnection()
-  const mfa: MfaDeps = {
-    store: deps.store,
-    guardian,
-    clientSecrets: deps.keyring.clientSecrets,
-    codes: deps.keyring.mfaCodes,
-    signingKeys: deps.signingKeys,
-    issuer: config.issuer,
-    tenant: TENANT_NAME,
-    managementAudience: config.managementAudience,
-    resolveAudience: (audience) => apis.resolveAudience(audience),
-    hooks: dispatcher,
-    tenantLog,
-    limits: config.mfa,
-    now: deps.now ?? Date.now,
-  }
-  await server.register(oauthPlugin, {
-    mfa,
-    clientCredentials: {
-      store: deps.store,
-      hasher: deps.keyring.clientSecrets,
-      signingKeys: deps.signingKeys,
-      issuer: config.issuer,
-      tenant: TENANT_NAME,
-      resolveAudience: (audience) => apis.resolveAudience(audience),
-      hooks: dispatcher,
-      tenantLog,
-    },
-  })
-  await server.register(mfaPlugin, { mfa })
-  // Post-* hooks run after the response; closing the server waits for them (bounded).
-  const detached = new DetachedTasks(deps.logger.child({ component: 'hooks' }))
-  server.addHook('onClose', async () => {
-    await detached.drain()
-  })
-  const changePassword = {
-    store: deps.store,
-    tenant: TENANT_NAME,
+  const resolveAudience = (audience: string) => apis.resolveAudience(audience)
+  const detached = new DetachedTasks(hooksLogger)
+  const changePassword: ChangePasswordDeps = {
+    store,
+    tenant,
     hooks: dispatcher,
     tenantLog,
     runDetached: detached.run,
   }
   const smtp = config.smtp
-  const passwordTickets: PasswordTicketDeps = {
-    store: deps.store,
+  const stopRetention = startTenantLogRetention({
+    store,
+    ...config.tenantLogs,
+    logger: tenantLogLogger,
+  })
+  return {
+    now,
+    tenant,
+    hooks,
+    dispatcher,
+    tenantLog,
+    apis,
     users,
-    issuer: config.issuer,
-    now: deps.now ?? Date.now,
+    clients: new ClientService(store, deps.keyring.clientSecrets),
+    guardian,
+    guard: {
+      verifyToken: createTokenVerifier(deps.signingKeys, {
+        issuer: config.issuer,
+        audience: config.managementAudience,
+      }),
+      rateLimit: {
+        ...config.rateLimit,
+        store: deps.rateLimitStore ?? new MemoryRateLimitStore(config.rateLimit),
+      },
+      now,
+    },
+    mfa: {
+      store,
+      guardian,
+      clientSecrets: deps.keyring.clientSecrets,
+      codes: deps.keyring.mfaCodes,
+      signingKeys: deps.signingKeys,
+      issuer: config.issuer,
+      tenant,
+      managementAudience: config.managementAudience,
+      resolveAudience,
+      hooks: dispatcher,
+      tenantLog,
+      limits: config.mfa,
+      now,
+    },
+    clientCredentials: {
+      store,
+      hasher: deps.keyring.clientSecrets,
+      signingKeys: deps.signingKeys,
+      issuer: config.issuer,
+      tenant,
+      resolveAudience,
+      hooks: dispatcher,
+      tenantLog,
+    },
     changePassword,
-    logger: deps.logger.child({ component: 'password-tickets' }),
-    ...(smtp !== undefined
-      ? { mail: { from: smtp.from, send: (message) => sendMail({ url: smtp.url }, message) } }
-      : undefined),
-  }
-  await server.register(dbConnectionsPlugin, {
-    signup: { store: deps.store, users, tenant: TENANT_NAME, hooks: dispatcher, tenantLog },
+    signup: { store, users, tenant, hooks: dispatcher, tenantLog },
+    passwordTickets: {
+      store,
+      users,
+      issuer: config.issuer,
+      now,
+      changePassword,
+      logger: deps.logger.child({ component: 'password-tickets' }),
+      ...(smtp !== undefined
+        ? { mail: { from: smtp.from, send: (message) => sendMail({ url: smtp.url }, message) } }
+        : undefined),
+    },
     detached,
+    stop: stopRetention,
+  }
+}
+
+/** The Fastify instance with the server-wide options; no routes yet. */
+function createServer(deps: AppDependencies, guard: GuardOptions): FastifyInstance {
+  // Typed as Fastify's logger so that the instance gets Fastify's default logger type parameter.
+  const loggerInstance: FastifyBaseLogger = deps.logger
+  const server = Fastify({
+    loggerInstance,
+    trustProxy: deps.config.trustProxy,
+    bodyLimit: MAX_MANAGEMENT_BODY_BYTES,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    requestIdHeader: false,
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+    // Long ids reach the routes (and get their 404) instead of Fastify's own 414.
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_CHARS },
+    frameworkErrors: (error, request, reply) => {
+      void answerFrameworkError(error, request, reply, guard)
+    },
+    // Typed as the plain-HTTP instance: routes and hooks do not depend on the transport.
+    ...((deps.tls !== undefined ? { https: deps.tls } : {}) as object),
+  })
+  server.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id)
+  })
+  return server
+}
+
+/** Registers every plugin and route on `server`, explicitly (STYLE §1). */
+export async function registerRoutes(
+  server: FastifyInstance,
+  services: Services,
+  deps: AppDependencies,
+): Promise<void> {
+  const { config } = deps
+  const { hooks, tenantLog, passwordTickets } = services
+  server.addHook('onClose', async () => {
+    services.stop()
+    await services.detached.drain()
+  })
+  await server.register(publicPlugin, {
+    issuer: config.issuer,
+    signingKeys: deps.signingKeys,
+    ping: () => deps.store.ping(),
+  })
+  await server.register(oauthPlugin, {
+    mfa: services.mfa,
+    clientCredentials: services.clientCredentials,
+  })
+  await server.register(mfaPlugin, { mfa: services.mfa })
+  await server.register(dbConnectionsPlugin, {
+    signup: services.signup,
+    detached: services.detached,
     passwordTickets,
   })
   await server.register(resetPagePlugin, {
@@ -227,7 +286,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   })
   await server.register(managementPlugin, {
     prefix: '/api/v2',
-    guard: guardOptions,
+    guard: services.guard,
     hooks,
     testRunner: {
       hooks,
@@ -237,27 +296,26 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     },
     logStream: { hooks, tenantLog, store: deps.store },
     directory: {
-      tenant: TENANT_NAME,
-      clients: new ClientService(deps.store, deps.keyring.clientSecrets),
-      apis,
-      users,
+      tenant: services.tenant,
+      clients: services.clients,
+      apis: services.apis,
+      users: services.users,
       logs: deps.store,
       onPasswordChanged: (user) => {
-        afterPasswordChange(changePassword, user)
+        afterPasswordChange(services.changePassword, user)
       },
     },
     tickets: { passwordTickets },
-    guardian: { guardian },
+    guardian: { guardian: services.guardian },
     issuer: config.issuer,
     version: OPENHOOKS_VERSION,
   })
   if (deps.dashboard !== undefined) {
-    const now = deps.now ?? Date.now
     await server.register(dashboardSessionPlugin, {
       prefix: DASHBOARD_API_PREFIX,
       operator: deps.dashboard.operator,
-      sessions: new SessionStore(now),
-      limiter: new SignInLimiter(now),
+      sessions: new SessionStore(services.now),
+      limiter: new SignInLimiter(services.now),
       tenantLog,
       signingKeys: deps.signingKeys,
       issuer: config.issuer,
@@ -269,5 +327,15 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       ...(deps.dashboard.dir !== undefined ? { dir: deps.dashboard.dir } : undefined),
     })
   }
-  return { server, hooks, tenantLog }
+}
+
+/**
+ * Builds the HTTP application without listening and without reading the environment: the
+ * services (`buildServices`), then the server and its routes (`registerRoutes`).
+ */
+export async function buildApp(deps: AppDependencies): Promise<App> {
+  const services = await buildServices(deps)
+  const server = createServer(deps, services.guard)
+  await registerRoutes(server, services, deps)
+  return { server, hooks: services.hooks, tenantLog: services.tenantLog }
 }
