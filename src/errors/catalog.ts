@@ -1,7 +1,7 @@
 /**
  * Every error openhooks answers with, in one table. Each entry names its wire family, HTTP status,
  * message (or message template) and, for the Management API, its `errorCode`, with the evidence
- * for it in `../shared/spec/auth0-hooks-compat.md` (section and grade: DOC, OAS, OBS, CODE, INF).
+ * for it (its grade, DOC, OAS, OBS, CODE, INF or ours, is explained in docs/errors.md).
  *
  * `docs/errors.md` is generated from this table (`npm run docs`) and checked by
  * `test/config/docs.test.ts`.
