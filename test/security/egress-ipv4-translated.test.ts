@@ -1,14 +1,15 @@
 /**
- * Issue 17, finding 10: `::ffff:0:0/96` (IPv4-translated, RFC 2765) embeds an IPv4 address in its
- * last 32 bits, like the IPv4-mapped form `::ffff:0:0:0/96`. The egress policy must classify it by
- * that address, so that `::ffff:0:7f00:1` is loopback and not public.
+ * Issue 17, finding 10: IPv4-translated addresses (`::ffff:0:a.b.c.d`, the prefix `::ffff:0:0:0/96`
+ * of RFC 2765) embed an IPv4 address in their last 32 bits, like the IPv4-mapped form
+ * (`::ffff:a.b.c.d`, `::ffff:0:0/96`). The egress policy must classify them by that address, so that
+ * `::ffff:0:7f00:1` is loopback and not public.
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { checkDestination, classifyAddress, compileEgressPolicy } from '../../src/sandbox/egress.js'
 import type { AddressClass } from '../../src/sandbox/egress.js'
 
-describe('IPv4-translated addresses (::ffff:0:0/96)', () => {
+describe('IPv4-translated addresses (::ffff:0:a.b.c.d)', () => {
   const cases: [string, AddressClass][] = [
     ['::ffff:0:7f00:1', 'loopback'],
     ['::ffff:0:127.0.0.1', 'loopback'],
