@@ -37,6 +37,7 @@ import {
   DEFAULT_RUN_LIMITS,
   MAX_IDLE_POLL_US,
   MIN_MEMORY_LIMIT_MB,
+  MIN_WORKER_RSS_MB,
   resolveLimits,
 } from './runner.js'
 import type {
@@ -99,6 +100,11 @@ export interface ProcessRunnerOptions {
   readonly maxWarmIsolatesPerWorker?: number
   /** Heap, in MB, of the warm isolates of one worker; default `DEFAULT_MAX_WARM_HEAP_MB`. */
   readonly maxWarmHeapMbPerWorker?: number
+  /**
+   * Resident memory, in MB, of one worker process past which it drops its idle isolates and, if
+   * that is not enough, is replaced; default `DEFAULT_MAX_WORKER_RSS_MB` (runner.ts).
+   */
+  readonly maxWorkerRssMb?: number
   /**
    * How long, in µs, an idle worker reads its channel without blocking after its last answer
    * before it sleeps; default `DEFAULT_IDLE_POLL_US` (runner.ts). 0 turns it off.
@@ -333,6 +339,15 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
       `sandbox idlePollUs must be an integer from 0 to ${MAX_IDLE_POLL_US}, got ${idlePollUs}`,
     )
   }
+  const maxWorkerRssMb = options.maxWorkerRssMb
+  if (
+    maxWorkerRssMb !== undefined &&
+    (!Number.isSafeInteger(maxWorkerRssMb) || maxWorkerRssMb < MIN_WORKER_RSS_MB)
+  ) {
+    throw new TypeError(
+      `sandbox maxWorkerRssMb must be an integer of at least ${MIN_WORKER_RSS_MB}, got ${maxWorkerRssMb}`,
+    )
+  }
   const defaults = resolveLimits(options.defaultLimits, DEFAULT_RUN_LIMITS)
   checkLimits(defaults)
   const maxPendingCalls = options.maxPendingCalls ?? DEFAULT_MAX_PENDING_CALLS
@@ -360,6 +375,9 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
       : undefined),
     ...(idlePollUs !== undefined
       ? { OPENHOOKS_SANDBOX_IDLE_POLL_US: String(idlePollUs) }
+      : undefined),
+    ...(options.maxWorkerRssMb !== undefined
+      ? { OPENHOOKS_SANDBOX_MAX_RSS_MB: String(options.maxWorkerRssMb) }
       : undefined),
   }
 
@@ -492,6 +510,11 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
         return
       }
       case 'note':
+        if (message.event === 'worker.memory_ceiling') {
+          // The worker exits next; its calls in flight end with this reason.
+          handle.killReason ??=
+            'the sandbox worker passed its resident-memory ceiling and was replaced'
+        }
         logger[message.level](
           {
             event: message.event,
