@@ -220,6 +220,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     signup: { store: deps.store, users, tenant: TENANT_NAME, hooks: dispatcher, tenantLog },
     detached,
     passwordTickets,
+    signupPerIpPerMinute: config.signupPerIpPerMinute,
+    ...(deps.now !== undefined ? { now: deps.now } : undefined),
   })
   await server.register(resetPagePlugin, {
     passwordTickets,

@@ -140,6 +140,12 @@ export interface RunRequest {
    * must change when they do.
    */
   readonly modules?: Readonly<Record<string, SandboxModule>>
+  /**
+   * The share of the sandbox the call counts against (the server names the extensibility point):
+   * its pending calls and concurrency are bounded apart from other lanes' (lanes.ts), and a lane
+   * may have workers of its own. Without it, only the runner's `maxPendingCalls` applies.
+   */
+  readonly lane?: string
 }
 
 export type LogLevel = 'log' | 'info' | 'warn' | 'error' | 'debug'
