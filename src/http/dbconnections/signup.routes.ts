@@ -46,7 +46,8 @@ export const signupRoutes: FastifyPluginAsync<SignupRoutesOptions> = async (app,
     if (limiter !== undefined) {
       const state = await limiter.take(`ip:${request.ip}`, now())
       if (!state.allowed) {
-        void reply.header('retry-after', Math.max(1, state.resetEpochS - Math.floor(now() / 1000)))
+        // A bucket refilled evenly gives one more signup at most this many seconds later.
+        void reply.header('retry-after', Math.max(1, Math.ceil(60 / perMinute)))
         throw new DbConnectionsError('TooManyRequests', {
           description: `Too many signups from this IP address: at most ${perMinute} per minute`,
         })
