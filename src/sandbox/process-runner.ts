@@ -12,7 +12,7 @@
 import { fork } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import type { Socket } from 'node:net'
-import { availableParallelism } from 'node:os'
+import { availableParallelism, setPriority } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { Logger } from 'pino'
 import { compileEgressPolicy, NO_EGRESS } from './egress.js'
@@ -79,6 +79,12 @@ const STATS_TIMEOUT_MS = 2_000
 const MAX_RESTART_DELAY_MS = 5_000
 const FIRST_RESTART_DELAY_MS = 100
 
+/**
+ * Niceness of the shared workers when dedicated ones exist: a CPU-bound hook of another point then
+ * yields its core to the token endpoint's worker (and to the server) when they want it.
+ */
+export const DEFAULT_SHARED_WORKER_NICE = 10
+
 /** Workers of one dedicated lane, at most. */
 const MAX_DEDICATED_WORKERS = 64
 
@@ -132,6 +138,12 @@ export interface ProcessRunnerOptions {
    * other lane's hook runs there. The other lanes share the `poolSize` workers.
    */
   readonly dedicatedWorkers?: Readonly<Record<string, number>>
+  /**
+   * Niceness (0–19) of the shared workers while some lane has workers of its own: the kernel then
+   * gives the dedicated workers (the token endpoint's) the CPU first when both want it. Default
+   * `DEFAULT_SHARED_WORKER_NICE`.
+   */
+  readonly sharedWorkerNice?: number
   /**
    * Where hook code may send requests (`fetch`, `http`, `request`; docs/egress.md). Default
    * {@link NO_EGRESS}: nothing is reachable. The server passes `OPENHOOKS_EGRESS` and
@@ -386,6 +398,12 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
     totalWorkers += size
   }
   const sharedGroup = { start: 0, size: poolSize }
+  const sharedNice = groups.size > 0 ? (options.sharedWorkerNice ?? DEFAULT_SHARED_WORKER_NICE) : 0
+  if (!Number.isSafeInteger(sharedNice) || sharedNice < 0 || sharedNice > 19) {
+    throw new TypeError(
+      `sandbox sharedWorkerNice must be an integer from 0 to 19, got ${sharedNice}`,
+    )
+  }
   const lanes = new Map<string, Lane<PendingCall>>()
   const noLane = new Lane<PendingCall>('', undefined)
   const defaults = resolveLimits(options.defaultLimits, DEFAULT_RUN_LIMITS)
@@ -511,6 +529,18 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
     switch (message.t) {
       case 'ready':
         handle.ready = true
+        // Once started: a niced worker would start slowly on a busy machine.
+        if (handle.index < poolSize && sharedNice > 0 && handle.child.pid !== undefined) {
+          try {
+            setPriority(handle.child.pid, sharedNice)
+          } catch (error) {
+            logger.warn(
+              { event: 'worker.priority_failed', worker: handle.index, err: error },
+              'sandbox worker priority not set',
+            )
+          }
+        }
+
         earlyDeaths[handle.index] = 0
         logger.info(
           { event: 'worker.started', worker: handle.index, pid: message.pid },
