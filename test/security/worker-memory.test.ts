@@ -75,7 +75,7 @@ describe('memory per worker', () => {
         batch.map((hookId) =>
           runScript(runner, HEAVY_HOOK, {
             hookId,
-            limits: { timeoutMs: 20_000, entryTimeoutMs: 10_000 },
+            limits: { timeoutMs: 60_000, entryTimeoutMs: 30_000 },
           }),
         ),
       )
@@ -108,15 +108,16 @@ describe('memory per worker', () => {
       egress: { mode: 'allowlist', allow: [] },
     })
     t.after(() => runner.close())
-    // Five calls at once, each holding 48 MB while it waits: nothing idle to drop.
+    // Five calls at once, each holding 48 MB while it waits (long, so that all five hold it at once
+    // on a busy machine): nothing idle to drop.
     const holding = `module.exports = function (user, context, cb) {
       const held = new Array(6e6).fill(1)
-      setTimeout(function () { cb(null, held.length) }, 4000)
+      setTimeout(function () { cb(null, held.length) }, 10000)
     }`
     const calls = Array.from({ length: 5 }, (_, n) =>
       runScript(runner, holding, {
         hookId: `holder-${n}`,
-        limits: { timeoutMs: 10_000, entryTimeoutMs: 8_000 },
+        limits: { timeoutMs: 30_000, entryTimeoutMs: 20_000 },
       }),
     )
     for (const outcome of await Promise.all(calls)) {
