@@ -279,6 +279,8 @@ export async function registerRoutes(
     signup: services.signup,
     detached: services.detached,
     passwordTickets,
+    signupPerIpPerMinute: config.signupPerIpPerMinute,
+    ...(deps.now !== undefined ? { now: deps.now } : undefined),
   })
   await server.register(resetPagePlugin, {
     passwordTickets,

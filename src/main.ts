@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { X509Certificate } from 'node:crypto'
 import { createSecureContext } from 'node:tls'
@@ -8,6 +9,7 @@ import { ConfigError, loadConfig, type Config } from './config/load-config.js'
 import { DependencyResolver } from './dependencies/resolver.js'
 import { createKeyring, loadOrCreateMasterKey, type Keyring } from './crypto/keys.js'
 import { createLogger, type Logger } from './logging/logger.js'
+import { credentialsExchange } from './hooks/triggers/credentials-exchange.js'
 import type { EgressPolicy } from './sandbox/egress.js'
 import { startProcessRunner } from './sandbox/process-runner.js'
 import { openSqliteStore } from './storage/sql/sqlite.js'
@@ -200,7 +202,16 @@ export async function startServer(
   }
   const runner = await startProcessRunner({
     logger: logger.child({ component: 'sandbox' }),
-    ...(config.sandbox.workers !== undefined ? { poolSize: config.sandbox.workers } : undefined),
+    poolSize:
+      config.sandbox.workers ?? Math.max(1, availableParallelism() - config.sandbox.tokenWorkers),
+    // The token endpoint's hook runs in workers no other point's hook can keep busy (issue 17).
+    dedicatedWorkers: { [credentialsExchange.id]: config.sandbox.tokenWorkers },
+    laneLimits: {
+      maxPendingCalls: config.sandbox.pointMaxPending,
+      maxConcurrentCalls: config.sandbox.pointMaxConcurrent,
+    },
+    maxWarmHeapMbPerWorker: config.sandbox.warmHeapMb,
+    maxWorkerRssMb: config.sandbox.workerMaxRssMb,
     idlePollUs: config.sandbox.idlePollUs,
     defaultLimits: {
       timeoutMs: config.sandbox.hookTimeoutMs,

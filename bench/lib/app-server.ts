@@ -78,6 +78,11 @@ async function start(spec: AppSpec): Promise<Running> {
         ? await startProcessRunner({
             logger: logger.child({ component: 'sandbox' }),
             poolSize: 1,
+            dedicatedWorkers: { 'credentials-exchange': spec.tokenWorkers ?? 0 },
+            laneLimits: {
+              maxPendingCalls: config.sandbox.pointMaxPending,
+              maxConcurrentCalls: config.sandbox.pointMaxConcurrent,
+            },
             idlePollUs: config.sandbox.idlePollUs,
             ...(spec.maxWarmIsolates !== undefined
               ? { maxWarmIsolatesPerWorker: spec.maxWarmIsolates }

@@ -22,6 +22,11 @@ export interface AppSpec {
   readonly maxWarmIsolates?: number
   /** The sandbox's heap budget for warm isolates per worker, in MB (default 1024). */
   readonly maxWarmHeapMb?: number
+  /**
+   * Workers of the `credentials-exchange` hook alone (the server's OPENHOOKS_SANDBOX_TOKEN_WORKERS);
+   * default 0 here, so that the other scenarios keep measuring one shared worker.
+   */
+  readonly tokenWorkers?: number
   /** Extra configuration (`OPENHOOKS_*`). */
   readonly env?: Readonly<Record<string, string>>
 }

@@ -30,6 +30,14 @@ export interface Config {
   readonly sandbox: {
     /** `undefined`: one worker per core. */
     readonly workers: number | undefined
+    /** Workers of the `credentials-exchange` hook alone (0: it shares the others). */
+    readonly tokenWorkers: number
+    /** Per extensibility point: pending calls, and calls handed to workers at once. */
+    readonly pointMaxPending: number
+    readonly pointMaxConcurrent: number
+    /** MiB of warm isolate heap per worker, and the resident-memory ceiling of a worker. */
+    readonly warmHeapMb: number
+    readonly workerMaxRssMb: number
     /** µs of idle polling per worker after an answer (0: off). */
     readonly idlePollUs: number
     readonly hookTimeoutMs: number
@@ -61,6 +69,8 @@ export interface Config {
   /** SMTP relay for password-change e-mails; `undefined`: links are logged instead. */
   readonly smtp: { readonly url: string; readonly from: string } | undefined
   /** Multi-factor authentication by SMS (docs/mfa.md). */
+  /** Signups accepted per client IP per minute; 0: no limit. */
+  readonly signupPerIpPerMinute: number
   readonly mfa: {
     readonly smsPerHour: number
     readonly codeTtlS: number
@@ -225,6 +235,11 @@ export function loadConfig(
         : { certFile: absolute(tlsCert), keyFile: absolute(tlsKey) },
     sandbox: {
       workers: values.get('OPENHOOKS_SANDBOX_WORKERS') as number | undefined,
+      tokenWorkers: values.get('OPENHOOKS_SANDBOX_TOKEN_WORKERS') as number,
+      pointMaxPending: values.get('OPENHOOKS_SANDBOX_POINT_MAX_PENDING') as number,
+      pointMaxConcurrent: values.get('OPENHOOKS_SANDBOX_POINT_MAX_CONCURRENT') as number,
+      warmHeapMb: values.get('OPENHOOKS_SANDBOX_WARM_HEAP_MB') as number,
+      workerMaxRssMb: values.get('OPENHOOKS_SANDBOX_WORKER_MAX_RSS_MB') as number,
       idlePollUs: values.get('OPENHOOKS_SANDBOX_IDLE_POLL_US') as number,
       hookTimeoutMs: values.get('OPENHOOKS_HOOK_TIMEOUT_MS') as number,
       hookMemoryMb: values.get('OPENHOOKS_HOOK_MEMORY_MB') as number,
@@ -251,6 +266,7 @@ export function loadConfig(
       smtpUrl === undefined || smtpFrom === undefined
         ? undefined
         : { url: smtpUrl, from: smtpFrom },
+    signupPerIpPerMinute: values.get('OPENHOOKS_SIGNUP_RATE_LIMIT_PER_MINUTE') as number,
     mfa: {
       smsPerHour: values.get('OPENHOOKS_MFA_SMS_PER_HOUR') as number,
       codeTtlS: values.get('OPENHOOKS_MFA_CODE_TTL_S') as number,

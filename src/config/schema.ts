@@ -156,9 +156,48 @@ export const CONFIG_KEYS = [
     env: 'OPENHOOKS_SANDBOX_WORKERS',
     type: { kind: 'integer', min: 1, max: 64 },
     default: undefined,
-    defaultText: 'number of cores',
+    defaultText: 'number of cores minus `OPENHOOKS_SANDBOX_TOKEN_WORKERS`, at least 1',
     description:
-      'Worker processes that run hook code. Each hook always runs in the same worker, so its warm isolate is reused.',
+      'Worker processes that run hook code of every extensibility point without workers of its own (see `OPENHOOKS_SANDBOX_TOKEN_WORKERS`). Each hook always runs in the same worker, so its warm isolate is reused.',
+  },
+  {
+    env: 'OPENHOOKS_SANDBOX_TOKEN_WORKERS',
+    type: { kind: 'integer', min: 0, max: 64 },
+    default: 1,
+    description:
+      'Worker processes of their own for the `credentials-exchange` hook, so that hooks of other points (a CPU-bound `pre-user-registration` hook under a flood of anonymous signups) cannot delay token issuance: the operating system schedules the processes apart. 0 runs it in the shared workers.',
+  },
+  {
+    env: 'OPENHOOKS_SANDBOX_POINT_MAX_PENDING',
+    // DEFAULT_LANE_MAX_PENDING_CALLS of src/sandbox/lanes.ts (config imports no sandbox)
+    type: { kind: 'integer', min: 1, max: 100_000 },
+    default: 250,
+    description:
+      'Hook calls of one extensibility point waiting for an outcome (queued or running) before further ones are refused at once: `/oauth/token` answers 429 `too_many_requests`, `/dbconnections/signup` 429 `too_many_requests`. Each point has its own count, so a flood at one point never refuses calls of another. The sandbox as a whole takes at most 1,000.',
+  },
+  {
+    env: 'OPENHOOKS_SANDBOX_POINT_MAX_CONCURRENT',
+    // DEFAULT_LANE_MAX_CONCURRENT_CALLS of src/sandbox/lanes.ts
+    type: { kind: 'integer', min: 1, max: 10_000 },
+    default: 8,
+    description:
+      "Hook calls of one extensibility point handed to the workers at once; the others wait in the point's queue (and count as pending). A worker runs one piece of hook code at a time, so this also bounds how many CPU-bound calls of one point can stand before a call of another point on a shared worker.",
+  },
+  {
+    env: 'OPENHOOKS_SANDBOX_WARM_HEAP_MB',
+    // DEFAULT_MAX_WARM_HEAP_MB of src/sandbox/runner.ts
+    type: { kind: 'integer', min: 16, max: 65_536 },
+    default: 256,
+    description:
+      "Heap, in MiB, that the warm isolates of one worker may hold together (measured after a hook's first call and every 16th); past it the least recently used idle isolates are dropped, and their hooks start cold on their next call. The default, with the default workers of a 2-core host, fits a 2 GB host.",
+  },
+  {
+    env: 'OPENHOOKS_SANDBOX_WORKER_MAX_RSS_MB',
+    // DEFAULT_MAX_WORKER_RSS_MB and MIN_WORKER_RSS_MB of src/sandbox/runner.ts
+    type: { kind: 'integer', min: 128, max: 65_536 },
+    default: 640,
+    description:
+      'Resident memory, in MiB, of one sandbox worker process, measured from the process (heaps, external buffers, native memory), checked 4 times a second. Past it the worker drops its idle isolates; if it is still past it, the worker is replaced, its calls in flight fail, and the log event `worker.memory_ceiling` names the hooks holding the most memory.',
   },
   {
     env: 'OPENHOOKS_SANDBOX_IDLE_POLL_US',
@@ -287,6 +326,13 @@ export const CONFIG_KEYS = [
     default: undefined,
     description:
       'Sender address of password-change e-mails (`MAIL FROM` and the `From` header). Required with `OPENHOOKS_SMTP_URL`.',
+  },
+  {
+    env: 'OPENHOOKS_SIGNUP_RATE_LIMIT_PER_MINUTE',
+    type: { kind: 'integer', min: 0, max: 1_000_000 },
+    default: 50,
+    description:
+      "Signups (`POST /dbconnections/signup`) accepted from one client IP address per minute, as a bucket of that size refilled evenly (Auth0: 50 per minute per IP). Further ones answer 429 `too_many_requests` before any check or hook runs. 0 turns the limit off. Behind a proxy, set `OPENHOOKS_TRUST_PROXY` so that the address is the client's.",
   },
   {
     env: 'OPENHOOKS_MFA_SMS_PER_HOUR',

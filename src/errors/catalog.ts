@@ -628,6 +628,14 @@ export const DB_CONNECTIONS_ERRORS = {
     evidence:
       '§4.2 INF, Q21: the first argument of the hook error (or the timeout, compile or limit text)',
   },
+  TooManyRequests: {
+    status: 429,
+    name: 'TooManyRequestsError',
+    code: 'too_many_requests',
+    description: '{reason}',
+    evidence:
+      "INF: the /dbconnections error shape with Auth0's `too_many_requests` code; Auth0 limits /dbconnections/signup per IP address (50 per minute, its Authentication API rate-limit policy). Also a full share of the sandbox for pre-user-registration (issue 17)",
+  },
   InternalError: {
     status: 500,
     name: 'InternalServerError',

@@ -13,7 +13,12 @@ import {
   type Metadata,
   type UserRegistrationPayload,
 } from '../hooks/triggers/pre-user-registration.js'
-import { describeFailure, HOOK_CRASH_DESCRIPTION } from '../hooks/triggers/trigger.js'
+import {
+  describeFailure,
+  HOOK_BUSY_DESCRIPTION,
+  HOOK_CRASH_DESCRIPTION,
+  isSandboxBusy,
+} from '../hooks/triggers/trigger.js'
 import { hashPassword } from '../directory/passwords.js'
 import { toWireUserId, type UserService } from '../directory/users.js'
 import type { RunOutcome } from '../sandbox/runner.js'
@@ -289,6 +294,13 @@ async function runPreUserRegistration(
         ...hookDetails(hook, run.outcome, signup.password, describeFailure(run.failed)),
         message: scrub(run.failure.message),
         friendlyMessage: scrub(run.failure.friendlyMessage),
+      }
+      if (isSandboxBusy(run.failed)) {
+        // The point's share of the sandbox is full: refused at once, the hook did not run.
+        throw new DbConnectionsError('TooManyRequests', {
+          description: HOOK_BUSY_DESCRIPTION,
+          cause: { hook: details },
+        })
       }
       if (run.failed.kind === 'crash') {
         throw new DbConnectionsError('InternalError', {

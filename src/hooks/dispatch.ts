@@ -110,6 +110,8 @@ export async function runHook<Payload, Result, Failure extends TriggerFailure>(
     args: trigger.buildArgs(check.payload, input.secrets),
     limits: { ...trigger.limits, ...input.limits },
     ...(modules !== undefined ? { modules } : undefined),
+    // Each extensibility point has its own share of the sandbox (issue 17).
+    lane: trigger.id,
   })
 
   let run: HookRun<Result, Failure>

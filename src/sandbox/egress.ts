@@ -156,7 +156,7 @@ function classifyV4(b: readonly number[]): AddressClass {
 }
 
 /**
- * Classifies an IP literal (IPv4, IPv6, IPv4-mapped or NAT64/6to4 forms of IPv4). Anything that is
+ * Classifies an IP literal (IPv4, IPv6, IPv4-mapped, IPv4-translated or NAT64/6to4 forms of IPv4). Anything that is
  * not an IP literal is `reserved`, so that a caller that passes a name is refused, not waved through.
  */
 export function classifyAddress(address: string): AddressClass {
@@ -167,6 +167,8 @@ export function classifyAddress(address: string): AddressClass {
   const zeroUpTo = (n: number) => bytes.slice(0, n).every((x) => x === 0)
   // ::ffff:a.b.c.d (mapped) and ::a.b.c.d (compatible, deprecated): the IPv4 rules apply.
   if (zeroUpTo(10) && word(5) === 0xffff) return classifyV4(bytes.slice(12))
+  // ::ffff:0:a.b.c.d (IPv4-translated, ::ffff:0:0/96, RFC 2765): the IPv4 rules apply too.
+  if (zeroUpTo(8) && word(4) === 0xffff && word(5) === 0) return classifyV4(bytes.slice(12))
   if (zeroUpTo(15)) return bytes[15] === 1 ? 'loopback' : 'unspecified'
   if (zeroUpTo(12)) return classifyV4(bytes.slice(12))
   // 64:ff9b::/96 (NAT64) embeds an IPv4 address in its last 32 bits; 2002::/16 (6to4) in bits 16–48.

@@ -12,11 +12,13 @@
 import { fork } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import type { Socket } from 'node:net'
-import { availableParallelism } from 'node:os'
+import { availableParallelism, setPriority } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { Logger } from 'pino'
 import { compileEgressPolicy, NO_EGRESS } from './egress.js'
 import type { EgressPolicy } from './egress.js'
+import { checkLaneLimits, DEFAULT_LANE_LIMITS, Lane } from './lanes.js'
+import type { LaneLimits } from './lanes.js'
 import { validateInjectedClasses } from './prelude.js'
 import {
   FrameDecoder,
@@ -37,6 +39,7 @@ import {
   DEFAULT_RUN_LIMITS,
   MAX_IDLE_POLL_US,
   MIN_MEMORY_LIMIT_MB,
+  MIN_WORKER_RSS_MB,
   resolveLimits,
 } from './runner.js'
 import type {
@@ -76,6 +79,15 @@ const STATS_TIMEOUT_MS = 2_000
 const MAX_RESTART_DELAY_MS = 5_000
 const FIRST_RESTART_DELAY_MS = 100
 
+/**
+ * Niceness of the shared workers when dedicated ones exist: a CPU-bound hook of another point then
+ * yields its core to the token endpoint's worker (and to the server) when they want it.
+ */
+export const DEFAULT_SHARED_WORKER_NICE = 10
+
+/** Workers of one dedicated lane, at most. */
+const MAX_DEDICATED_WORKERS = 64
+
 /** Bound on the parent's memory of which isolates a worker was sent the code for. */
 const MAX_SENT_CODE_ENTRIES = 10_000
 
@@ -100,6 +112,11 @@ export interface ProcessRunnerOptions {
   /** Heap, in MB, of the warm isolates of one worker; default `DEFAULT_MAX_WARM_HEAP_MB`. */
   readonly maxWarmHeapMbPerWorker?: number
   /**
+   * Resident memory, in MB, of one worker process past which it drops its idle isolates and, if
+   * that is not enough, is replaced; default `DEFAULT_MAX_WORKER_RSS_MB` (runner.ts).
+   */
+  readonly maxWorkerRssMb?: number
+  /**
    * How long, in µs, an idle worker reads its channel without blocking after its last answer
    * before it sleeps; default `DEFAULT_IDLE_POLL_US` (runner.ts). 0 turns it off.
    */
@@ -111,6 +128,22 @@ export interface ProcessRunnerOptions {
    * Q11). Default: logged at debug level as `hook.late_logs`.
    */
   readonly onLateLogs?: (late: LateLogs) => void
+  /**
+   * The share of each lane (`RunRequest.lane`; the server names one per extensibility point):
+   * pending calls and calls handed to workers at once. Default `DEFAULT_LANE_LIMITS` (lanes.ts).
+   */
+  readonly laneLimits?: LaneLimits
+  /**
+   * Lanes with workers of their own, and how many: their hooks run there and nowhere else, and no
+   * other lane's hook runs there. The other lanes share the `poolSize` workers.
+   */
+  readonly dedicatedWorkers?: Readonly<Record<string, number>>
+  /**
+   * Niceness (0–19) of the shared workers while some lane has workers of its own: the kernel then
+   * gives the dedicated workers (the token endpoint's) the CPU first when both want it. Default
+   * `DEFAULT_SHARED_WORKER_NICE`.
+   */
+  readonly sharedWorkerNice?: number
   /**
    * Where hook code may send requests (`fetch`, `http`, `request`; docs/egress.md). Default
    * {@link NO_EGRESS}: nothing is reachable. The server passes `OPENHOOKS_EGRESS` and
@@ -124,7 +157,10 @@ interface PendingCall {
   readonly hookId: string
   readonly startedAt: number
   readonly limits: RunLimits
-  readonly worker: WorkerHandle
+  /** Set when the call is handed to a worker; a call waiting in its lane's queue has none. */
+  worker: WorkerHandle | undefined
+  readonly lane: Lane<PendingCall>
+  settled: boolean
   readonly resolve: (outcome: RunOutcome) => void
   /** `performance.now()` value after which the parent answers the call itself. */
   readonly hostDeadlineAt: number
@@ -298,11 +334,15 @@ function limitOutcome(
   limit: 'maxTimers' | 'maxResultBytes' | 'maxPendingCalls',
   value: number,
   common: Common,
+  lane?: string,
 ): RunOutcome {
   const what = {
     maxTimers: `The hook created more than ${value} timers in one call (maxTimers)`,
     maxResultBytes: `The hook's result or error is larger than ${value} bytes (maxResultBytes)`,
-    maxPendingCalls: `The sandbox already has ${value} calls pending (maxPendingCalls)`,
+    maxPendingCalls:
+      lane === undefined
+        ? `The sandbox already has ${value} calls pending (maxPendingCalls)`
+        : `The sandbox already has ${value} calls pending for ${lane} (maxPendingCalls)`,
   }[limit]
   return { kind: 'limit', limit, value, message: what, ...common }
 }
@@ -333,6 +373,39 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
       `sandbox idlePollUs must be an integer from 0 to ${MAX_IDLE_POLL_US}, got ${idlePollUs}`,
     )
   }
+  const maxWorkerRssMb = options.maxWorkerRssMb
+  if (
+    maxWorkerRssMb !== undefined &&
+    (!Number.isSafeInteger(maxWorkerRssMb) || maxWorkerRssMb < MIN_WORKER_RSS_MB)
+  ) {
+    throw new TypeError(
+      `sandbox maxWorkerRssMb must be an integer of at least ${MIN_WORKER_RSS_MB}, got ${maxWorkerRssMb}`,
+    )
+  }
+  const laneLimits = options.laneLimits ?? DEFAULT_LANE_LIMITS
+  checkLaneLimits(laneLimits)
+  // Workers [0, poolSize) are shared; each dedicated lane has the range after them.
+  const groups = new Map<string, { start: number; size: number }>()
+  let totalWorkers = poolSize
+  for (const [lane, size] of Object.entries(options.dedicatedWorkers ?? {})) {
+    if (!Number.isSafeInteger(size) || size < 0 || size > MAX_DEDICATED_WORKERS) {
+      throw new TypeError(
+        `sandbox dedicatedWorkers.${lane} must be an integer from 0 to ${MAX_DEDICATED_WORKERS}, got ${size}`,
+      )
+    }
+    if (size === 0) continue
+    groups.set(lane, { start: totalWorkers, size })
+    totalWorkers += size
+  }
+  const sharedGroup = { start: 0, size: poolSize }
+  const sharedNice = groups.size > 0 ? (options.sharedWorkerNice ?? DEFAULT_SHARED_WORKER_NICE) : 0
+  if (!Number.isSafeInteger(sharedNice) || sharedNice < 0 || sharedNice > 19) {
+    throw new TypeError(
+      `sandbox sharedWorkerNice must be an integer from 0 to 19, got ${sharedNice}`,
+    )
+  }
+  const lanes = new Map<string, Lane<PendingCall>>()
+  const noLane = new Lane<PendingCall>('', undefined)
   const defaults = resolveLimits(options.defaultLimits, DEFAULT_RUN_LIMITS)
   checkLimits(defaults)
   const maxPendingCalls = options.maxPendingCalls ?? DEFAULT_MAX_PENDING_CALLS
@@ -361,12 +434,15 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
     ...(idlePollUs !== undefined
       ? { OPENHOOKS_SANDBOX_IDLE_POLL_US: String(idlePollUs) }
       : undefined),
+    ...(options.maxWorkerRssMb !== undefined
+      ? { OPENHOOKS_SANDBOX_MAX_RSS_MB: String(options.maxWorkerRssMb) }
+      : undefined),
   }
 
-  const workers: (WorkerHandle | undefined)[] = new Array<WorkerHandle | undefined>(poolSize).fill(
-    undefined,
-  )
-  const earlyDeaths: number[] = new Array<number>(poolSize).fill(0)
+  const workers: (WorkerHandle | undefined)[] = new Array<WorkerHandle | undefined>(
+    totalWorkers,
+  ).fill(undefined)
+  const earlyDeaths: number[] = new Array<number>(totalWorkers).fill(0)
   const readyWaiters = new Map<WorkerHandle, () => void>()
   const checkedClassLists = new WeakSet<readonly InjectedErrorClass[]>()
   let nextId = 1
@@ -444,6 +520,8 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
       resolveExit()
     })
     workers[index] = handle
+    // Calls that waited in a lane's queue while this slot had no worker.
+    if (started) setImmediate(drainAll)
     return handle
   }
 
@@ -451,6 +529,18 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
     switch (message.t) {
       case 'ready':
         handle.ready = true
+        // Once started: a niced worker would start slowly on a busy machine.
+        if (handle.index < poolSize && sharedNice > 0 && handle.child.pid !== undefined) {
+          try {
+            setPriority(handle.child.pid, sharedNice)
+          } catch (error) {
+            logger.warn(
+              { event: 'worker.priority_failed', worker: handle.index, err: error },
+              'sandbox worker priority not set',
+            )
+          }
+        }
+
         earlyDeaths[handle.index] = 0
         logger.info(
           { event: 'worker.started', worker: handle.index, pid: message.pid },
@@ -492,6 +582,11 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
         return
       }
       case 'note':
+        if (message.event === 'worker.memory_ceiling') {
+          // The worker exits next; its calls in flight end with this reason.
+          handle.killReason ??=
+            'the sandbox worker passed its resident-memory ceiling and was replaced'
+        }
         logger[message.level](
           {
             event: message.event,
@@ -506,10 +601,44 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
   }
 
   function settle(call: PendingCall, outcome: RunOutcome): void {
-    if (call.worker.calls.delete(call.id)) {
-      pending--
-      call.resolve(outcome)
+    if (call.settled) return
+    call.settled = true
+    pending--
+    call.lane.pending--
+    const worker = call.worker
+    if (worker !== undefined) {
+      worker.calls.delete(call.id)
+      call.lane.running--
     }
+    call.resolve(outcome)
+    if (worker !== undefined) drain(call.lane)
+  }
+
+  /** Hands queued calls of a lane to workers while the lane has room. */
+  function drain(lane: Lane<PendingCall>): void {
+    while (lane.canRun) {
+      const next = lane.peek()
+      if (next === undefined) return
+      if (next.settled) {
+        lane.shift()
+        continue
+      }
+      const worker = route(next.hookId, lane.name)
+      if (worker === undefined || worker.exited) return // the replacement drains it
+      lane.shift()
+      dispatch(next, worker)
+    }
+  }
+
+  function drainAll(): void {
+    for (const lane of lanes.values()) drain(lane)
+  }
+
+  function dispatch(call: PendingCall, worker: WorkerHandle): void {
+    call.worker = worker
+    call.lane.running++
+    worker.calls.set(call.id, call)
+    sendRun(call, !worker.sentCode.has(call.isolateKey))
   }
 
   function onExit(handle: WorkerHandle, code: number | null, signal: NodeJS.Signals | null): void {
@@ -591,6 +720,26 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
         probe(worker, call.limits.entryTimeoutMs)
       }
     }
+    for (const lane of lanes.values()) {
+      if (lane.queued === 0) continue
+      lane.sweep((call) => {
+        if (call.settled) return false
+        if (now < call.hostDeadlineAt) {
+          live++
+          return true
+        }
+        // It waited in its lane's queue for its whole time: answered like a deadline missed.
+        settle(
+          call,
+          timeoutOutcome('timeoutMs', call.limits.timeoutMs, {
+            logs: [],
+            durationMs: now - call.startedAt,
+            cpuMs: 0,
+          }),
+        )
+        return false
+      })
+    }
     if (live === 0) {
       clearInterval(sweeper)
       sweeper = undefined
@@ -632,6 +781,7 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
 
   function sendRun(call: PendingCall, withCode: boolean): void {
     const worker = call.worker
+    if (worker === undefined) return
     if (withCode) {
       if (worker.sentCode.size >= MAX_SENT_CODE_ENTRIES) worker.sentCode.clear()
       worker.sentCode.add(call.isolateKey)
@@ -641,8 +791,19 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
     }
   }
 
-  function route(hookId: string): WorkerHandle | undefined {
-    return workers[workerSlotOf(hookId, poolSize)]
+  function route(hookId: string, lane: string): WorkerHandle | undefined {
+    const group = groups.get(lane) ?? sharedGroup
+    return workers[group.start + workerSlotOf(hookId, group.size)]
+  }
+
+  function laneOf(name: string | undefined): Lane<PendingCall> {
+    if (name === undefined) return noLane
+    let lane = lanes.get(name)
+    if (lane === undefined) {
+      lane = new Lane(name, laneLimits)
+      lanes.set(name, lane)
+    }
+    return lane
   }
 
   /**
@@ -664,12 +825,23 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
     }
     const args = JSON.stringify(request.args)
     if (closed) return Promise.resolve(crash('the sandbox is closed', startedAt))
+    const lane = laneOf(request.lane)
+    if (lane.full) {
+      return Promise.resolve(
+        limitOutcome(
+          'maxPendingCalls',
+          lane.limits?.maxPendingCalls ?? maxPendingCalls,
+          { logs: [], durationMs: 0, cpuMs: 0 },
+          lane.name,
+        ),
+      )
+    }
     if (pending >= maxPendingCalls) {
       return Promise.resolve(
         limitOutcome('maxPendingCalls', maxPendingCalls, { logs: [], durationMs: 0, cpuMs: 0 }),
       )
     }
-    const worker = route(request.hookId)
+    const worker = route(request.hookId, lane.name)
     if (worker === undefined || worker.exited) {
       return Promise.resolve(crash('the sandbox worker for this hook is restarting', startedAt))
     }
@@ -680,7 +852,9 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
         hookId: request.hookId,
         startedAt,
         limits,
-        worker,
+        worker: undefined,
+        lane,
+        settled: false,
         resolve,
         hostDeadlineAt: startedAt + limits.timeoutMs + HOST_DEADLINE_MARGIN_MS,
         message: {
@@ -699,10 +873,11 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
         },
         isolateKey: isolateKey(request.hookId, request.versionKey, limits.memoryMb),
       }
-      worker.calls.set(id, call)
       pending++
+      lane.pending++
       sweeper ??= setInterval(sweepHostDeadlines, HOST_DEADLINE_SWEEP_MS)
-      sendRun(call, !worker.sentCode.has(call.isolateKey))
+      if (lane.canRun && lane.queued === 0) dispatch(call, worker)
+      else lane.enqueue(call)
     })
   }
 
@@ -740,6 +915,12 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
       clearInterval(sweeper)
       sweeper = undefined
       const live = workers.filter((worker): worker is WorkerHandle => worker !== undefined)
+      for (const lane of lanes.values()) {
+        lane.sweep((call) => {
+          settle(call, crash('the sandbox was closed', call.startedAt))
+          return false
+        })
+      }
       for (const worker of live) {
         for (const call of [...worker.calls.values()])
           settle(call, crash('the sandbox was closed', call.startedAt))
@@ -762,10 +943,12 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
   }
 
   // Start every worker and wait for all of them, within a deadline.
-  const started = Array.from({ length: poolSize }, (_, index) => spawn(index))
+  let started = false
+  const starting = Array.from({ length: totalWorkers }, (_, index) => spawn(index))
+  started = true
   let startTimer: NodeJS.Timeout | undefined
   const allReady = Promise.all(
-    started.map(
+    starting.map(
       (handle) =>
         new Promise<void>((resolve) => {
           if (handle.ready || handle.exited) resolve()
@@ -780,7 +963,7 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
   })
   const result = await Promise.race([allReady, timedOut])
   clearTimeout(startTimer)
-  if (result === 'late' || started.some((handle) => !handle.ready)) {
+  if (result === 'late' || starting.some((handle) => !handle.ready)) {
     await runner.close()
     throw new Error(`the sandbox workers did not start within ${startTimeoutMs} ms`)
   }

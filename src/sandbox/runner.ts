@@ -31,8 +31,21 @@ export const DEFAULT_MAX_TIMERS = 1_000
 /** Warm isolates one worker keeps; the least recently used idle one goes first. */
 export const DEFAULT_MAX_WARM_ISOLATES = 200
 
-/** Heap, in MB, that the warm isolates of one worker may hold together before the oldest go. */
-export const DEFAULT_MAX_WARM_HEAP_MB = 1024
+/**
+ * Heap, in MB, that the warm isolates of one worker may hold together before the least recently
+ * used idle ones go. With the default pool of a 2-core host (two workers) and
+ * {@link DEFAULT_MAX_WORKER_RSS_MB}, the sandbox stays well inside a 2 GB host (issue 17).
+ */
+export const DEFAULT_MAX_WARM_HEAP_MB = 256
+
+/**
+ * Resident memory, in MB, of one worker process (heaps, external buffers, native memory) past which
+ * its idle isolates are dropped and, if that is not enough, the worker is replaced (issue 17).
+ */
+export const DEFAULT_MAX_WORKER_RSS_MB = 640
+
+/** Smallest resident-memory ceiling of a worker, in MB: a worker with no isolate uses about 60. */
+export const MIN_WORKER_RSS_MB = 128
 
 /**
  * How long, in µs, an idle worker keeps reading its channel without blocking after its last
@@ -127,6 +140,12 @@ export interface RunRequest {
    * must change when they do.
    */
   readonly modules?: Readonly<Record<string, SandboxModule>>
+  /**
+   * The share of the sandbox the call counts against (the server names the extensibility point):
+   * its pending calls and concurrency are bounded apart from other lanes' (lanes.ts), and a lane
+   * may have workers of its own. Without it, only the runner's `maxPendingCalls` applies.
+   */
+  readonly lane?: string
 }
 
 export type LogLevel = 'log' | 'info' | 'warn' | 'error' | 'debug'

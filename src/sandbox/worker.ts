@@ -24,6 +24,13 @@ import {
 import type { EgressPolicy } from './egress.js'
 import { hostService, ownedBytes } from './host-services.js'
 import { afterEmptyRead } from './idle-poll.js'
+import {
+  heaviestHooks,
+  megabytes,
+  removeWebAssemblyFromIsolates,
+  RESIDENT_CHECK_INTERVAL_MS,
+  residentBytes,
+} from './worker-memory.js'
 import { ISOLATE_RUNTIME_SOURCE } from './isolate-runtime.js'
 import { looksLikeBareFunction, SCRIPT_FILENAME, wrapBareFunction, wrapModule } from './prelude.js'
 import type { WrappedScript } from './prelude.js'
@@ -39,6 +46,7 @@ import {
   DEFAULT_IDLE_POLL_US,
   DEFAULT_MAX_WARM_HEAP_MB,
   DEFAULT_MAX_WARM_ISOLATES,
+  DEFAULT_MAX_WORKER_RSS_MB,
 } from './runner.js'
 import type { LogEntry, LogLevel, RunLimits, SandboxModule, WorkerStats } from './runner.js'
 
@@ -50,6 +58,9 @@ const INTERNAL_ENTRY_TIMEOUT_MS = 1_000
 
 /** Exit code when isolated-vm reports a catastrophic error. */
 const EXIT_CATASTROPHIC = 70
+
+/** Exit code when the worker passed its resident-memory ceiling (process-runner.ts replaces it). */
+const EXIT_MEMORY_CEILING = 71
 
 const CHANNEL_FD = 3
 
@@ -115,6 +126,8 @@ type WorkerSettings = {
   readonly maxWarmHeapBytes: number
   /** See {@link pollChannel}; 0 turns polling off. */
   readonly idlePollMs: number
+  /** Resident memory of the process past which it is replaced (see {@link checkResident}). */
+  readonly maxResidentBytes: number
 }
 
 // The worker is an entry point of its own: its settings come from the environment that
@@ -130,7 +143,12 @@ const settings: WorkerSettings = {
     1024 *
     1024,
   idlePollMs: nonNegativeIntFromEnv('OPENHOOKS_SANDBOX_IDLE_POLL_US', DEFAULT_IDLE_POLL_US) / 1000,
+  maxResidentBytes:
+    positiveIntFromEnv('OPENHOOKS_SANDBOX_MAX_RSS_MB', DEFAULT_MAX_WORKER_RSS_MB) * 1024 * 1024,
 }
+
+// Before any isolate exists (issue 17): WebAssembly memory is outside isolated-vm's memory limit.
+removeWebAssemblyFromIsolates()
 
 /** The egress policy, as JSON in the environment (process-runner.ts validated it). */
 const egressPolicy = compileEgressPolicy(egressFromEnv())
@@ -460,7 +478,20 @@ function onLog(slot: Slot, callId: unknown, level: unknown, text: unknown): bool
   if (call === undefined || call.ended || typeof level !== 'string' || typeof text !== 'string') {
     return false
   }
-  return addLog(call, LOG_LEVELS.has(level) ? (level as LogLevel) : 'log', text)
+  return addLog(call, LOG_LEVELS.has(level) ? (level as LogLevel) : 'log', hookLine(text))
+}
+
+/** Where a hook's line would start like one of the runtime's own (`[openhooks] …`) lines. */
+const IMITATED_MARKER = /(^|\n)(\s*)\[openhooks\]/g
+
+/**
+ * The runtime's own lines start with `[openhooks]`; a hook's line, or a line of it, that starts so
+ * gets `[hook] ` before it, so that no line a hook wrote reads as one of ours (issue 17).
+ */
+function hookLine(text: string): string {
+  return text.includes('[openhooks]')
+    ? text.replace(IMITATED_MARKER, '$1$2[hook] [openhooks]')
+    : text
 }
 
 function onTimer(
@@ -928,8 +959,10 @@ function finishCall(call: Call): void {
     if (slot.retired) {
       disposeIsolate(slot)
       retiredSlots.delete(slot)
-    } else if (slot.finishedCalls % HEAP_SAMPLE_EVERY_CALLS === 0) {
+    } else if (slot.finishedCalls === 1 || slot.finishedCalls % HEAP_SAMPLE_EVERY_CALLS === 0) {
+      // The first call runs the module body, which is where a hook keeps what it keeps.
       slot.heapBytes = sampleHeap(slot)
+      enforceBounds(slot)
     }
   }
 }
@@ -1360,7 +1393,37 @@ function budgetLeft(): number {
   return Math.max(0, IDLE_POLL_BUDGET_PERIOD_MS * IDLE_POLL_CPU_SHARE - budgetSpentMs)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Resident-memory ceiling (issue 17): measured from the process, so it counts what the isolates'
+// heap limits do not (external buffers, native allocations).
+
+/**
+ * Past the ceiling, the idle warm isolates go first; if that is not enough, the worker names the
+ * hooks that hold the most and exits, and the parent replaces it (its calls in flight end as
+ * `crash`). Checked every {@link RESIDENT_CHECK_INTERVAL_MS} while the worker runs.
+ */
+function checkResident(): void {
+  const before = residentBytes()
+  if (before <= settings.maxResidentBytes) return
+  const hooks = heaviestHooks(
+    [...warm.values(), ...retiredSlots].map((slot) => {
+      if (slot.calls.size > 0) slot.heapBytes = sampleHeap(slot)
+      return { hookId: slot.hookId, heapBytes: slot.heapBytes, busy: slot.calls.size > 0 }
+    }),
+  )
+  for (const slot of [...warm.values()]) if (slot.calls.size === 0) retireSlot(slot)
+  const after = residentBytes()
+  const detail = `resident memory ${megabytes(before)} MB, ceiling ${megabytes(settings.maxResidentBytes)} MB (maxWorkerRssMb); hooks: ${hooks.join(', ')}`
+  if (after <= settings.maxResidentBytes) {
+    note('warn', 'worker.memory_evicted', undefined, `${detail}; idle isolates dropped`)
+    return
+  }
+  writer?.writeFinal({ t: 'note', level: 'error', event: 'worker.memory_ceiling', detail })
+  process.exit(EXIT_MEMORY_CEILING)
+}
+
 function startWorker(): void {
+  setInterval(checkResident, RESIDENT_CHECK_INTERVAL_MS).unref()
   // `onread` hands each read to onChannelData directly, without the stream's buffering and events
   // (the decoder copies what it keeps). End of stream and errors still come as events.
   // Node documents `onread` for the constructor; this @types/node lists it under connect() only.

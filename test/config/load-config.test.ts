@@ -20,6 +20,11 @@ describe('loadConfig', () => {
       tls: undefined,
       sandbox: {
         workers: undefined,
+        tokenWorkers: 1,
+        pointMaxPending: 250,
+        pointMaxConcurrent: 8,
+        warmHeapMb: 256,
+        workerMaxRssMb: 640,
         hookTimeoutMs: 20_000,
         hookMemoryMb: 64,
         idlePollUs: 300,
@@ -36,6 +41,7 @@ describe('loadConfig', () => {
       dependencies: { mode: 'npm', registry: undefined, timeoutMs: 120_000 },
       tenantLogs: { retentionDays: 30, maxEvents: 100_000 },
       smtp: undefined,
+      signupPerIpPerMinute: 50,
       mfa: { smsPerHour: 10, codeTtlS: 300, maxAttempts: 5, mfaTokenTtlS: 600 },
       logLevel: 'info',
     })

@@ -153,6 +153,8 @@ export async function buildTestApp(t: TestContext, options: TestAppOptions = {})
     OPENHOOKS_MASTER_KEY: randomBytes(32).toString('base64'),
     OPENHOOKS_RATE_LIMIT_BURST: '100000',
     OPENHOOKS_RATE_LIMIT_PER_SECOND: '100000',
+    // Every inject comes from 127.0.0.1; test/security/signup-flood.test.ts sets its own limit.
+    OPENHOOKS_SIGNUP_RATE_LIMIT_PER_MINUTE: '0',
     // Tests reach only servers they start, and allow those explicitly (issue 9).
     OPENHOOKS_EGRESS: 'allowlist',
     ...options.env,

@@ -10,9 +10,11 @@ import {
   errorMessage,
   errorName,
   EXTENSIBILITY_USER_ERROR,
+  HOOK_BUSY_DESCRIPTION,
   HOOK_CRASH_DESCRIPTION,
   HOOK_TIMEOUT_DESCRIPTION,
   isObject,
+  isSandboxBusy,
   webtaskContext,
 } from './trigger.js'
 import type {
@@ -179,8 +181,18 @@ function mapFailure(failed: FailedRun): OAuthFailure {
       return serverError(COMPILE_ERROR_MESSAGE)
     case 'timeout':
       return serverError(HOOK_TIMEOUT_DESCRIPTION)
-    case 'memory':
     case 'limit':
+      if (isSandboxBusy(failed)) {
+        return {
+          kind: 'oauth',
+          status: 429,
+          error: 'too_many_requests',
+          description: HOOK_BUSY_DESCRIPTION,
+          logMessage,
+        }
+      }
+      return serverError(failed.message)
+    case 'memory':
       return serverError(failed.message)
     case 'crash':
       return serverError(HOOK_CRASH_DESCRIPTION)

@@ -17,6 +17,14 @@ import type { TriggerId } from '../hook.js'
 /** Auth0's text for a hook that ran out of time (compat §3.7, Q18). */
 export const HOOK_TIMEOUT_DESCRIPTION = OAUTH_DESCRIPTIONS.HookTimedOut.description
 
+/** What a caller is told when the hook's share of the sandbox is full (issue 17). */
+export const HOOK_BUSY_DESCRIPTION = 'Too many requests are waiting for this hook; try again later'
+
+/** The sandbox refused the call at once because the point's share of it is full. */
+export function isSandboxBusy(failed: FailedRun): boolean {
+  return failed.kind === 'limit' && failed.limit === 'maxPendingCalls'
+}
+
 /** What a caller outside openhooks is told when the runtime itself failed (compat Q18). */
 export const HOOK_CRASH_DESCRIPTION = OAUTH_DESCRIPTIONS.HookCouldNotRun.description
 
@@ -43,8 +51,9 @@ export type FailedRun =
 /** `credentials-exchange`: the `/oauth/token` error (RFC 6749 §5.2; compat §4.1, Q18). */
 export interface OAuthFailure {
   readonly kind: 'oauth'
-  readonly status: 400 | 500
-  readonly error: 'invalid_scope' | 'invalid_request' | 'server_error'
+  /** 429 `too_many_requests`: the point's share of the sandbox is full (issue 17). */
+  readonly status: 400 | 429 | 500
+  readonly error: 'invalid_scope' | 'invalid_request' | 'server_error' | 'too_many_requests'
   readonly description: string
   /** For the tenant log (`feccft`) and the server log. */
   readonly logMessage: string

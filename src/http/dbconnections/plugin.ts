@@ -16,6 +16,10 @@ export interface DbConnectionsPluginOptions {
   readonly detached: DetachedTasks
   /** `change_password`: creates and mails password-change tickets. */
   readonly passwordTickets: PasswordTicketDeps
+  /** Signups accepted per client IP per minute (Auth0: 50); 0: no limit. */
+  readonly signupPerIpPerMinute: number
+  /** Clock of the signup limit, for tests; default `Date.now`. */
+  readonly now?: () => number
 }
 
 function toDbConnectionsError(error: FastifyError | Error): DbConnectionsError {
@@ -69,6 +73,8 @@ export const dbConnectionsPlugin: FastifyPluginAsync<DbConnectionsPluginOptions>
   await app.register(signupRoutes, {
     signup: { ...options.signup, runDetached: options.detached.run },
     bodyLimit: MAX_DBCONNECTIONS_BODY_BYTES,
+    perIpPerMinute: options.signupPerIpPerMinute,
+    ...(options.now !== undefined ? { now: options.now } : undefined),
   })
   await app.register(changePasswordRoutes, {
     passwordTickets: options.passwordTickets,

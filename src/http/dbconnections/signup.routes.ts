@@ -1,10 +1,18 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { DbConnectionsError } from '../../errors/api-error.js'
 import { signUp, type SignupDeps } from '../../flows/signup.js'
+import { MemoryRateLimitStore } from '../../rate-limit/token-bucket.js'
 
 export interface SignupRoutesOptions {
   readonly signup: SignupDeps
   readonly bodyLimit: number
+  /**
+   * Signups accepted per client IP per minute, as a bucket of that size refilled evenly (Auth0's
+   * policy for this endpoint: 50 per minute per IP); 0: no limit. Checked before anything else, so
+   * that anonymous traffic reaches neither the password hash nor the pre-user-registration hook.
+   */
+  readonly perIpPerMinute: number
+  readonly now?: () => number
 }
 
 /** A single string parameter; repeated or non-string values are an invalid signup. */
@@ -28,7 +36,23 @@ function firstLanguage(request: FastifyRequest): string | undefined {
 
 /** `POST /dbconnections/signup` (JSON or form body). */
 export const signupRoutes: FastifyPluginAsync<SignupRoutesOptions> = async (app, options) => {
+  const perMinute = options.perIpPerMinute
+  const now = options.now ?? Date.now
+  const limiter =
+    perMinute > 0
+      ? new MemoryRateLimitStore({ burst: perMinute, perSecond: perMinute / 60 })
+      : undefined
   app.post('/dbconnections/signup', { bodyLimit: options.bodyLimit }, async (request, reply) => {
+    if (limiter !== undefined) {
+      const state = await limiter.take(`ip:${request.ip}`, now())
+      if (!state.allowed) {
+        // A bucket refilled evenly gives one more signup at most this many seconds later.
+        void reply.header('retry-after', Math.max(1, Math.ceil(60 / perMinute)))
+        throw new DbConnectionsError('TooManyRequests', {
+          description: `Too many signups from this IP address: at most ${perMinute} per minute`,
+        })
+      }
+    }
     const body =
       typeof request.body === 'object' && request.body !== null && !Array.isArray(request.body)
         ? (request.body as Record<string, unknown>)

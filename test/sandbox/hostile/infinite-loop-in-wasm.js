@@ -1,6 +1,6 @@
 /* eslint-disable -- a hostile hook script: data for hostile.test.ts, run only inside the sandbox */
-// attack: an infinite loop in WebAssembly, outside JavaScript's own interrupt checks
-// expect: timeout /time limit of 300 ms \(timeoutMs\)/
+// attack: an infinite loop in WebAssembly, outside JavaScript's own interrupt checks (the isolate has no WebAssembly since issue 17)
+// expect: hook-error /^WebAssembly is not defined$/
 // limits: {"timeoutMs": 300}
 module.exports = function (user, context, cb) {
   // (module (func (export "f") (loop (br 0))))
