@@ -186,6 +186,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       signingKeys: deps.signingKeys,
       issuer: config.issuer,
       tenant: TENANT_NAME,
+      managementAudience: config.managementAudience,
       resolveAudience: (audience) => apis.resolveAudience(audience),
       hooks: dispatcher,
       tenantLog,
