@@ -29,6 +29,7 @@ import type { Logger } from './logging/logger.js'
 import type { OperatorAccount } from './operator/operator-account.js'
 import { SessionStore, SignInLimiter } from './operator/sessions.js'
 import { sendMail } from './mail/smtp.js'
+import { AttackProtection } from './flows/attack-protection.js'
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/token-bucket.js'
 import type { HookRunner } from './sandbox/runner.js'
 import type { Store } from './storage/store.js'
@@ -161,6 +162,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     lifetimeS: config.tokenLifetimeS,
   })
   const users = new UserService(deps.store)
+  const attackProtection = new AttackProtection(deps.store.attackProtection, tenantLog, deps.now)
   const guardian = new GuardianService(deps.store)
   await users.ensureDefaultConnection()
   const mfa: MfaDeps = {
@@ -175,6 +177,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     resolveAudience: (audience) => apis.resolveAudience(audience),
     hooks: dispatcher,
     tenantLog,
+    attackProtection,
     limits: config.mfa,
     now: deps.now ?? Date.now,
   }
@@ -190,6 +193,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       resolveAudience: (audience) => apis.resolveAudience(audience),
       hooks: dispatcher,
       tenantLog,
+      attackProtection,
     },
   })
   await server.register(mfaPlugin, { mfa })
@@ -204,6 +208,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     hooks: dispatcher,
     tenantLog,
     runDetached: detached.run,
+    attackProtection,
   }
   const smtp = config.smtp
   const passwordTickets: PasswordTicketDeps = {
@@ -249,6 +254,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     },
     tickets: { passwordTickets },
     guardian: { guardian },
+    attackProtection: { attackProtection, users },
     issuer: config.issuer,
     version: OPENHOOKS_VERSION,
   })

@@ -1,6 +1,7 @@
 import type { ClientSecretHasher } from '../crypto/keys.js'
 import { OAuthError } from '../errors/api-error.js'
 import type { HookDispatcher } from '../hooks/hook-dispatcher.js'
+import type { AttackProtection } from './attack-protection.js'
 import { credentialsExchange } from '../hooks/triggers/credentials-exchange.js'
 import { describeFailure } from '../hooks/triggers/trigger.js'
 import type { ClientGrantStore, ClientRecord, ClientStore } from '../storage/store.js'
@@ -46,6 +47,8 @@ export interface ClientCredentialsDeps {
   /** Runs the enabled `credentials-exchange` hook; absent in deployments without a sandbox. */
   readonly hooks?: HookDispatcher
   readonly tenantLog?: TenantLog
+  /** Throttles wrong client secrets per client and address (flows/attack-protection.ts). */
+  readonly attackProtection?: AttackProtection
 }
 
 async function authenticateClient(
@@ -53,10 +56,20 @@ async function authenticateClient(
   request: ClientCredentialsRequest,
 ): Promise<ClientRecord> {
   const client = await deps.store.getClient(request.clientId)
+  // Counted before the check, per known client and address (finding 3).
+  const attempt =
+    client === undefined
+      ? undefined
+      : await deps.attackProtection?.beginClientAuth({
+          clientId: client.clientId,
+          ...requestFields(request),
+        })
   // Unknown client and wrong secret answer alike, as Auth0 does (compat §7.4).
   if (client === undefined || !deps.hasher.verify(request.clientSecret, client.secretHash)) {
+    await attempt?.failed()
     throw new OAuthError('access_denied', 'Unauthorized', { statusCode: 401 })
   }
+  await attempt?.succeeded()
   return client
 }
 

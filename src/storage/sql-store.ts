@@ -12,6 +12,11 @@ import {
   type Transaction,
 } from 'kysely'
 import { migrationProvider } from './migrations/index.js'
+import {
+  SqlAttackProtectionStore,
+  type AttackProtectionStore,
+  type AttackProtectionTables,
+} from './attack-protection.js'
 import type {
   ClientGrantsTable,
   ClientsTable,
@@ -311,10 +316,14 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
 export class SqlStore implements Store {
   readonly #db: Kysely<Database>
   readonly #now: () => Date
+  readonly attackProtection: AttackProtectionStore
 
   constructor(db: Kysely<Database>, now: () => Date) {
     this.#db = db
     this.#now = now
+    this.attackProtection = new SqlAttackProtectionStore(
+      db as unknown as Kysely<AttackProtectionTables>,
+    )
   }
 
   #timestamp(): string {
