@@ -1,6 +1,6 @@
 /**
  * The attack-protection tables (migration 0005): settings documents and failure counters. Kept
- * apart from `sql-store.ts`, which only hands this module its Kysely instance. Counters are
+ * apart from the per-domain stores of `sql/`; `sql/store.ts` hands it the Kysely instance. Counters are
  * changed with single upsert statements, so concurrent requests (and, with a shared database,
  * other nodes) never lose a count.
  */
