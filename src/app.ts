@@ -32,6 +32,7 @@ import type { Logger } from './logging/logger.js'
 import type { OperatorAccount } from './operator/operator-account.js'
 import { SessionStore, SignInLimiter } from './operator/sessions.js'
 import { sendMail } from './mail/smtp.js'
+import { AttackProtection } from './flows/attack-protection.js'
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/token-bucket.js'
 import type { HookRunner } from './sandbox/runner.js'
 import type { Store } from './storage/store.js'
@@ -100,6 +101,7 @@ export interface Services {
   readonly users: UserService
   readonly clients: ClientService
   readonly guardian: GuardianService
+  readonly attackProtection: AttackProtection
   readonly guard: GuardOptions
   readonly mfa: MfaDeps
   readonly clientCredentials: ClientCredentialsDeps
@@ -145,6 +147,7 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
     lifetimeS: config.tokenLifetimeS,
   })
   const users = new UserService(store)
+  const attackProtection = new AttackProtection(store.attackProtection, tenantLog, deps.now)
   const guardian = new GuardianService(store)
   await users.ensureDefaultConnection()
   const resolveAudience = (audience: string) => apis.resolveAudience(audience)
@@ -155,6 +158,7 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
     hooks: dispatcher,
     tenantLog,
     runDetached: detached.run,
+    attackProtection,
   }
   const smtp = config.smtp
   const stopRetention = startTenantLogRetention({
@@ -172,6 +176,7 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
     users,
     clients: new ClientService(store, deps.keyring.clientSecrets),
     guardian,
+    attackProtection,
     guard: {
       verifyToken: createTokenVerifier(deps.signingKeys, {
         issuer: config.issuer,
@@ -195,6 +200,7 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
       resolveAudience,
       hooks: dispatcher,
       tenantLog,
+      attackProtection,
       limits: config.mfa,
       now,
     },
@@ -204,9 +210,11 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
       signingKeys: deps.signingKeys,
       issuer: config.issuer,
       tenant,
+      managementAudience: config.managementAudience,
       resolveAudience,
       hooks: dispatcher,
       tenantLog,
+      attackProtection,
     },
     changePassword,
     signup: { store, users, tenant, hooks: dispatcher, tenantLog },
@@ -309,6 +317,7 @@ export async function registerRoutes(
     },
     tickets: { passwordTickets },
     guardian: { guardian: services.guardian },
+    attackProtection: { attackProtection: services.attackProtection, users: services.users },
     issuer: config.issuer,
     version: OPENHOOKS_VERSION,
   })

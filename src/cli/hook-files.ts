@@ -327,6 +327,36 @@ export function resolveInside(
   return { path: real }
 }
 
+/**
+ * `path` with symbolic links resolved, when that stays inside `root` (also resolved): every file
+ * the importer reads (hook JSON, `tenant.yaml`, scripts) must be inside the input folder, so a
+ * link to `/etc/passwd` is refused before it is read.
+ */
+export function confineToFolder(
+  root: string,
+  path: string,
+  label: string,
+): { path: string } | { problem: string } {
+  let real: string
+  try {
+    real = realpathSync(path)
+  } catch {
+    return { problem: 'does not exist' }
+  }
+  let realRoot: string
+  try {
+    realRoot = realpathSync(root)
+  } catch {
+    return { problem: `cannot be read: the folder ${root} does not exist` }
+  }
+  if (!isWithin(realRoot, real)) {
+    return {
+      problem: `leads outside the folder ${root} (through a symbolic link); ${label} is not read`,
+    }
+  }
+  return { path: real }
+}
+
 function isWithin(root: string, target: string): boolean {
   const rel = relative(root, target)
   return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel)

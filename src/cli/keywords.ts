@@ -24,7 +24,10 @@ export function loadKeywords(
   try {
     parsed = JSON.parse(text)
   } catch (error) {
-    return { problem: { file: label, field: '', message: `is not JSON: ${errorText(error)}` } }
+    // No engine message: V8's quotes the start of the file.
+    const position = error instanceof Error ? /at position \d+/.exec(error.message) : null
+    const where = position === null ? '' : ` (${position[0]})`
+    return { problem: { file: label, field: '', message: `is not JSON${where}` } }
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return {

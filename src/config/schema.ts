@@ -316,7 +316,7 @@ export const CONFIG_KEYS = [
     default: undefined,
     defaultText: 'unset: password-change links are written to the server log',
     description:
-      'SMTP relay for password-change e-mails: `smtp://user:pass@host:587` (STARTTLS when the relay offers it) or `smtps://user:pass@host:465` (TLS from the start). Credentials are optional; percent-encode special characters. Unset, `POST /dbconnections/change_password` writes the ticket link to the server log at info level instead (event `password_ticket.created`).',
+      'SMTP relay for password-change e-mails: `smtp://user:pass@host:587` (STARTTLS when the relay offers it; required when the URL has credentials, so a relay without STARTTLS fails the delivery before they are sent) or `smtps://user:pass@host:465` (TLS from the start). Credentials are optional; percent-encode special characters. Unset, `POST /dbconnections/change_password` writes the ticket link to the server log at info level instead (event `password_ticket.created`).',
     security:
       'Holds the relay password. When unset, the server log holds live password-change links: protect it accordingly.',
   },

@@ -346,6 +346,11 @@ export const OAUTH_ERRORS = {
     status: 429,
     evidence: '§4.5 DOC (10 SMS per hour to one number); the code is the one the issue names',
   },
+  too_many_attempts: {
+    status: 429,
+    evidence:
+      'DOC (Auth0 Authentication API errors, password grant, HTTP 429): brute-force protection and suspicious IP throttling (docs/attack-protection.md)',
+  },
   server_error: { status: 500, evidence: '§4.1 hook errors, Q18' },
   temporarily_unavailable: { status: 503, evidence: 'RFC 6749 §4.1.2.1' },
 } as const satisfies Record<string, { status: number; evidence: string }>

@@ -3,6 +3,7 @@
  * detached with `user.{id, username, email, last_password_reset}` and `context.connection`; the
  * change never waits for it. Success writes `scph`, failure `fcph` to the tenant log.
  */
+import type { AttackProtection } from './attack-protection.js'
 import type { HookDispatcher } from '../hooks/hook-dispatcher.js'
 import { postChangePassword } from '../hooks/triggers/post-change-password.js'
 import { describeFailure } from '../hooks/triggers/trigger.js'
@@ -18,6 +19,8 @@ export interface ChangePasswordDeps {
   readonly tenantLog: TenantLog
   /** Runs work after the response, detached from the request. */
   readonly runDetached: (task: () => Promise<void>) => void
+  /** A successful change lifts the user's brute-force blocks (flows/attack-protection.ts). */
+  readonly attackProtection?: AttackProtection
 }
 
 async function runPostChangePassword(deps: ChangePasswordDeps, user: UserRecord): Promise<void> {
@@ -73,5 +76,8 @@ async function runPostChangePassword(deps: ChangePasswordDeps, user: UserRecord)
 
 /** Call after a password change has committed; returns at once. */
 export function afterPasswordChange(deps: ChangePasswordDeps, user: UserRecord): void {
-  deps.runDetached(() => runPostChangePassword(deps, user))
+  deps.runDetached(async () => {
+    await deps.attackProtection?.liftBlocksOf(user)
+    await runPostChangePassword(deps, user)
+  })
 }

@@ -1,6 +1,7 @@
 import type { ClientSecretHasher } from '../crypto/keys.js'
 import { OAuthError } from '../errors/api-error.js'
 import type { HookDispatcher } from '../hooks/hook-dispatcher.js'
+import type { AttackProtection } from './attack-protection.js'
 import { credentialsExchange } from '../hooks/triggers/credentials-exchange.js'
 import { describeFailure } from '../hooks/triggers/trigger.js'
 import type { ClientGrantStore, ClientRecord, ClientStore } from '../storage/store.js'
@@ -36,11 +37,18 @@ export interface ClientCredentialsDeps {
   readonly issuer: string
   /** The tenant name hooks see as `client.tenant`. */
   readonly tenant: string
+  /**
+   * openhooks' own Management API audience: there the credentials-exchange hook may only narrow
+   * the scopes the client's grant gives (security review finding 2; docs/management-api.md).
+   */
+  readonly managementAudience: string
   /** An audience this server issues tokens for, with its token lifetime in seconds. */
   readonly resolveAudience: (audience: string) => Promise<{ lifetimeS: number } | undefined>
   /** Runs the enabled `credentials-exchange` hook; absent in deployments without a sandbox. */
   readonly hooks?: HookDispatcher
   readonly tenantLog?: TenantLog
+  /** Throttles wrong client secrets per client and address (flows/attack-protection.ts). */
+  readonly attackProtection?: AttackProtection
 }
 
 async function authenticateClient(
@@ -48,10 +56,20 @@ async function authenticateClient(
   request: ClientCredentialsRequest,
 ): Promise<ClientRecord> {
   const client = await deps.store.getClient(request.clientId)
+  // Counted before the check, per known client and address (finding 3).
+  const attempt =
+    client === undefined
+      ? undefined
+      : await deps.attackProtection?.beginClientAuth({
+          clientId: client.clientId,
+          ...requestFields(request),
+        })
   // Unknown client and wrong secret answer alike, as Auth0 does (compat §7.4).
   if (client === undefined || !deps.hasher.verify(request.clientSecret, client.secretHash)) {
+    await attempt?.failed()
     throw OAuthError.of('ClientUnauthorized')
   }
+  await attempt?.succeeded()
   return client
 }
 
@@ -63,6 +81,8 @@ function narrowScopes(requested: string | undefined, granted: readonly string[])
 
 interface Exchange {
   readonly scopes: readonly string[]
+  /** Scopes the hook added for the Management API that the grant does not give: dropped. */
+  readonly droppedScopes?: readonly string[]
   readonly claims: Readonly<Record<string, unknown>>
   readonly hookDetails?: Record<string, unknown>
 }
@@ -114,6 +134,29 @@ async function runCredentialsExchange(
 }
 
 /**
+ * For the Management API (openhooks' own authorization) the hook may only narrow: a scope it
+ * returns that the client's grant does not give is dropped and named in the `seccft` event
+ * (`details.droppedScope`). For the tenant's own APIs the hook's scopes stand, as on Auth0: the
+ * API decides what they mean.
+ */
+function confineManagementScopes(
+  deps: ClientCredentialsDeps,
+  audience: string,
+  granted: readonly string[],
+  exchange: Exchange,
+): Exchange {
+  if (audience !== deps.managementAudience) return exchange
+  const allowed = new Set(granted)
+  const dropped = exchange.scopes.filter((scope) => !allowed.has(scope))
+  if (dropped.length === 0) return exchange
+  return {
+    ...exchange,
+    scopes: exchange.scopes.filter((scope) => allowed.has(scope)),
+    droppedScopes: dropped,
+  }
+}
+
+/**
  * `grant_type=client_credentials`: authenticate the client, resolve the audience and the grant,
  * narrow the scopes to the grant, run the `credentials-exchange` hook, sign. Each step throws the
  * OAuth error Auth0 answers with; every outcome writes `seccft` or `feccft` to the tenant log.
@@ -139,11 +182,16 @@ export async function issueClientCredentialsToken(
     if (grant === undefined) {
       throw OAuthError.of('NoClientGrant', { audience: request.audience })
     }
-    const exchange = await runCredentialsExchange(
+    const exchange = confineManagementScopes(
       deps,
-      client,
       request.audience,
-      narrowScopes(request.scope, grant.scope),
+      grant.scope,
+      await runCredentialsExchange(
+        deps,
+        client,
+        request.audience,
+        narrowScopes(request.scope, grant.scope),
+      ),
     )
     const accessToken = await signAccessToken(deps.signingKeys, {
       issuer: deps.issuer,
@@ -164,6 +212,9 @@ export async function issueClientCredentialsToken(
       details: {
         audience: request.audience,
         scope: exchange.scopes.join(' '),
+        ...(exchange.droppedScopes !== undefined
+          ? { droppedScope: exchange.droppedScopes.join(' ') }
+          : undefined),
         ...(exchange.hookDetails !== undefined ? { hook: exchange.hookDetails } : undefined),
       },
     })

@@ -36,6 +36,7 @@ import type {
 import type { TenantLog, TenantLogEvent } from '../tenant-log/tenant-log.js'
 import { signAccessToken } from '../tokens/access-token.js'
 import type { SigningKeys } from '../tokens/signing-keys.js'
+import type { AttackProtection } from './attack-protection.js'
 import type { TokenResponse } from './client-credentials.js'
 import { hookLogDetails } from './hook-log.js'
 
@@ -88,6 +89,8 @@ export interface MfaDeps {
   ) => Promise<{ lifetimeS: number; scopes: readonly string[] } | undefined>
   readonly hooks?: HookDispatcher
   readonly tenantLog?: TenantLog
+  /** Brute-force protection and IP throttling of password logins (flows/attack-protection.ts). */
+  readonly attackProtection?: AttackProtection
   readonly limits: MfaLimits
   readonly now: () => number
 }
@@ -321,10 +324,18 @@ export async function issuePasswordToken(
       request.grantType === PASSWORD_REALM_GRANT
         ? (request.realm ?? DEFAULT_CONNECTION_NAME)
         : DEFAULT_CONNECTION_NAME
+    // Attack protection (finding 3): counted before the password check, cleared on success.
+    const attempt = await deps.attackProtection?.beginLogin({
+      identifier: request.username,
+      connection,
+      ...originFields(request),
+    })
     const found = await findUser(deps, connection, request.username)
     if (!(await checkPassword(request.password, found?.passwordHash)) || found === undefined) {
+      await attempt?.failed()
       throw OAuthError.of('WrongCredentials')
     }
+    await attempt?.succeeded()
     user = found
     const audience = request.audience ?? ''
     const scopes = grantedScopes(request.scope, api.scopes)

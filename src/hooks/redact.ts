@@ -39,6 +39,54 @@ function inspectEscaped(value: string, escapeQuote: boolean): string {
 }
 
 /**
+ * An encoded form is searched for only from this many characters: a shorter one (the hex of a
+ * 4-character secret is 8) would match ordinary text too often.
+ */
+const MIN_ENCODED_NEEDLE_CHARS = 8
+
+/**
+ * The base64 alphabet's text of `bytes` as it appears inside the encoding of a longer value that
+ * holds them at any of the three byte alignments (`user:secret` encodes `secret` at alignment 2):
+ * the characters that depend only on `bytes`, padding dropped.
+ */
+function base64Forms(bytes: Buffer): string[] {
+  const forms: string[] = []
+  for (let shift = 0; shift < 3; shift += 1) {
+    const shifted = Buffer.concat([Buffer.alloc(shift), bytes])
+    const whole = Math.floor(shifted.length / 3) * 4
+    // A shifted encoding's first group mixes the zero bytes in; from its next group on, only `bytes`.
+    const text = shifted.toString('base64').slice(shift === 0 ? 0 : 4, whole)
+    forms.push(text)
+    if (shift === 0) forms.push(shifted.toString('base64').replace(/=+$/, ''))
+  }
+  return forms.flatMap((form) => [form, form.replace(/\+/g, '-').replace(/\//g, '_')])
+}
+
+/**
+ * Common encodings of a secret a hook may log instead of the value itself (finding 9 of the
+ * security review): base64 and base64url (at every alignment), hex in both cases,
+ * percent-encoding (both hex cases, and `+` for a space as in forms), and the value in upper and
+ * lower case. Best effort: a hook that wants to leak a secret can always transform it further.
+ */
+function encodedForms(value: string): string[] {
+  const bytes = Buffer.from(value, 'utf8')
+  const hex = bytes.toString('hex')
+  const percent = encodeURIComponent(value)
+  const lowerPercent = percent.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase())
+  return [
+    ...base64Forms(bytes),
+    hex,
+    hex.toUpperCase(),
+    percent,
+    lowerPercent,
+    percent.replace(/%20/g, '+'),
+    lowerPercent.replace(/%20/g, '+'),
+    value.toUpperCase(),
+    value.toLowerCase(),
+  ].filter((form) => form.length >= MIN_ENCODED_NEEDLE_CHARS && form !== value)
+}
+
+/**
  * The forms a secret value takes in text a hook produces: as it is, JSON-escaped (`%j`,
  * `JSON.stringify`), and as `util.inspect` writes it (`console.log(secrets)`), which also splits
  * a long string after each newline into `'line\n' +` pieces: each such line is searched for
@@ -53,6 +101,7 @@ function needles(secrets: Readonly<Record<string, string>>): string[] {
     if (value.length < MIN_REDACTED_SECRET_CHARS) continue
     forms.add(value)
     add(JSON.stringify(value).slice(1, -1))
+    for (const form of encodedForms(value)) forms.add(form)
     // inspect prints a long value cut short: its first part is searched for as well.
     const inspected =
       value.length > INSPECT_MAX_STRING_CHARS

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, it } from 'node:test'
+import { describe, it, type TestContext } from 'node:test'
 import { startFakeSmtpServer } from '../../test/helpers/fake-smtp-server.js'
-import { SmtpError, dotStuff, sendMail } from './smtp.js'
+import { SmtpError, sendMail } from './smtp.js'
 
 const MESSAGE = {
   from: 'noreply@openhooks.test',
@@ -14,8 +14,18 @@ const MESSAGE = {
   text: 'Hello\n.hidden line\n..two dots\nbye',
 }
 
+/** A self-signed certificate and key (PEM) for the fake relay's STARTTLS. */
+function certificate(t: TestContext): { cert: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'openhooks-smtp-'))
+  t.after(() => {
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const { cert, key } = makeCertificate(dir)
+  return { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') }
+}
+
 describe('sendMail', () => {
-  it('speaks EHLO, MAIL FROM, RCPT TO, DATA and QUIT, without AUTH when no credentials', async (t) => {
+  it('speaks EHLO, MAIL FROM, RCPT TO and DATA, without AUTH when no credentials', async (t) => {
     const server = await startFakeSmtpServer({ auth: ['PLAIN'] })
     t.after(() => server.close())
     await sendMail({ url: server.url() }, MESSAGE)
@@ -25,7 +35,6 @@ describe('sendMail', () => {
     assert.deepStrictEqual(mail.to, ['ann@example.com'])
     const verbs = server.lines.filter((l) => /^[A-Z]{4}/.test(l)).map((l) => l.split(/[ :]/)[0])
     assert.deepStrictEqual(verbs.slice(0, 4), ['EHLO', 'MAIL', 'RCPT', 'DATA'])
-    assert.equal(server.lines.at(-1), 'QUIT')
     assert.equal(server.logins.length, 0)
     assert.match(mail.data, /^Subject: Reset your password$/m)
     assert.match(mail.data, /^Content-Type: text\/plain; charset=utf-8$/m)
@@ -39,14 +48,14 @@ describe('sendMail', () => {
     assert.ok(mail)
     assert.ok(mail.raw.endsWith('Hello\r\n..hidden line\r\n...two dots\r\nbye'))
     assert.ok(mail.data.endsWith('Hello\r\n.hidden line\r\n..two dots\r\nbye'))
-    assert.equal(dotStuff('.\n.x\ny'), '..\r\n..x\r\ny')
   })
 
   it('authenticates with AUTH PLAIN, and with AUTH LOGIN when only LOGIN is offered', async (t) => {
+    const pem = certificate(t)
     for (const mechanism of ['PLAIN', 'LOGIN'] as const) {
-      const server = await startFakeSmtpServer({ auth: [mechanism] })
+      const server = await startFakeSmtpServer({ auth: [mechanism], tls: pem })
       t.after(() => server.close())
-      await sendMail({ url: server.url('mailer:p%40ss%3Aword') }, MESSAGE)
+      await sendMail({ url: server.url('mailer:p%40ss%3Aword'), tls: { ca: pem.cert } }, MESSAGE)
       assert.deepStrictEqual(server.logins, [{ user: 'mailer', pass: 'p@ss:word' }], mechanism)
       assert.ok(server.lines.some((l) => l.startsWith(`AUTH ${mechanism}`)))
       assert.equal(server.messages.length, 1)
@@ -54,12 +63,7 @@ describe('sendMail', () => {
   })
 
   it('upgrades with STARTTLS when offered, before sending credentials', async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'openhooks-smtp-'))
-    t.after(() => {
-      rmSync(dir, { recursive: true, force: true })
-    })
-    const { cert, key } = makeCertificate(dir)
-    const pem = { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') }
+    const pem = certificate(t)
     const server = await startFakeSmtpServer({ auth: ['PLAIN'], tls: pem })
     t.after(() => server.close())
     await sendMail({ url: server.url('mailer:pw'), tls: { ca: pem.cert } }, MESSAGE)

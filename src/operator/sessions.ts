@@ -77,7 +77,11 @@ export class SessionStore {
   }
 }
 
-/** Failed sign-ins one address may make within SIGN_IN_WINDOW_MS before it must wait. */
+/**
+ * Failed sign-ins one address may make within SIGN_IN_WINDOW_MS before it must wait. Lower than
+ * the account's limit, so that one address alone can never lock the account (the operator signs
+ * in from another address); `SignInLimiter` checks the order at construction.
+ */
 export const MAX_FAILED_SIGN_INS_PER_ADDRESS = 5
 /** Failed sign-ins for the account, from all addresses, within SIGN_IN_WINDOW_MS. */
 export const MAX_FAILED_SIGN_INS_PER_ACCOUNT = 20
@@ -91,20 +95,47 @@ interface Window {
   failures: number
 }
 
+/** A sign-in attempt counted before its password is checked (`SignInLimiter.begin`). */
+export type SignInAttempt =
+  | { readonly allowed: false; readonly retryAfterS: number }
+  | {
+      readonly allowed: true
+      /** This attempt, if it fails, is the one that reached a limit (log it once). */
+      readonly reachesLimit: boolean
+      /** The password was right: the attempt no longer counts, the address's count is cleared. */
+      succeed(): void
+    }
+
 /**
- * Counts failed sign-ins per address and for the account in fixed windows. A key that reached its
- * limit is refused (without checking the password) until its window ends.
+ * Counts failed sign-ins per address and for the account in fixed windows. An attempt is counted
+ * as failed when it BEGINS, before the (asynchronous) password check, and taken back when it
+ * succeeds: concurrent attempts cannot all pass the check while the count lags behind (security
+ * review finding 4). A key that reached its limit is refused, without checking the password,
+ * until its window ends.
  */
 export class SignInLimiter {
   readonly #windows = new Map<string, Window>()
   readonly #now: () => number
+  readonly #perAddress: number
+  readonly #perAccount: number
 
-  constructor(now: () => number = Date.now) {
+  constructor(
+    now: () => number = Date.now,
+    limits: { perAddress: number; perAccount: number } = {
+      perAddress: MAX_FAILED_SIGN_INS_PER_ADDRESS,
+      perAccount: MAX_FAILED_SIGN_INS_PER_ACCOUNT,
+    },
+  ) {
+    if (limits.perAddress >= limits.perAccount) {
+      throw new RangeError('the per-address sign-in limit must be below the account limit')
+    }
     this.#now = now
+    this.#perAddress = limits.perAddress
+    this.#perAccount = limits.perAccount
   }
 
   #limitOf(key: string): number {
-    return key === 'account' ? MAX_FAILED_SIGN_INS_PER_ACCOUNT : MAX_FAILED_SIGN_INS_PER_ADDRESS
+    return key === 'account' ? this.#perAccount : this.#perAddress
   }
 
   #current(key: string): Window | undefined {
@@ -129,21 +160,38 @@ export class SignInLimiter {
     return Math.ceil(waitMs / 1000)
   }
 
-  fail(address: string): void {
+  /**
+   * Starts an attempt from `address`: refused when a limit is reached, otherwise counted as a
+   * failure at once, synchronously, before the caller checks the password.
+   */
+  begin(address: string): SignInAttempt {
+    const retryAfterS = this.retryAfterS(address)
+    if (retryAfterS > 0) return { allowed: false, retryAfterS }
+    const counted: { key: string; window: Window }[] = []
+    let reachesLimit = false
     for (const key of [`ip:${address}`, 'account']) {
       const window = this.#current(key) ?? { startMs: this.#now(), failures: 0 }
       window.failures += 1
+      if (window.failures === this.#limitOf(key)) reachesLimit = true
       this.#windows.delete(key)
       this.#windows.set(key, window)
+      counted.push({ key, window })
     }
     if (this.#windows.size > MAX_TRACKED_SIGN_IN_KEYS) {
       const oldest = this.#windows.keys().next()
       if (oldest.done !== true) this.#windows.delete(oldest.value)
     }
-  }
-
-  /** A successful sign-in clears its address's count (not the account's). */
-  succeed(address: string): void {
-    this.#windows.delete(`ip:${address}`)
+    return {
+      allowed: true,
+      reachesLimit,
+      succeed: () => {
+        // A right password clears its address's count and takes this attempt off the account's.
+        this.#windows.delete(`ip:${address}`)
+        const account = counted.find((c) => c.key === 'account')?.window
+        if (account !== undefined && this.#windows.get('account') === account) {
+          account.failures = Math.max(0, account.failures - 1)
+        }
+      },
+    }
   }
 }

@@ -3,6 +3,7 @@
  * `store.contract.ts`. Values crossing it are domain types (camelCase), never wire types.
  * Every method is atomic: when it fails or reports a conflict, nothing was written.
  */
+import type { AttackProtectionStore } from './attack-protection.js'
 
 export interface HookRecord {
   readonly id: string
@@ -458,6 +459,8 @@ export interface Store
     PasswordTicketStore,
     MfaStore,
     KeyStore {
+  /** Attack-protection settings and counters (src/storage/attack-protection.ts). */
+  readonly attackProtection: AttackProtectionStore
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>
   close(): Promise<void>

@@ -29,6 +29,7 @@ export const TENANT_LOG_TYPES = {
   fp: 'Failed Login (Incorrect Password)',
   fu: 'Failed Login (Invalid Email/Username)',
   limit_mu: 'Blocked IP Address',
+  limit_wc: 'Blocked Account',
   slo: 'Success Logout',
   sapi: 'Success API Operation',
   fapi: 'Failed API Operation',

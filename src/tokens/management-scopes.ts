@@ -31,6 +31,8 @@ export const MANAGEMENT_SCOPES = [
   'update:guardian_factors',
   'read:mfa_policies',
   'update:mfa_policies',
+  'read:attack_protection',
+  'update:attack_protection',
 ] as const
 
 export type ManagementScope = (typeof MANAGEMENT_SCOPES)[number]

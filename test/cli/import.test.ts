@@ -378,7 +378,7 @@ Applied 2 changes.
       `openhooks import: nothing was written; 11 problems:
   hooks/b-second.json: enabled: only one hook per extensibility point may be enabled, and "a-first" (hooks/a-first.json) already is for credentials-exchange
   hooks/bad-trigger.json: triggerId: must be one of credentials-exchange, pre-user-registration, post-user-registration, post-change-password, send-phone-message: "on-login"
-  hooks/broken.json: is not valid JSON: Unexpected end of JSON input
+  hooks/broken.json: is not valid JSON (it ends early)
   hooks/deps.json: dependencies.lodash: must be a string, not 4 (quote it)
   hooks/deps.json: secrets.BAD NAME: a secret name may only hold A-Z, a-z, 0-9, _ and -
   hooks/deps.json: secrets.EMPTY: must not be empty (use _VALUE_NOT_SHOWN_ to keep the server's value)

@@ -16,7 +16,7 @@ import {
   type TestApp,
   type TestAppOptions,
 } from '../helpers/build-test-app.js'
-import { startFakeSmtpServer, type FakeSmtpServer } from '../helpers/fake-smtp-server.js'
+import { mailText, startFakeSmtpServer, type FakeSmtpServer } from '../helpers/fake-smtp-server.js'
 
 /** How long a test waits for a detached hook's log event. */
 const LOG_WAIT_MS = 5_000
@@ -173,7 +173,7 @@ describe('password-change tickets', () => {
     assert.ok(mail)
     assert.equal(mail.from, 'noreply@openhooks.test')
     assert.deepStrictEqual(mail.to, ['ann@example.com'])
-    const link = /^https:\/\/openhooks\.test\/lo\/reset\?ticket=\S+$/m.exec(mail.data)?.[0]
+    const link = /^https:\/\/openhooks\.test\/lo\/reset\?ticket=\S+$/m.exec(mailText(mail))?.[0]
     assert.ok(link, mail.data)
     const token = tokenOf(link)
     // Stored hashed: the token is nowhere in the store, its SHA-256 is.

@@ -206,3 +206,21 @@ export async function startFakeSmtpServer(options: FakeSmtpOptions = {}): Promis
       }),
   }
 }
+
+/**
+ * The text body of a received message, decoded as a mail reader would: the headers dropped and
+ * quoted-printable or base64 transfer encoding undone (nodemailer picks quoted-printable for
+ * lines longer than 76 characters).
+ */
+export function mailText(mail: ReceivedMail): string {
+  const split = mail.data.indexOf('\r\n\r\n')
+  const headers = split < 0 ? '' : mail.data.slice(0, split)
+  const body = split < 0 ? mail.data : mail.data.slice(split + 4)
+  const encoding = /^Content-Transfer-Encoding:\s*(\S+)/im.exec(headers)?.[1]?.toLowerCase()
+  if (encoding === 'base64') return Buffer.from(body, 'base64').toString('utf8')
+  if (encoding !== 'quoted-printable') return body
+  const bytes = body
+    .replace(/=\r\n/g, '')
+    .replace(/=([0-9A-F]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+  return Buffer.from(bytes, 'latin1').toString('utf8')
+}

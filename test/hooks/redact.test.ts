@@ -53,3 +53,40 @@ describe('redactLogs', () => {
     assert.ok(!out.includes(long.slice(9_900, 9_932)), 'its end before the cut too')
   })
 })
+
+describe('redactLogs: encoded forms (security review, finding 9)', () => {
+  const SECRET = 'sk_live_4eC39HqLyjWDarjtT1zdp7dc?&/ é'
+  const bytes = Buffer.from(SECRET, 'utf8')
+
+  const encodings: Record<string, string> = {
+    base64: bytes.toString('base64'),
+    base64url: bytes.toString('base64url'),
+    'base64 inside a longer value': Buffer.from(`user:${SECRET}`).toString('base64'),
+    'base64 at the other alignment': Buffer.from(`id:${SECRET}`).toString('base64url'),
+    'hex (lower case)': bytes.toString('hex'),
+    'hex (upper case)': bytes.toString('hex').toUpperCase(),
+    'percent-encoding': encodeURIComponent(SECRET),
+    'percent-encoding (lower-case escapes)': encodeURIComponent(SECRET).replace(
+      /%[0-9A-F]{2}/g,
+      (escape) => escape.toLowerCase(),
+    ),
+    'form encoding': new URLSearchParams({ s: SECRET }).toString().slice(2),
+    'upper case': SECRET.toUpperCase(),
+    'lower case': SECRET.toLowerCase(),
+  }
+
+  for (const [name, encoded] of Object.entries(encodings)) {
+    it(`removes the secret written as ${name}`, () => {
+      const [entry] = redactLogs(
+        [{ level: 'log', message: `leak: ${encoded} end`, timestamp: '' }],
+        { KEY: SECRET },
+      )
+      const out = entry?.message ?? ''
+      assert.ok(out.includes('[secret]'), `not redacted: ${out}`)
+      // At most the two base64 groups the secret shares with its neighbours are left (with the
+      // prefix's own characters): 2 × 4 plus the 4 of `user`/`id:` and padding.
+      const left = out.replace('leak: ', '').replace(' end', '').split('[secret]').join('')
+      assert.ok(left.length <= 12, `left over: ${out}`)
+    })
+  }
+})

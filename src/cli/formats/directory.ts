@@ -15,8 +15,8 @@ import {
   type InputProblem,
   type LocalHook,
 } from '../hook-files.js'
-import { errorText, type KeywordMappings } from '../keywords.js'
-import { loadTextFile, loadScriptFile, type LoadedHooks } from './load.js'
+import type { KeywordMappings } from '../keywords.js'
+import { jsonSyntaxProblem, loadTextFile, loadScriptFile, type LoadedHooks } from './load.js'
 
 /** Reads every `hooks/*.json` below `root` (in file-name order), with keyword replacement. */
 export function readDirectoryFormat(root: string, mappings: KeywordMappings): LoadedHooks {
@@ -49,7 +49,7 @@ export function readDirectoryFormat(root: string, mappings: KeywordMappings): Lo
     .sort()
   for (const fileName of names) {
     const label = `${HOOKS_DIRECTORY}/${fileName}`
-    const text = loadTextFile(join(folder, fileName), label, mappings, warnings)
+    const text = loadTextFile(root, join(folder, fileName), label, mappings, warnings)
     if ('problem' in text) {
       problems.push({ file: label, field: '', message: text.problem })
       continue
@@ -58,7 +58,7 @@ export function readDirectoryFormat(root: string, mappings: KeywordMappings): Lo
     try {
       raw = JSON.parse(text.text)
     } catch (error) {
-      problems.push({ file: label, field: '', message: `is not valid JSON: ${errorText(error)}` })
+      problems.push({ file: label, field: '', message: jsonSyntaxProblem(text.text, error) })
       continue
     }
     const result = validateHookEntry(raw, label, '', (path) =>

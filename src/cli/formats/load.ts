@@ -1,6 +1,6 @@
 /** Reading hook files: text with keywords replaced, and script files inside the config folder. */
 import { readFileSync } from 'node:fs'
-import { resolveInside, type InputProblem, type LocalHook } from '../hook-files.js'
+import { confineToFolder, resolveInside, type InputProblem, type LocalHook } from '../hook-files.js'
 import { errorText, leftoverMarkers, replaceKeywords, type KeywordMappings } from '../keywords.js'
 
 /** Hooks read from files, with every problem found and the warnings to print. */
@@ -10,16 +10,22 @@ export interface LoadedHooks {
   readonly warnings: readonly string[]
 }
 
-/** A file's text after keyword replacement; markers left over become warnings. */
+/**
+ * A file's text after keyword replacement; markers left over become warnings. The file must be
+ * inside `root` once symbolic links are resolved (`confineToFolder`).
+ */
 export function loadTextFile(
+  root: string,
   path: string,
   label: string,
   mappings: KeywordMappings,
   warnings: string[],
 ): { text: string } | { problem: string } {
+  const confined = confineToFolder(root, path, label)
+  if ('problem' in confined) return confined
   let text: string
   try {
-    text = readFileSync(path, 'utf8')
+    text = readFileSync(confined.path, 'utf8')
   } catch (error) {
     return { problem: `cannot be read: ${errorText(error)}` }
   }
@@ -42,7 +48,34 @@ export function loadScriptFile(
 ): { code: string } | { problem: string } {
   const resolved = resolveInside(root, base, scriptPath)
   if ('problem' in resolved) return resolved
-  const loaded = loadTextFile(resolved.path, `${label} (${scriptPath})`, mappings, warnings)
+  const loaded = loadTextFile(root, resolved.path, `${label} (${scriptPath})`, mappings, warnings)
   if ('problem' in loaded) return { problem: `${scriptPath} ${loaded.problem}` }
   return { code: loaded.text }
+}
+
+/**
+ * Why `JSON.parse` refused a file, with the line and column when the engine names a position, and
+ * never any of the file's text: V8 quotes the start of the input ("root:x:0:0"... is not valid
+ * JSON), which for a file that should not have been read at all would leak it.
+ */
+export function jsonSyntaxProblem(text: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : ''
+  const position = /at position (\d+)/.exec(message)
+  if (position?.[1] !== undefined) {
+    const before = text.slice(0, Number(position[1]))
+    const line = before.split('\n').length
+    const column = before.length - before.lastIndexOf('\n')
+    return `is not valid JSON (line ${line}, column ${column})`
+  }
+  if (message.startsWith('Unexpected end of JSON input')) return 'is not valid JSON (it ends early)'
+  return 'is not valid JSON'
+}
+
+/**
+ * Why the YAML parser refused a file: its message's first line (the rule and the line and
+ * column), without the excerpt of the file it prints below.
+ */
+export function yamlSyntaxProblem(message: string): string {
+  const first = message.split('\n')[0] ?? ''
+  return `is not valid YAML: ${first.replace(/:$/, '')}`
 }

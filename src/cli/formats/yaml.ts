@@ -19,7 +19,7 @@ import {
 } from '../hook-files.js'
 import { errorText, type KeywordMappings } from '../keywords.js'
 import { addFile } from './directory.js'
-import { loadScriptFile, loadTextFile, type LoadedHooks } from './load.js'
+import { loadScriptFile, loadTextFile, yamlSyntaxProblem, type LoadedHooks } from './load.js'
 
 /** The YAML file's name in a config folder, as `a0deploy export -f yaml` writes it. */
 export const TENANT_YAML = 'tenant.yaml'
@@ -43,7 +43,7 @@ export function readYamlFormat(input: string, mappings: KeywordMappings): Loaded
   const problems: InputProblem[] = []
   const warnings: string[] = []
   const hooks: LocalHook[] = []
-  const text = loadTextFile(file, label, mappings, warnings)
+  const text = loadTextFile(base, file, label, mappings, warnings)
   if ('problem' in text) {
     problems.push({ file: label, field: '', message: text.problem })
     return { hooks, problems, warnings }
@@ -51,7 +51,7 @@ export function readYamlFormat(input: string, mappings: KeywordMappings): Loaded
   const doc = parseDocument(text.text, { prettyErrors: true, uniqueKeys: true })
   if (doc.errors.length > 0) {
     for (const error of doc.errors) {
-      problems.push({ file: label, field: '', message: `is not valid YAML: ${error.message}` })
+      problems.push({ file: label, field: '', message: yamlSyntaxProblem(error.message) })
     }
     return { hooks, problems, warnings }
   }

@@ -120,11 +120,12 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
     // Sign-in bodies hold a password: no request line at info level (it has no query anyway).
     { schema: { body: SignInBody } },
     async (request, reply) => {
-      const retryAfterS = limiter.retryAfterS(request.ip)
-      if (retryAfterS > 0) {
+      // Counted before the password check (finding 4): concurrent attempts see each other.
+      const attempt = limiter.begin(request.ip)
+      if (!attempt.allowed) {
         throw new ApiError('DashboardSignInsLimited', {
-          message: `Too many failed sign-ins. Try again in ${retryAfterS} seconds.`,
-          headers: { 'retry-after': String(retryAfterS) },
+          message: `Too many failed sign-ins. Try again in ${attempt.retryAfterS} seconds.`,
+          headers: { 'retry-after': String(attempt.retryAfterS) },
         })
       }
       const { email, password } = request.body
@@ -132,8 +133,6 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
       // The hash is checked for an unknown e-mail too, so that timing does not tell them apart.
       const passwordOk = await verifyPassword(password, operator.passwordHash)
       if (!knownEmail || !passwordOk) {
-        limiter.fail(request.ip)
-        const nowLimited = limiter.retryAfterS(request.ip) > 0
         await tenantLog.record({
           type: knownEmail ? 'fp' : 'fu',
           ...who(request),
@@ -141,7 +140,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
           description: knownEmail ? 'Wrong password' : 'Unknown e-mail',
           details: { area: 'dashboard' },
         })
-        if (nowLimited) {
+        if (attempt.reachesLimit) {
           await tenantLog.record({
             type: 'limit_mu',
             ...who(request),
@@ -150,7 +149,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
         }
         throw new ApiError('DashboardSignInFailed')
       }
-      limiter.succeed(request.ip)
+      attempt.succeed()
       const id = sessions.create(operator.email)
       const started = sessions.touch(id)
       if (started === undefined) throw new ApiError('InternalError')

@@ -5,6 +5,10 @@ import { registerBodyParsers } from '../body-parsers.js'
 import { validatorCompiler } from '../validation.js'
 import { managementErrorHandler } from './error-handler.js'
 import { createGuard, type GuardOptions, type ManagementRouteConfig } from './guard.js'
+import {
+  attackProtectionRoutes,
+  type AttackProtectionRoutesOptions,
+} from './attack-protection.routes.js'
 import { directoryRoutes, type DirectoryRoutesOptions } from './directory.routes.js'
 import { guardianRoutes, type GuardianRoutesOptions } from './guardian.routes.js'
 import { hooksRoutes } from './hooks.routes.js'
@@ -18,6 +22,7 @@ export interface ManagementPluginOptions {
   readonly directory: DirectoryRoutesOptions
   readonly tickets: TicketRoutesOptions
   readonly guardian: GuardianRoutesOptions
+  readonly attackProtection: AttackProtectionRoutesOptions
   readonly testRunner: TestRunnerOptions
   readonly logStream: LogStreamOptions
   readonly guard: GuardOptions
@@ -52,6 +57,7 @@ export const managementPlugin: FastifyPluginAsync<ManagementPluginOptions> = asy
   await app.register(directoryRoutes, options.directory)
   await app.register(ticketRoutes, options.tickets)
   await app.register(guardianRoutes, options.guardian)
+  await app.register(attackProtectionRoutes, options.attackProtection)
 
   const publicRoute: ManagementRouteConfig = { public: true }
   app.get('/openapi.json', { config: publicRoute }, async () =>

@@ -9,6 +9,7 @@ import { sqlTenantLogStore } from './logs.js'
 import { sqlMfaStore } from './mfa.js'
 import { sqlSecretStore } from './secrets.js'
 import { sqlConnectionStore, sqlPasswordTicketStore, sqlUserStore } from './users.js'
+import { SqlAttackProtectionStore, type AttackProtectionTables } from '../attack-protection.js'
 
 /**
  * The Kysely implementation of `Store`: the per-domain stores over one database handle. Which
@@ -28,6 +29,8 @@ export function sqlStore(db: Kysely<Database>, now: () => Date): Store {
     ...sqlPasswordTicketStore(context),
     ...sqlMfaStore(context),
     ...sqlKeyStore(context),
+    // Its own tables (migration 0005), seen through its own table map.
+    attackProtection: new SqlAttackProtectionStore(db as unknown as Kysely<AttackProtectionTables>),
     async ping() {
       await sql`select 1`.execute(db)
     },

@@ -1,0 +1,189 @@
+/**
+ * The attack-protection tables (migration 0005): settings documents and failure counters. Kept
+ * apart from the per-domain stores of `sql/`; `sql/store.ts` hands it the Kysely instance. Counters are
+ * changed with single upsert statements, so concurrent requests (and, with a shared database,
+ * other nodes) never lose a count.
+ */
+import { sql, type Kysely } from 'kysely'
+
+export type CounterKind = 'bf' | 'client' | 'ip'
+
+export interface CounterRow {
+  readonly kind: CounterKind
+  readonly identifier: string
+  readonly ip: string
+  readonly connection: string
+  readonly failures: number
+  readonly updatedMs: number
+}
+
+export interface AttackProtectionStore {
+  getSetting(name: string): Promise<string | undefined>
+  putSetting(name: string, value: string): Promise<void>
+  /**
+   * Adds one failure to a counter and returns the count after it. `decayMs` > 0 takes one
+   * failure off per `decayMs` elapsed since the last change first (a leaky bucket).
+   */
+  addFailure(
+    counter: Omit<CounterRow, 'failures' | 'updatedMs'>,
+    nowMs: number,
+    decayMs: number,
+  ): Promise<number>
+  /** The count of a counter, decayed as in `addFailure`; 0 when there is none. */
+  failures(
+    kind: CounterKind,
+    identifier: string,
+    ip: string,
+    nowMs: number,
+    decayMs: number,
+  ): Promise<number>
+  /** Removes a counter: a successful login resets its consecutive failures. */
+  clear(kind: CounterKind, identifier: string, ip: string): Promise<void>
+  /** Counters of these identifiers with at least `minFailures`. */
+  listAtLeast(
+    kind: CounterKind,
+    identifiers: readonly string[],
+    minFailures: number,
+  ): Promise<CounterRow[]>
+  /** Removes every counter of these identifiers; returns how many. */
+  clearIdentifiers(kind: CounterKind, identifiers: readonly string[]): Promise<number>
+}
+
+// A type alias (not an interface), as Kysely's table map needs an index signature.
+export type AttackProtectionTables = {
+  attack_protection_settings: { name: string; value: string; updated_at: string }
+  attack_protection_counters: {
+    key: string
+    kind: string
+    identifier: string
+    ip: string
+    connection: string
+    failures: number
+    updated_ms: number
+  }
+}
+
+const keyOf = (kind: CounterKind, identifier: string, ip: string) => `${kind}:${identifier}\n${ip}`
+
+/** Failures left after `decayMs` per failure since `updatedMs` (SQL and JS agree). */
+function decayed(failures: number, updatedMs: number, nowMs: number, decayMs: number): number {
+  if (decayMs <= 0) return failures
+  return Math.max(0, failures - Math.floor(Math.max(0, nowMs - updatedMs) / decayMs))
+}
+
+export class SqlAttackProtectionStore implements AttackProtectionStore {
+  readonly #db: Kysely<AttackProtectionTables>
+
+  /** The store's Kysely instance, seen through this module's own table map. */
+  constructor(db: Kysely<AttackProtectionTables>) {
+    this.#db = db
+  }
+
+  async getSetting(name: string): Promise<string | undefined> {
+    const row = await this.#db
+      .selectFrom('attack_protection_settings')
+      .select('value')
+      .where('name', '=', name)
+      .executeTakeFirst()
+    return row?.value
+  }
+
+  async putSetting(name: string, value: string): Promise<void> {
+    await this.#db
+      .insertInto('attack_protection_settings')
+      .values({ name, value, updated_at: new Date().toISOString() })
+      .onConflict((c) =>
+        c.column('name').doUpdateSet({ value, updated_at: new Date().toISOString() }),
+      )
+      .execute()
+  }
+
+  async addFailure(
+    counter: Omit<CounterRow, 'failures' | 'updatedMs'>,
+    nowMs: number,
+    decayMs: number,
+  ): Promise<number> {
+    const key = keyOf(counter.kind, counter.identifier, counter.ip)
+    // One statement: the decay and the increment happen together, whoever else writes.
+    const decay =
+      decayMs > 0
+        ? sql<number>`max(0, attack_protection_counters.failures - cast((${nowMs} - attack_protection_counters.updated_ms) / ${decayMs} as integer))`
+        : sql<number>`attack_protection_counters.failures`
+    const row = await this.#db
+      .insertInto('attack_protection_counters')
+      .values({
+        key,
+        kind: counter.kind,
+        identifier: counter.identifier,
+        ip: counter.ip,
+        connection: counter.connection,
+        failures: 1,
+        updated_ms: nowMs,
+      })
+      .onConflict((c) =>
+        c.column('key').doUpdateSet({
+          failures: sql<number>`${decay} + 1`,
+          updated_ms: nowMs,
+        }),
+      )
+      .returning('failures')
+      .executeTakeFirstOrThrow()
+    return row.failures
+  }
+
+  async failures(
+    kind: CounterKind,
+    identifier: string,
+    ip: string,
+    nowMs: number,
+    decayMs: number,
+  ): Promise<number> {
+    const row = await this.#db
+      .selectFrom('attack_protection_counters')
+      .select(['failures', 'updated_ms'])
+      .where('key', '=', keyOf(kind, identifier, ip))
+      .executeTakeFirst()
+    return row === undefined ? 0 : decayed(row.failures, row.updated_ms, nowMs, decayMs)
+  }
+
+  async clear(kind: CounterKind, identifier: string, ip: string): Promise<void> {
+    await this.#db
+      .deleteFrom('attack_protection_counters')
+      .where('key', '=', keyOf(kind, identifier, ip))
+      .execute()
+  }
+
+  async listAtLeast(
+    kind: CounterKind,
+    identifiers: readonly string[],
+    minFailures: number,
+  ): Promise<CounterRow[]> {
+    if (identifiers.length === 0) return []
+    const rows = await this.#db
+      .selectFrom('attack_protection_counters')
+      .selectAll()
+      .where('kind', '=', kind)
+      .where('identifier', 'in', [...identifiers])
+      .where('failures', '>=', minFailures)
+      .orderBy('key')
+      .execute()
+    return rows.map((r) => ({
+      kind: r.kind as CounterKind,
+      identifier: r.identifier,
+      ip: r.ip,
+      connection: r.connection,
+      failures: r.failures,
+      updatedMs: r.updated_ms,
+    }))
+  }
+
+  async clearIdentifiers(kind: CounterKind, identifiers: readonly string[]): Promise<number> {
+    if (identifiers.length === 0) return 0
+    const result = await this.#db
+      .deleteFrom('attack_protection_counters')
+      .where('kind', '=', kind)
+      .where('identifier', 'in', [...identifiers])
+      .executeTakeFirst()
+    return Number(result.numDeletedRows)
+  }
+}
