@@ -207,6 +207,12 @@ export interface RunResult {
   durationMs: number
 }
 
+/** An entry of `GET /api/v2/logs/event-types`: a log event type openhooks writes. */
+export interface LogEventType {
+  type: string
+  description: string
+}
+
 export interface LogEvent {
   log_id: string
   date: string

@@ -37,6 +37,33 @@ const syntaxErrors = linter((view) => {
   return found
 })
 
+/**
+ * CodeMirror measures line heights only while the editor is inside the window; until then its
+ * heights come from a 14 px estimate, and the line-number gutter is laid out with them while the
+ * text lines take their real height (18.2 px here), so the numbers drift further from their lines
+ * at every line. On a phone the Runner's payload editor is created below the fold (the page is one
+ * column), so it showed such a gutter until CodeMirror happened to measure it again. This lays the
+ * new editor out once at the top of the window, invisible, for CodeMirror's first measurement, then
+ * puts it back: the estimates are replaced by measured heights before anything is painted.
+ */
+function measureWhileOffScreen(host: HTMLElement, view: EditorView): void {
+  const rect = host.getBoundingClientRect()
+  const inWindow =
+    rect.bottom > 0 &&
+    rect.top < window.innerHeight &&
+    rect.right > 0 &&
+    rect.left < window.innerWidth
+  if (inWindow || rect.width === 0) return
+  const saved = host.getAttribute('style')
+  host.style.cssText += `;position:fixed;top:0;left:0;width:${rect.width}px;visibility:hidden`
+  const restore = () => {
+    if (saved === null) host.removeAttribute('style')
+    else host.setAttribute('style', saved)
+  }
+  // Requests run after CodeMirror's own measurement in the same animation frame, before paint.
+  view.requestMeasure({ read: () => undefined, write: restore })
+}
+
 export interface CodeEditorHandle {
   text(): string
   /** Shows errors from the server (e.g. a compile error) in place. */
@@ -94,6 +121,7 @@ export function CodeEditor(props: {
         ],
       }),
     })
+    measureWhileOffScreen(host.current, view)
     props.handle?.({
       text: () => view.state.doc.toString(),
       showErrors: (errors) => {

@@ -83,10 +83,10 @@ module.exports = function (user, context, cb) {
     id: 'send-phone-message',
     title: 'Send Phone Message',
     summary:
-      'Runs when a one-time code must be sent by SMS or voice; blocking: it delivers the message through your own provider.',
+      'Runs when a one-time code must be sent by SMS; blocking: it delivers the message through your own provider.',
     blocking: true,
     starter: `/**
- * Send Phone Message: deliver an MFA code through your own SMS or voice provider.
+ * Send Phone Message: deliver an MFA code through your own SMS provider.
  * Call cb() once the provider accepted the message, or cb(error) if it did not.
  */
 module.exports = function (recipient, text, context, cb) {

@@ -114,6 +114,10 @@ export async function runHook<Payload, Result, Failure extends TriggerFailure>(
     lane: trigger.id,
   })
 
+  if (outcome.kind === 'ok' && outcome.value == null && trigger.noDataResult === 'empty-object') {
+    // The user-registration compiler's `cb()` → `{}` (compat §3.3), for every reader of the run.
+    outcome = { ...outcome, value: {} }
+  }
   let run: HookRun<Result, Failure>
   if (outcome.kind === 'ok') {
     const parsed = trigger.parseResult(outcome.value)

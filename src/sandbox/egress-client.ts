@@ -11,7 +11,12 @@ import { connect as tlsConnect, createSecureContext, rootCertificates } from 'no
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib'
 import { createRequire } from 'node:module'
 import type { Agent, buildConnector, Dispatcher } from 'undici'
-import { checkDestination, createCheckedLookup, EgressRefusedError } from './egress.js'
+import {
+  checkDestination,
+  checkRequestedName,
+  createCheckedLookup,
+  EgressRefusedError,
+} from './egress.js'
 import type { CompiledEgressPolicy } from './egress.js'
 
 /** What the isolate asks for (JSON from the isolate, validated by {@link parseEgressRequest}). */
@@ -413,13 +418,15 @@ export function createEgressClient(
           log(`[openhooks] ${request.api} ${shown} refused: ${reason}`)
           fail(`[openhooks] egress refused: ${reason}`, 'EGRESS_REFUSED')
         }
-        if (isIP(host) !== 0) {
-          // Checked again by the connector; refusing here names the request in the log at once.
-          const reason = checkDestination(policy, host, port, host)
-          if (reason !== undefined) {
-            refuse(reason)
-            return
-          }
+        // Checked again by the connector; refusing here names the request in the log at once, and
+        // a name refused here is never looked up.
+        const early =
+          isIP(host) !== 0
+            ? checkDestination(policy, host, port, host)
+            : checkRequestedName(policy, host, port)
+        if (early !== undefined) {
+          refuse(early)
+          return
         }
         const outgoing: string[] = []
         for (const [name, value] of headers) outgoing.push(name, value)

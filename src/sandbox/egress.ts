@@ -303,6 +303,38 @@ export function checkDestination(
   }
 }
 
+/**
+ * Decides, before any DNS lookup, whether a request for the name `host` on `port` can be allowed at
+ * all, so a name the policy will refuse is never sent to a resolver (issue 18). `none` refuses
+ * everything. `allowlist` refuses a name that is not listed, unless an IP-address entry exists for
+ * that port: the name could resolve to it, and only the lookup can tell. `public` needs the address.
+ * Returns the reason of a refusal, or `undefined` when the lookup may go ahead.
+ */
+export function checkRequestedName(
+  policy: CompiledEgressPolicy,
+  host: string,
+  port: number,
+): string | undefined {
+  const where = `${host}:${port}`
+  switch (policy.mode) {
+    case 'none':
+      return `outbound requests are disabled (OPENHOOKS_EGRESS=none); refused ${where}`
+    case 'allowlist': {
+      if (isListed(policy, host, port)) return undefined
+      const addressEntryForPort = policy.allow.some(
+        (entry) => entry.port === port && isIP(entry.host) !== 0,
+      )
+      return addressEntryForPort ? undefined : notListed(where)
+    }
+    case 'public':
+      return undefined
+  }
+}
+
+function notListed(where: string): string {
+  return `${where} is not in OPENHOOKS_EGRESS_ALLOW (OPENHOOKS_EGRESS=allowlist)`
+}
+
 type LookupCallback = (
   error: NodeJS.ErrnoException | null,
   address: string | LookupAddress[],
@@ -321,7 +353,8 @@ const systemLookup: BaseLookup = (hostname, options, callback) => {
 }
 
 /**
- * A `lookup` for `net.connect` / `http.request` that resolves the name, keeps only the addresses
+ * A `lookup` for `net.connect` / `http.request` that refuses a name the policy cannot allow before
+ * resolving it ({@link checkRequestedName}), then resolves the name, keeps only the addresses
  * the policy allows for (`host`, `port`), and fails with {@link EgressRefusedError} when none is
  * left. The socket then connects to an address that was checked, never to a second resolution.
  */
@@ -336,9 +369,17 @@ export function createCheckedLookup(
     options: LookupOneOptions | LookupAllOptions,
     callback: LookupCallback,
   ): void => {
+    const early = checkRequestedName(policy, host, port)
+    if (early !== undefined) {
+      callback(new EgressRefusedError(early), [])
+      return
+    }
     base(hostname, { ...options, all: true }, (error, addresses) => {
       if (error !== null) {
-        callback(error, [])
+        // Under `allowlist` an unlisted name was resolved only to compare it with the listed
+        // addresses; a name that does not resolve matches none of them, so it is refused the same way.
+        const unlisted = policy.mode === 'allowlist' && !isListed(policy, host, port)
+        callback(unlisted ? new EgressRefusedError(notListed(`${host}:${port}`)) : error, [])
         return
       }
       let reason: string | undefined

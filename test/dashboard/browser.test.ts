@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { TENANT_LOG_TYPES } from '../../src/tenant-log/tenant-log.js'
 import { spawnServer, type RunningServer } from '../helpers/spawn-server.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -78,8 +79,8 @@ describe('dashboard in a browser', () => {
     if (dataDir !== '') rmSync(dataDir, { recursive: true, force: true })
   })
 
-  /** The hooks as the Management API reports them, with the admin client's own token. */
-  async function apiHooks(): Promise<{ name: string; enabled: boolean; script: string }[]> {
+  /** A Management API token of the admin client. */
+  async function adminToken(): Promise<string> {
     const url = server?.url ?? ''
     const admin = JSON.parse(readFileSync(join(dataDir, 'admin-client.json'), 'utf8')) as {
       client_id: string
@@ -97,12 +98,54 @@ describe('dashboard in a browser', () => {
       }),
     })
     const { access_token } = (await tokenRes.json()) as { access_token: string }
-    const res = await fetch(`${url}/api/v2/hooks`, {
-      headers: { authorization: `Bearer ${access_token}` },
+    return access_token
+  }
+
+  /** The hooks as the Management API reports them, with the admin client's own token. */
+  async function apiHooks(): Promise<
+    { id: string; name: string; enabled: boolean; script: string }[]
+  > {
+    const res = await fetch(`${server?.url ?? ''}/api/v2/hooks`, {
+      headers: { authorization: `Bearer ${await adminToken()}` },
     })
     const body: unknown = await res.json()
     assert.ok(Array.isArray(body), `GET /api/v2/hooks: ${JSON.stringify(body)}`)
-    return body as { name: string; enabled: boolean; script: string }[]
+    return body as { id: string; name: string; enabled: boolean; script: string }[]
+  }
+
+  /**
+   * Where each line of a CodeMirror editor is drawn next to where its number is drawn in the
+   * gutter: `[line number, content top, gutter top, content height, gutter height]`, in CSS pixels.
+   */
+  async function lineGeometry(page: Page, label: string): Promise<number[][]> {
+    // Runs in the page (the test's TypeScript has no DOM types, hence a string).
+    const geometry: unknown = await page.evaluate(`(() => {
+      const content = document.querySelector(${JSON.stringify(`[aria-label="${label}"]`)})
+      const editor = content && content.closest('.cm-editor')
+      if (!editor) return []
+      const numbers = new Map()
+      for (const element of editor.querySelectorAll('.cm-lineNumbers .cm-gutterElement')) {
+        if (element.getBoundingClientRect().height > 0) numbers.set(element.textContent, element)
+      }
+      return [...content.querySelectorAll('.cm-line')].map((line, i) => {
+        const box = line.getBoundingClientRect()
+        const number = numbers.get(String(i + 1))
+        const at = number ? number.getBoundingClientRect() : { top: NaN, height: NaN }
+        return [i + 1, box.top, at.top, box.height, at.height]
+      })
+    })()`)
+    return geometry as number[][]
+  }
+
+  function assertLinesAligned(geometry: number[][], when: string): void {
+    assert.ok(geometry.length > 5, `${when}: the payload has lines (${geometry.length})`)
+    for (const [line = 0, top = 0, numberTop = 0, height = 0, numberHeight = 0] of geometry) {
+      // Half a pixel of rounding; a drift of one line per line was 4 px and more.
+      assert.ok(
+        Math.abs(top - numberTop) < 0.5 && Math.abs(height - numberHeight) < 0.5,
+        `${when}: line ${line} is drawn at ${top} (${height} high), its number at ${numberTop} (${numberHeight} high)`,
+      )
+    }
   }
 
   async function shoot(page: Page, name: string): Promise<void> {
@@ -120,6 +163,80 @@ describe('dashboard in a browser', () => {
     await page.keyboard.press('Delete')
     await page.keyboard.insertText(text)
   }
+
+  // Runs before the walk-through, whose last step locks the operator's sign-in for a while.
+  it('on a phone (390×844, touch): SMS wording, the Runner payload gutter lines up, the Logs filter lists every event type (issue 18, item 14)', async () => {
+    assert.ok(browser !== undefined && server !== undefined)
+    const context = await browser.newContext({
+      viewport: VIEWPORTS.phone,
+      hasTouch: true,
+      isMobile: true,
+      deviceScaleFactor: 3,
+    })
+    const page = await context.newPage()
+    page.setDefaultTimeout(STEP_TIMEOUT_MS)
+    try {
+      await page.goto(server.url)
+      await page.getByLabel('Email').fill(EMAIL)
+      await page.getByLabel('Password').fill(PASSWORD)
+      await page.getByRole('button', { name: 'Sign in' }).tap()
+      await page.getByRole('heading', { name: 'Hooks', level: 1 }).waitFor()
+
+      // Send Phone Message offers SMS only: nothing on the page speaks of voice.
+      const phonePoint = page.locator('[data-point="send-phone-message"]')
+      await phonePoint.getByText('must be sent by SMS;').waitFor()
+      assert.doesNotMatch(await phonePoint.innerText(), /voice/i)
+      await page.getByLabel('Name', { exact: true }).fill('phone-hook')
+      await page.getByLabel('Extensibility point').selectOption('send-phone-message')
+      await page.getByRole('button', { name: 'Create', exact: true }).tap()
+      await page.getByRole('link', { name: 'Edit phone-hook' }).tap()
+      const script = page.getByRole('textbox', { name: /^Script of / })
+      await script.getByText('your own SMS provider').waitFor()
+      assert.doesNotMatch(await script.innerText(), /voice/i)
+
+      // The Runner's payload editor starts below the fold: its line numbers must sit on its lines
+      // before it is scrolled to, and after.
+      const payload = page.getByRole('textbox', { name: 'Runner payload (JSON)' })
+      await payload.getByText('"recipient"').waitFor()
+      assert.ok(((await payload.boundingBox())?.y ?? 0) > VIEWPORTS.phone.height, 'below the fold')
+      await page.screenshot({ path: join(SCREENSHOTS, 'runner-phone-full.png'), fullPage: true })
+      assertLinesAligned(await lineGeometry(page, 'Runner payload (JSON)'), 'below the fold')
+      await page.getByRole('heading', { name: 'Runner', level: 2 }).scrollIntoViewIfNeeded()
+      await page.mouse.wheel(0, 200)
+      await page.screenshot({ path: join(SCREENSHOTS, 'runner-phone.png') })
+      assertLinesAligned(await lineGeometry(page, 'Runner payload (JSON)'), 'scrolled to')
+
+      // The Logs filter lists the server's whole catalogue, the MFA events included.
+      await page.goto(`${server.url}/logs`)
+      await page.getByRole('heading', { name: 'Logs', level: 1 }).waitFor()
+      const filter = page.getByLabel('Type')
+      await filter.locator('option[value="gd_auth_succeed"]').waitFor({ state: 'attached' })
+      const optionValues: unknown = await page.evaluate(
+        `[...document.querySelectorAll('#log-type option')].map((o) => o.value)`,
+      )
+      const values = optionValues as string[]
+      assert.deepStrictEqual(values, ['', ...Object.keys(TENANT_LOG_TYPES)])
+      for (const type of ['gd_auth_succeed', 'gd_enrollment_complete', 'seoobft', 'feoobft']) {
+        assert.ok(values.includes(type), type)
+      }
+      await filter.selectOption('gd_enrollment_complete')
+      await page.getByText('No events.').waitFor()
+      await page.screenshot({ path: join(SCREENSHOTS, 'logs-phone.png') })
+    } catch (error) {
+      await page.screenshot({ path: join(SCREENSHOTS, 'failure.png') }).catch(() => undefined)
+      throw error
+    } finally {
+      await context.close()
+      // The walk-through counts the hooks it made.
+      const token = await adminToken()
+      for (const hook of await apiHooks()) {
+        await fetch(`${server.url}/api/v2/hooks/${hook.id}`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${token}` },
+        })
+      }
+    }
+  })
 
   it('walks through sign-in, hooks, editor, secrets, runner, enabling, rename, delete and sign-out', async () => {
     assert.ok(browser !== undefined && server !== undefined)

@@ -72,6 +72,46 @@ describe('POST /api/v2/hooks/{id}/test and the sample payloads', () => {
     assert.ok(body.durationMs > 0)
   })
 
+  it('cb(), cb(null) and cb(null, null) give {} in the user-registration points, as Auth0 did (issue 18, item 10)', async (t) => {
+    const app = await buildTestApp(t, { runner })
+    for (const triggerId of [
+      'pre-user-registration',
+      'post-user-registration',
+      'post-change-password',
+    ]) {
+      const id = await hookWithSecret(
+        app,
+        'module.exports = function (u, c, cb) { cb() }',
+        triggerId,
+      )
+      const sample = await app.api('GET', `/api/v2/hooks/triggers/${triggerId}/sample-payload`)
+      for (const call of ['cb()', 'cb(null)', 'cb(null, null)']) {
+        const res = await app.api('POST', `/api/v2/hooks/${id}/test`, {
+          payload: sample.json<unknown>(),
+          script: `module.exports = function (user, context, cb) { ${call} }`,
+        })
+        assert.equal(res.statusCode, 200, `${triggerId} ${call}`)
+        const { durationMs, ...rest } = res.json<{ durationMs: number }>()
+        assert.equal(typeof durationMs, 'number')
+        assert.deepStrictEqual(
+          rest,
+          { status: 'success', data: {}, logs: [] },
+          `${triggerId} ${call}`,
+        )
+      }
+      await app.api('DELETE', `/api/v2/hooks/${id}`)
+    }
+    // credentials-exchange's compiler left it absent: the Runner shows null there (compat Q16).
+    const ce = await hookWithSecret(app, 'module.exports = function (c, s, a, ctx, cb) { cb() }')
+    const res = await app.api('POST', `/api/v2/hooks/${ce}/test`, {
+      payload: { audience: 'a', client: {}, scope: [] },
+    })
+    assert.deepStrictEqual(
+      { ...res.json<Record<string, unknown>>(), durationMs: 0 },
+      { status: 'success', data: null, logs: [], durationMs: 0 },
+    )
+  })
+
   it('runs an unsaved script with the saved secrets and saves nothing (compat Q23)', async (t) => {
     const app = await buildTestApp(t, { runner })
     const id = await hookWithSecret(app, CE_SCRIPT)

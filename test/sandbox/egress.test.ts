@@ -7,12 +7,13 @@ import type { LookupAddress } from 'node:dns'
 import { describe, it } from 'node:test'
 import {
   checkDestination,
+  checkRequestedName,
   classifyAddress,
   compileEgressPolicy,
   createCheckedLookup,
   parseAllowEntry,
 } from '../../src/sandbox/egress.js'
-import type { AddressClass, BaseLookup } from '../../src/sandbox/egress.js'
+import type { AddressClass, BaseLookup, CompiledEgressPolicy } from '../../src/sandbox/egress.js'
 
 describe('classifyAddress', () => {
   const cases: [string, AddressClass][] = [
@@ -191,5 +192,74 @@ describe('createCheckedLookup', () => {
     })
     const one = await lookupOf('mixed.test', table, false)
     assert.equal(one.address, '93.184.216.34')
+  })
+})
+
+describe('names the policy cannot allow are refused before any DNS lookup (issue 18, item 9)', () => {
+  /** A resolver that records every name it is asked for and resolves none. */
+  function recordingResolver(asked: string[]): BaseLookup {
+    return (hostname, _options, callback) => {
+      asked.push(hostname)
+      callback(
+        Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }),
+        [],
+      )
+    }
+  }
+  function lookupWith(policy: CompiledEgressPolicy, host: string, asked: string[]) {
+    const lookup = createCheckedLookup(policy, host, 443, recordingResolver(asked))
+    return new Promise<NodeJS.ErrnoException | null>((resolve) => {
+      lookup(host, {}, (error) => {
+        resolve(error)
+      })
+    })
+  }
+
+  it('allowlist: an unlisted name is refused without asking the resolver', async () => {
+    const asked: string[] = []
+    const policy = compileEgressPolicy({ mode: 'allowlist', allow: ['api.example.com:443'] })
+    const error = await lookupWith(policy, 'crm.example.net', asked)
+    assert.deepEqual(asked, [])
+    assert.equal(error?.name, 'EgressRefusedError')
+    assert.equal(
+      error.message,
+      'crm.example.net:443 is not in OPENHOOKS_EGRESS_ALLOW (OPENHOOKS_EGRESS=allowlist)',
+    )
+    assert.equal(checkRequestedName(policy, 'API.example.com.', 443), undefined)
+    assert.equal(
+      checkRequestedName(policy, 'api.example.com', 8443),
+      'api.example.com:8443 is not in OPENHOOKS_EGRESS_ALLOW (OPENHOOKS_EGRESS=allowlist)',
+    )
+  })
+
+  it('none: nothing is looked up', async () => {
+    const asked: string[] = []
+    const policy = compileEgressPolicy({ mode: 'none', allow: [] })
+    const error = await lookupWith(policy, 'api.example.com', asked)
+    assert.deepEqual(asked, [])
+    assert.equal(
+      error?.message,
+      'outbound requests are disabled (OPENHOOKS_EGRESS=none); refused api.example.com:443',
+    )
+  })
+
+  it('allowlist with an address entry for the port: the name is resolved, and one that does not resolve gets the same refusal', async () => {
+    const asked: string[] = []
+    const policy = compileEgressPolicy({ mode: 'allowlist', allow: ['10.0.0.5:443'] })
+    const error = await lookupWith(policy, 'internal.example', asked)
+    assert.deepEqual(asked, ['internal.example'])
+    assert.equal(error?.name, 'EgressRefusedError')
+    assert.equal(
+      error.message,
+      'internal.example:443 is not in OPENHOOKS_EGRESS_ALLOW (OPENHOOKS_EGRESS=allowlist)',
+    )
+  })
+
+  it('allowlist: a listed name that does not resolve keeps its DNS error', async () => {
+    const asked: string[] = []
+    const policy = compileEgressPolicy({ mode: 'allowlist', allow: ['api.example.com:443'] })
+    const error = await lookupWith(policy, 'api.example.com', asked)
+    assert.deepEqual(asked, ['api.example.com'])
+    assert.equal(error?.code, 'ENOTFOUND')
   })
 })

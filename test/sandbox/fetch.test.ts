@@ -377,16 +377,30 @@ describe('refusals of loopback destinations that are not allowed', () => {
       const outcome = await run(runner, `await fetch('http://localhost:${httpPort}/json')`)
       const value = expectKind(outcome, 'ok').value as { error: string; cause: string }
       assert.equal(value.cause, 'EGRESS_REFUSED')
-      // localhost may resolve to 127.0.0.1 or ::1 first
-      assert.match(
+      // Refused by name, before localhost is resolved.
+      assert.equal(
         value.error,
-        new RegExp(
-          `^TypeError: fetch failed: \\[openhooks\\] egress refused: localhost:${httpPort} \\((127\\.0\\.0\\.1|::1)\\) is not in OPENHOOKS_EGRESS_ALLOW \\(OPENHOOKS_EGRESS=allowlist\\)$`,
-        ),
+        `TypeError: fetch failed: [openhooks] egress refused: localhost:${httpPort} is not in OPENHOOKS_EGRESS_ALLOW (OPENHOOKS_EGRESS=allowlist)`,
       )
     } finally {
       await runner.close()
     }
+  })
+
+  it('allowlist refuses an unlisted name before any DNS lookup: a name that cannot resolve gets the refusal, not ENOTFOUND (issue 18, item 9)', async () => {
+    // `.invalid` never resolves (RFC 6761); a lookup would end in getaddrinfo ENOTFOUND or EAI_AGAIN.
+    const outcome = await run(
+      allowed,
+      `await fetch('http://crm.openhooks-test.invalid/contacts', { method: 'POST', body: '{}' })`,
+    )
+    assert.deepStrictEqual(expectKind(outcome, 'ok').value, {
+      error:
+        'TypeError: fetch failed: [openhooks] egress refused: crm.openhooks-test.invalid:80 is not in OPENHOOKS_EGRESS_ALLOW (OPENHOOKS_EGRESS=allowlist)',
+      cause: 'EGRESS_REFUSED',
+    })
+    assert.deepStrictEqual(messages(outcome), [
+      '[openhooks] fetch POST crm.openhooks-test.invalid /contacts refused: crm.openhooks-test.invalid:80 is not in OPENHOOKS_EGRESS_ALLOW (OPENHOOKS_EGRESS=allowlist)',
+    ])
   })
 })
 

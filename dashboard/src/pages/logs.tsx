@@ -1,26 +1,7 @@
 import { useEffect, useState } from 'react'
-import { api, errorText, type LogEvent } from '../api'
+import { api, errorText, type LogEvent, type LogEventType } from '../api'
 
 const PER_PAGE = 50
-/** Event types openhooks writes (src/tenant-log/tenant-log.ts), for the filter. */
-const TYPES: Record<string, string> = {
-  seccft: 'Success Exchange (Client Credentials for Access Token)',
-  feccft: 'Failed Exchange (Client Credentials for Access Token)',
-  ss: 'Success Signup',
-  fs: 'Failed Signup',
-  fpurh: 'Failed Post User Registration Hook',
-  scph: 'Success Post Change Password Hook',
-  fcph: 'Failed Post Change Password Hook',
-  gd_send_sms: 'MFA SMS Sent',
-  gd_send_sms_failure: 'Error Sending MFA SMS',
-  sapi: 'Success API Operation',
-  fapi: 'Failed API Operation',
-  s: 'Success Login (dashboard)',
-  fp: 'Failed Login, incorrect password (dashboard)',
-  fu: 'Failed Login, unknown email (dashboard)',
-  limit_mu: 'Blocked IP Address (dashboard sign-ins)',
-  slo: 'Success Logout (dashboard)',
-}
 
 export function LogsPage() {
   const [type, setType] = useState('')
@@ -30,6 +11,15 @@ export function LogsPage() {
   const [selected, setSelected] = useState<LogEvent | undefined>()
   const [detailError, setDetailError] = useState<string | undefined>()
   const [refresh, setRefresh] = useState(0)
+  // The filter lists the server's own catalogue of event types, so it never lags behind the log.
+  const [types, setTypes] = useState<LogEventType[]>([])
+
+  useEffect(() => {
+    api<LogEventType[]>('GET', '/logs/event-types')
+      .then(setTypes)
+      .catch((e: unknown) => setError(errorText(e)))
+  }, [])
+  const descriptions = new Map(types.map((t) => [t.type, t.description]))
 
   useEffect(() => {
     const query = new URLSearchParams({
@@ -68,9 +58,9 @@ export function LogsPage() {
           }}
         >
           <option value="">All types</option>
-          {Object.entries(TYPES).map(([code, text]) => (
+          {types.map(({ type: code, description }) => (
             <option key={code} value={code}>
-              {code}: {text}
+              {code}: {description}
             </option>
           ))}
         </select>
@@ -95,7 +85,7 @@ export function LogsPage() {
                   onClick={() => open(log.log_id)}
                 >
                   <time dateTime={log.date}>{new Date(log.date).toLocaleString()}</time>{' '}
-                  <code>{log.type}</code> {log.description ?? TYPES[log.type] ?? ''}
+                  <code>{log.type}</code> {log.description ?? descriptions.get(log.type) ?? ''}
                 </button>
               </li>
             ))}

@@ -215,6 +215,7 @@ export const credentialsExchange: TriggerDefinition<
   blocking: true,
   parameters: ['client', 'scope', 'audience', 'context'],
   errorClasses: CLASSES,
+  noDataResult: 'none',
   limits: {},
   samplePayload: {
     audience: 'https://my-tenant.auth0.com/api/v2/',

@@ -22,6 +22,7 @@ export const postChangePassword: TriggerDefinition<
   blocking: false,
   parameters: ['user', 'context'],
   errorClasses: USER_REGISTRATION_CLASSES,
+  noDataResult: 'empty-object',
   limits: {},
   samplePayload: {
     user: {

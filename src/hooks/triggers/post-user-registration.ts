@@ -35,6 +35,7 @@ export const postUserRegistration: TriggerDefinition<
   blocking: false,
   parameters: ['user', 'context'],
   errorClasses: USER_REGISTRATION_CLASSES,
+  noDataResult: 'empty-object',
   limits: {},
   samplePayload: {
     user: {

@@ -171,6 +171,7 @@ export const preUserRegistration: TriggerDefinition<
   blocking: true,
   parameters: ['user', 'context'],
   errorClasses: USER_REGISTRATION_CLASSES,
+  noDataResult: 'empty-object',
   limits: {},
   samplePayload: {
     user: {

@@ -97,6 +97,7 @@ export const sendPhoneMessage: TriggerDefinition<
   blocking: true,
   parameters: ['recipient', 'text', 'context'],
   errorClasses: CLASSES,
+  noDataResult: 'none',
   limits: {},
   samplePayload: {
     recipient: '1-808-555-5555',

@@ -102,6 +102,13 @@ export interface TriggerDefinition<Payload, Result, Failure extends TriggerFailu
   readonly parameters: readonly string[]
   /** Declared in the script's module scope, in this order (compat §3.2). */
   readonly errorClasses: readonly InjectedErrorClass[]
+  /**
+   * What a success with no data (`cb()`, `cb(null)`, `cb(null, null)`) gives: `'empty-object'` for
+   * the points of Auth0's user-registration compiler, which turned it into `{}` (compat §3.3, §3.4);
+   * `'none'` where the compiler left it absent. Applied in `runHook`, so the Runner, the logs and
+   * `parseResult` all see the same value.
+   */
+  readonly noDataResult: 'empty-object' | 'none'
   /** Limits that differ from the sandbox defaults for this trigger. */
   readonly limits: Partial<RunLimits>
   /** The Dashboard Runner's default payload (compat §4). */

@@ -23,15 +23,28 @@ export const MAX_CLIENT_METADATA_VALUE_CHARS = 255
 export const MAX_METADATA_CHARS = 16 * 1024
 
 export const APP_TYPES = ['non_interactive', 'spa', 'native', 'regular_web'] as const
+/**
+ * Every grant type Auth0 accepts in a client's `grant_types` (its "Application Grant Types" page:
+ * the specification-conforming grants, then Auth0's extension grants). A client may list a grant
+ * openhooks does not implement: `/oauth/token` refuses it with `unsupported_grant_type`, as a
+ * tenant would refuse a grant it has not enabled. Auth0's legacy grants
+ * (`http://auth0.com/oauth/legacy/grant-type/…`) are left out: Auth0 has not let new tenants add
+ * them since June 2017. See docs/management-api.md.
+ */
 export const GRANT_TYPES = [
+  'implicit',
+  'authorization_code',
   'client_credentials',
   'password',
+  'refresh_token',
+  'urn:ietf:params:oauth:grant-type:device_code',
+  'urn:openid:params:grant-type:ciba',
+  'urn:ietf:params:oauth:grant-type:token-exchange',
   'http://auth0.com/oauth/grant-type/password-realm',
   'http://auth0.com/oauth/grant-type/mfa-oob',
+  'http://auth0.com/oauth/grant-type/mfa-otp',
   'http://auth0.com/oauth/grant-type/mfa-recovery-code',
-  'authorization_code',
-  'refresh_token',
-  'implicit',
+  'http://auth0.com/oauth/grant-type/passwordless/otp',
 ] as const
 export const TOKEN_ENDPOINT_AUTH_METHODS = [
   'none',

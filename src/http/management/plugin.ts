@@ -13,6 +13,7 @@ import { directoryRoutes, type DirectoryRoutesOptions } from './directory.routes
 import { guardianRoutes, type GuardianRoutesOptions } from './guardian.routes.js'
 import { hooksRoutes } from './hooks.routes.js'
 import { logStreamRoutes, type LogStreamOptions } from './log-stream.routes.js'
+import { logTypesRoutes } from './log-types.routes.js'
 import { testRunnerRoutes, type TestRunnerOptions } from './test-runner.routes.js'
 import { ticketRoutes, type TicketRoutesOptions } from './tickets.routes.js'
 import { OpenApiCollector } from './openapi.js'
@@ -54,6 +55,7 @@ export const managementPlugin: FastifyPluginAsync<ManagementPluginOptions> = asy
   await app.register(hooksRoutes, { hooks: options.hooks })
   await app.register(testRunnerRoutes, options.testRunner)
   await app.register(logStreamRoutes, options.logStream)
+  await app.register(logTypesRoutes)
   await app.register(directoryRoutes, options.directory)
   await app.register(ticketRoutes, options.tickets)
   await app.register(guardianRoutes, options.guardian)
