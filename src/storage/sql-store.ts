@@ -288,6 +288,9 @@ export function withStatementCache(
   }
 }
 
+/** Name of the database file in the data folder. */
+export const DATABASE_FILE = 'openhooks.db'
+
 /**
  * Mode of the database file and its `-wal` and `-shm` companions: they hold password hashes and
  * sealed secrets, so only the user openhooks runs as may read them (like the key files).

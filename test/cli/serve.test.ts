@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -56,11 +56,10 @@ describe('openhooks serve', () => {
     })
     assert.equal(hooks.status, 200)
 
-    // `openhooks token` mints a working token from the data folder alone.
-    const cli = await runCli(['token', '--scope', 'read:hooks'], {
-      OPENHOOKS_DATA_DIR: dataDir,
-      PORT: port,
-    })
+    // `openhooks token` mints a working token from the data folder alone: without the server's
+    // PORT, it takes the issuer the server recorded there (issue 18.1).
+    assert.equal(statSync(join(dataDir, 'server.json')).mode & 0o777, 0o600)
+    const cli = await runCli(['token', '--scope', 'read:hooks'], { OPENHOOKS_DATA_DIR: dataDir })
     assert.equal(cli.code, 0, cli.stderr)
     const minted = cli.stdout.trim()
     const read = await fetch(`${second.url}/api/v2/hooks`, {
@@ -75,6 +74,23 @@ describe('openhooks serve', () => {
     assert.equal(write.status, 403)
     second.child.kill('SIGTERM')
     assert.equal(await second.exited, 0)
+  })
+
+  it('openhooks token never creates a data folder: a missing one is an error naming OPENHOOKS_DATA_DIR', async (t) => {
+    const cwd = tempDataDir(t)
+    // Without the server's environment: the default ./data does not exist here.
+    const bare = await runCli(['token'], {}, { cwd })
+    assert.equal(bare.code, 1)
+    assert.equal(bare.stdout, '')
+    assert.match(bare.stderr, /OPENHOOKS_DATA_DIR: there is no openhooks data folder at .*\/data\./)
+    assert.deepEqual(readdirSync(cwd), [])
+    // A folder that exists but was never used by a server is not filled either.
+    const empty = join(cwd, 'empty')
+    mkdirSync(empty)
+    const unused = await runCli(['token'], { OPENHOOKS_DATA_DIR: empty })
+    assert.equal(unused.code, 1)
+    assert.match(unused.stderr, /holds no openhooks database \(openhooks\.db\)/)
+    assert.deepEqual(readdirSync(empty), [])
   })
 
   it('finishes an in-flight request on SIGTERM, then exits', async (t) => {

@@ -78,11 +78,18 @@ export async function managementToken(
 export function runCli(
   args: readonly string[],
   env: Record<string, string>,
+  options: { cwd?: string } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], {
-      env: { ...process.env, OPENHOOKS_EGRESS: 'allowlist', ...env },
-    })
+    // tsx by its resolved URL: the command may run in a folder without node_modules.
+    const child = spawn(
+      process.execPath,
+      ['--import', import.meta.resolve('tsx'), CLI_ENTRY, ...args],
+      {
+        env: { ...process.env, OPENHOOKS_EGRESS: 'allowlist', ...env },
+        ...(options.cwd !== undefined ? { cwd: options.cwd } : undefined),
+      },
+    )
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))
