@@ -27,6 +27,17 @@ async function getToken(url: string, clientId: string, clientSecret: string, aud
   return ((await res.json()) as { access_token: string }).access_token
 }
 
+/** Longest wait for a server's log line: for a server that misbehaves, not a slow machine. */
+const LOG_WAIT_MS = 60_000
+
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + LOG_WAIT_MS
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`not seen within ${LOG_WAIT_MS} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
 describe('openhooks serve', () => {
   it('generates the admin client and master key once, prints the secret once, and reuses them', async (t) => {
     const dataDir = tempDataDir(t)
@@ -130,10 +141,14 @@ describe('openhooks serve', () => {
       )
       req.on('error', reject)
       req.write(body.slice(0, 20))
-      setTimeout(() => {
+      // In order, whatever the machine's speed: the server has the request, it is told to stop
+      // and says it is stopping, then the rest of the body arrives.
+      void (async () => {
+        await until(() => server.stdout().includes('"msg":"incoming request"'))
         server.child.kill('SIGTERM')
-        setTimeout(() => req.end(body.slice(20)), 300)
-      }, 300)
+        await until(() => server.stdout().includes('"event":"server.stopping"'))
+        req.end(body.slice(20))
+      })().catch(reject)
     })
     const answered = await response
     assert.equal(answered.status, 200, answered.body)
