@@ -11,7 +11,7 @@ import { createKeyring, loadOrCreateMasterKey, type Keyring } from './crypto/key
 import { createLogger, type Logger } from './logging/logger.js'
 import type { EgressPolicy } from './sandbox/egress.js'
 import { startProcessRunner } from './sandbox/process-runner.js'
-import { DATABASE_FILE, openSqliteStore } from './storage/sql-store.js'
+import { DATABASE_FILE, openSqliteStore } from './storage/sql/sqlite.js'
 
 export { DATABASE_FILE }
 import type { Store } from './storage/store.js'
