@@ -48,7 +48,7 @@ export function answerOversizedBodiesAfterReading(app: FastifyInstance): void {
   app.addHook('preParsing', async (request, reply, payload) => {
     const limit = request.routeOptions.bodyLimit
     const declared = Number(request.headers['content-length'])
-    if (limit === undefined || !Number.isFinite(declared) || declared <= limit) return payload
+    if (!Number.isFinite(declared) || declared <= limit) return payload
     if (declared <= MAX_DISCARDED_BODY_BYTES) {
       await discard(payload, MAX_DISCARDED_BODY_BYTES, DISCARD_BODY_TIMEOUT_MS)
     }
