@@ -10,6 +10,7 @@ import { HookDispatcher } from './hooks/hook-dispatcher.js'
 import { GuardianService } from './mfa/guardian.js'
 import { HookService } from './hooks/hook-service.js'
 import { MAX_MANAGEMENT_BODY_BYTES } from './http/management/error-handler.js'
+import { answerOversizedBodiesAfterReading } from './http/oversized-body.js'
 import { answerFrameworkError } from './http/framework-errors.js'
 import { afterPasswordChange } from './flows/change-password.js'
 import { DetachedTasks } from './flows/detached.js'
@@ -255,6 +256,7 @@ function createServer(deps: AppDependencies, guard: GuardOptions): FastifyInstan
     // Typed as the plain-HTTP instance: routes and hooks do not depend on the transport.
     ...((deps.tls !== undefined ? { https: deps.tls } : {}) as object),
   })
+  answerOversizedBodiesAfterReading(server)
   server.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id)
   })

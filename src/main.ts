@@ -5,6 +5,7 @@ import { X509Certificate } from 'node:crypto'
 import { createSecureContext } from 'node:tls'
 import closeWithGrace from 'close-with-grace'
 import { buildApp, type App } from './app.js'
+import { writeServerRecord } from './config/server-record.js'
 import { ConfigError, loadConfig, type Config } from './config/load-config.js'
 import { DependencyResolver } from './dependencies/resolver.js'
 import { createKeyring, loadOrCreateMasterKey, type Keyring } from './crypto/keys.js'
@@ -12,7 +13,9 @@ import { createLogger, type Logger } from './logging/logger.js'
 import { credentialsExchange } from './hooks/triggers/credentials-exchange.js'
 import type { EgressPolicy } from './sandbox/egress.js'
 import { startProcessRunner } from './sandbox/process-runner.js'
-import { openSqliteStore } from './storage/sql/sqlite.js'
+import { DATABASE_FILE, openSqliteStore } from './storage/sql/sqlite.js'
+
+export { DATABASE_FILE }
 import type { Store } from './storage/store.js'
 import { ensureAdminClient, type AdminClientResult } from './tokens/admin-client.js'
 import { ensureOperatorAccount, type OperatorAccountResult } from './operator/operator-account.js'
@@ -23,7 +26,6 @@ import { loadOrCreateSigningKeys, type SigningKeys } from './tokens/signing-keys
  * default hook deadline (20 s), so that a token request waiting on a hook can still finish.
  */
 export const SHUTDOWN_GRACE_MS = 25_000
-export const DATABASE_FILE = 'openhooks.db'
 /** Folder of the dependency cache in the data dir (docs/dependencies.md). */
 export const DEPENDENCY_CACHE_DIR = 'deps'
 
@@ -261,6 +263,8 @@ export async function startServer(
     await store.close()
     throw error
   }
+  // `openhooks token` reads it, so that its tokens carry the issuer this server checks.
+  writeServerRecord(config.dataDir, { issuer: config.issuer })
   logger.info({ event: 'server.started', url, issuer: config.issuer }, 'openhooks is listening')
   return { ...app, url }
 }

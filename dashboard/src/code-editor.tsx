@@ -67,7 +67,7 @@ function measureWhileOffScreen(host: HTMLElement, view: EditorView): void {
 export interface CodeEditorHandle {
   text(): string
   /** Shows errors from the server (e.g. a compile error) in place. */
-  showErrors(errors: { line?: number; message: string }[]): void
+  showErrors(errors: { line?: number; column?: number; message: string }[]): void
 }
 
 export function CodeEditor(props: {
@@ -127,11 +127,14 @@ export function CodeEditor(props: {
       showErrors: (errors) => {
         const doc = view.state.doc
         const diagnostics = errors.map((e): Diagnostic => {
-          const line =
-            e.line !== undefined && e.line >= 1 && e.line <= doc.lines
-              ? doc.line(e.line)
-              : doc.line(1)
-          return { from: line.from, to: line.to, severity: 'error', message: e.message }
+          // A line past the end (the script changed since) marks the last line, not the first.
+          const line = doc.line(Math.min(Math.max(e.line ?? 1, 1), doc.lines))
+          // From the column to the end of the line; at the end of the line, the whole line.
+          const from =
+            e.column !== undefined && e.column >= 1 && line.from + e.column - 1 < line.to
+              ? line.from + e.column - 1
+              : line.from
+          return { from, to: line.to, severity: 'error', message: e.message }
         })
         view.dispatch(setDiagnostics(view.state, diagnostics))
       },

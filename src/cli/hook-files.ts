@@ -133,7 +133,7 @@ export function validateHookEntry(
   file: string,
   fieldPrefix: string,
   loadScript: (path: string) => { code: string } | { problem: string },
-): { hook?: LocalHook; problems: InputProblem[] } {
+): { hook?: LocalHook; identity?: HookIdentity; problems: InputProblem[] } {
   const problems: InputProblem[] = []
   const problem = (field: string, message: string) =>
     problems.push({ file, field: `${fieldPrefix}${field}`, message })
@@ -216,6 +216,12 @@ export function validateHookEntry(
     } else script = loaded.code
   }
 
+  // What the checks across hooks need, also from an entry with other problems, so that one run
+  // reports every problem of the input (a missing script and a second enabled hook alike).
+  const identity =
+    name !== undefined && triggerId !== undefined
+      ? { file, fieldPrefix, name, triggerId, enabled }
+      : undefined
   if (
     problems.length > 0 ||
     name === undefined ||
@@ -224,9 +230,10 @@ export function validateHookEntry(
     dependencies === undefined ||
     secrets === undefined
   ) {
-    return { problems }
+    return { ...(identity !== undefined ? { identity } : undefined), problems }
   }
   return {
+    ...(identity !== undefined ? { identity } : undefined),
     hook: {
       file,
       fieldPrefix,
@@ -273,11 +280,20 @@ function stringMap(
   return ok ? result : undefined
 }
 
-/** Checks across hooks: one enabled hook per point, unique names (compat §1.2, §6.1). */
-export function checkHookSet(hooks: readonly LocalHook[]): InputProblem[] {
+/** The fields of a hook entry the checks across hooks look at. */
+export type HookIdentity = Pick<
+  LocalHook,
+  'file' | 'fieldPrefix' | 'name' | 'triggerId' | 'enabled'
+>
+
+/**
+ * Checks across hooks: one enabled hook per point, unique names (compat §1.2, §6.1). Takes every
+ * entry with a valid name and point, whatever else is wrong with it.
+ */
+export function checkHookSet(hooks: readonly HookIdentity[]): InputProblem[] {
   const problems: InputProblem[] = []
-  const byName = new Map<string, LocalHook>()
-  const enabledByTrigger = new Map<string, LocalHook>()
+  const byName = new Map<string, HookIdentity>()
+  const enabledByTrigger = new Map<string, HookIdentity>()
   for (const hook of hooks) {
     const same = byName.get(hook.name)
     if (same !== undefined) {

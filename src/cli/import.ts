@@ -83,7 +83,7 @@ export async function importCommand(
     format === 'directory' ? readDirectoryFormat(input, mappings) : readYamlFormat(input, mappings)
   for (const warning of read.warnings) io.err(`warning: ${warning}\n`)
   problems.push(...read.problems)
-  problems.push(...checkHookSet(read.hooks))
+  problems.push(...checkHookSet(read.identities))
   if (problems.length > 0) return reportProblems(io, problems)
 
   // 2. Read the server and plan.

@@ -10,8 +10,11 @@ const USAGE = `Usage: openhooks <command> [options]
 Commands:
   serve                  Start the server (configuration from the environment; see docs/configuration.md).
   token [--scope S]      Print a Management API access token for the admin client, minted locally
-                         from the data folder (no HTTP needed). --scope takes a space-separated
-                         list; the default is every Management API scope.
+                         from the server's data folder (no HTTP needed), for the issuer the server
+                         recorded there. Needs the server's OPENHOOKS_DATA_DIR (and
+                         OPENHOOKS_MASTER_KEY, OPENHOOKS_ADMIN_CLIENT_ID when the server has them);
+                         it never creates a data folder. --scope takes a space-separated list; the
+                         default is every Management API scope.
   export --format directory|yaml --out DIR
                          Write the server's hooks as Auth0 Deploy CLI files (over HTTP).
   import --format directory|yaml --in DIR [--dry-run] [--delete] [--keywords FILE]
@@ -43,23 +46,10 @@ async function run(argv: readonly string[]): Promise<number> {
         process.stderr.write(`Unknown scope: ${unknown.join(', ')}\n`)
         return 2
       }
-      const [{ openCore }, { signAccessToken }] = await Promise.all([
-        import('../main.js'),
-        import('../tokens/access-token.js'),
-      ])
-      const core = await openCore({ ...process.env, OPENHOOKS_LOG_LEVEL: 'error' })
-      try {
-        const token = await signAccessToken(core.signingKeys, {
-          issuer: core.config.issuer,
-          clientId: core.admin.clientId,
-          audience: core.config.managementAudience,
-          scopes: requested,
-          lifetimeS: core.config.tokenLifetimeS,
-        })
-        process.stdout.write(`${token}\n`)
-      } finally {
-        await core.store.close()
-      }
+      const { mintAdminToken } = await import('../tokens/local-token.js')
+      const { token, warnings } = await mintAdminToken(process.env, requested)
+      for (const warning of warnings) process.stderr.write(`${warning}\n`)
+      process.stdout.write(`${token}\n`)
       return 0
     }
     case 'export':

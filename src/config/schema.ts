@@ -47,7 +47,7 @@ export const CONFIG_KEYS = [
     type: { kind: 'string', minLength: 1 },
     default: './data',
     description:
-      'Folder for the embedded SQLite database, the generated master key and the generated admin client credentials. Created when missing.',
+      'Folder for the embedded SQLite database, the generated master key and the generated admin client credentials. `openhooks serve` creates it when missing and records its issuer there (`server.json`); `openhooks token` needs the same folder and never creates one.',
   },
   {
     env: 'OPENHOOKS_ISSUER',

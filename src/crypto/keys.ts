@@ -24,6 +24,22 @@ function derive(masterKey: Buffer, purpose: KeyPurpose): Buffer {
   )
 }
 
+/** The key in `<dataDir>/master.key`, or undefined when that file does not exist. */
+export function readMasterKeyFile(dataDir: string): Buffer | undefined {
+  const path = join(dataDir, MASTER_KEY_FILE)
+  try {
+    const text = readFileSync(path, 'utf8').trim()
+    const key = Buffer.from(text, 'base64')
+    if (key.length !== MASTER_KEY_BYTES) {
+      throw new Error(`${path} does not hold ${MASTER_KEY_BYTES} base64-encoded bytes`)
+    }
+    return key
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+}
+
 /**
  * Returns the configured master key, or the one in `<dataDir>/master.key`, creating that file
  * (mode 0600) on first use. `generated` is true when this call created it.
@@ -35,16 +51,8 @@ export function loadOrCreateMasterKey(
   if (configured !== undefined) return { key: configured, source: 'config' }
   const path = join(dataDir, MASTER_KEY_FILE)
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
-  try {
-    const text = readFileSync(path, 'utf8').trim()
-    const key = Buffer.from(text, 'base64')
-    if (key.length !== MASTER_KEY_BYTES) {
-      throw new Error(`${path} does not hold ${MASTER_KEY_BYTES} base64-encoded bytes`)
-    }
-    return { key, source: 'file' }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-  }
+  const saved = readMasterKeyFile(dataDir)
+  if (saved !== undefined) return { key: saved, source: 'file' }
   const key = randomBytes(MASTER_KEY_BYTES)
   // `wx`: never overwrite a key another process wrote in the meantime.
   writeFileSync(path, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' })

@@ -7,7 +7,14 @@
 import type { InjectedErrorClass } from './runner.js'
 
 /** The wrapper's parameters, in Node's order. */
-const WRAPPER_PARAMETERS = 'exports, require, module, __filename, __dirname'
+export const WRAPPER_PARAMETER_NAMES = [
+  'exports',
+  'require',
+  'module',
+  '__filename',
+  '__dirname',
+] as const
+const WRAPPER_PARAMETERS = WRAPPER_PARAMETER_NAMES.join(', ')
 
 /** Shown in stack traces. */
 export const SCRIPT_FILENAME = 'hook.js'

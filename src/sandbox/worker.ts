@@ -34,6 +34,7 @@ import {
 import { ISOLATE_RUNTIME_SOURCE } from './isolate-runtime.js'
 import { looksLikeBareFunction, SCRIPT_FILENAME, wrapBareFunction, wrapModule } from './prelude.js'
 import type { WrappedScript } from './prelude.js'
+import { describeSyntaxError, findSyntaxError } from './script-syntax.js'
 import {
   FrameDecoder,
   FrameWriter,
@@ -336,7 +337,15 @@ function prepareSlot(slot: Slot, isolate: ivm.Isolate, code: HookCode): void {
     }
   }
   if (slot.candidates.length === 0) {
-    slot.compileError = firstError ?? 'the script could not be compiled'
+    // Report the script's own line, column and tokens, not the wrapper's (script-syntax.ts).
+    const own = findSyntaxError(
+      code.script,
+      code.classes.map((item) => item.name),
+    )
+    slot.compileError =
+      own !== undefined
+        ? describeSyntaxError(own)
+        : (firstError ?? 'the script could not be compiled')
     disposeIsolate(slot)
   }
 }

@@ -21,7 +21,8 @@ interface SavedCredentials {
   client_secret: string
 }
 
-function readSaved(path: string): SavedCredentials | undefined {
+/** The credentials saved in `<dataDir>/admin-client.json`, or undefined when there is none. */
+export function readSavedAdminClient(path: string): SavedCredentials | undefined {
   try {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<SavedCredentials>
     if (typeof parsed.client_id === 'string' && typeof parsed.client_secret === 'string') {
@@ -54,7 +55,7 @@ export async function ensureAdminClient(options: {
     clientId = options.configured.clientId
     clientSecret = options.configured.clientSecret
   } else {
-    const saved = readSaved(path)
+    const saved = readSavedAdminClient(path)
     if (saved !== undefined) {
       clientId = saved.client_id
       clientSecret = saved.client_secret

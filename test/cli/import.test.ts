@@ -392,6 +392,55 @@ Applied 2 changes.
     assert.deepStrictEqual(await serverState(app), [])
   })
 
+  it('reports a missing script and a second enabled hook for the same point in one run', async (t) => {
+    const app = await listeningApp(t)
+    const dir = tempDir(t)
+    writeTree(dir, {
+      'hooks/a-first.json': JSON.stringify({
+        name: 'a-first',
+        script: './nope.js',
+        triggerId: 'credentials-exchange',
+        enabled: true,
+      }),
+      'hooks/b-second.json': JSON.stringify({
+        name: 'b-second',
+        script: './ok.js',
+        triggerId: 'credentials-exchange',
+        enabled: true,
+      }),
+      'hooks/ok.js': SCRIPT.cce,
+    })
+    const result = await run('import', ['--format', 'directory', '--in', dir, ...app.connection])
+    assert.equal(result.code, 1)
+    assert.equal(
+      result.stderr,
+      `openhooks import: nothing was written; 2 problems:
+  hooks/a-first.json: script: ./nope.js does not exist
+  hooks/b-second.json: enabled: only one hook per extensibility point may be enabled, and "a-first" (hooks/a-first.json) already is for credentials-exchange
+`,
+    )
+    writeTree(dir, {
+      'tenant.yaml': `hooks:
+  - name: a-first
+    triggerId: credentials-exchange
+    enabled: true
+  - name: b-second
+    script: ./hooks/ok.js
+    triggerId: credentials-exchange
+    enabled: true
+`,
+    })
+    const yaml = await run('import', ['--format', 'yaml', '--in', dir, ...app.connection])
+    assert.equal(
+      yaml.stderr,
+      `openhooks import: nothing was written; 2 problems:
+  tenant.yaml: hooks[0].script: is required: the path of the script file
+  tenant.yaml: hooks[1].enabled: only one hook per extensibility point may be enabled, and "a-first" (tenant.yaml) already is for credentials-exchange
+`,
+    )
+    assert.deepStrictEqual(await serverState(app), [])
+  })
+
   it('reports YAML problems with the entry index, and a keywords file that is not a JSON object', async (t) => {
     const app = await listeningApp(t)
     const dir = tempDir(t)

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -25,6 +25,17 @@ async function getToken(url: string, clientId: string, clientSecret: string, aud
   })
   assert.equal(res.status, 200)
   return ((await res.json()) as { access_token: string }).access_token
+}
+
+/** Longest wait for a server's log line: for a server that misbehaves, not a slow machine. */
+const LOG_WAIT_MS = 60_000
+
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + LOG_WAIT_MS
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`not seen within ${LOG_WAIT_MS} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
 }
 
 describe('openhooks serve', () => {
@@ -56,11 +67,10 @@ describe('openhooks serve', () => {
     })
     assert.equal(hooks.status, 200)
 
-    // `openhooks token` mints a working token from the data folder alone.
-    const cli = await runCli(['token', '--scope', 'read:hooks'], {
-      OPENHOOKS_DATA_DIR: dataDir,
-      PORT: port,
-    })
+    // `openhooks token` mints a working token from the data folder alone: without the server's
+    // PORT, it takes the issuer the server recorded there (issue 18.1).
+    assert.equal(statSync(join(dataDir, 'server.json')).mode & 0o777, 0o600)
+    const cli = await runCli(['token', '--scope', 'read:hooks'], { OPENHOOKS_DATA_DIR: dataDir })
     assert.equal(cli.code, 0, cli.stderr)
     const minted = cli.stdout.trim()
     const read = await fetch(`${second.url}/api/v2/hooks`, {
@@ -75,6 +85,23 @@ describe('openhooks serve', () => {
     assert.equal(write.status, 403)
     second.child.kill('SIGTERM')
     assert.equal(await second.exited, 0)
+  })
+
+  it('openhooks token never creates a data folder: a missing one is an error naming OPENHOOKS_DATA_DIR', async (t) => {
+    const cwd = tempDataDir(t)
+    // Without the server's environment: the default ./data does not exist here.
+    const bare = await runCli(['token'], {}, { cwd })
+    assert.equal(bare.code, 1)
+    assert.equal(bare.stdout, '')
+    assert.match(bare.stderr, /OPENHOOKS_DATA_DIR: there is no openhooks data folder at .*\/data\./)
+    assert.deepEqual(readdirSync(cwd), [])
+    // A folder that exists but was never used by a server is not filled either.
+    const empty = join(cwd, 'empty')
+    mkdirSync(empty)
+    const unused = await runCli(['token'], { OPENHOOKS_DATA_DIR: empty })
+    assert.equal(unused.code, 1)
+    assert.match(unused.stderr, /holds no openhooks database \(openhooks\.db\)/)
+    assert.deepEqual(readdirSync(empty), [])
   })
 
   it('finishes an in-flight request on SIGTERM, then exits', async (t) => {
@@ -114,10 +141,14 @@ describe('openhooks serve', () => {
       )
       req.on('error', reject)
       req.write(body.slice(0, 20))
-      setTimeout(() => {
+      // In order, whatever the machine's speed: the server has the request, it is told to stop
+      // and says it is stopping, then the rest of the body arrives.
+      void (async () => {
+        await until(() => server.stdout().includes('"msg":"incoming request"'))
         server.child.kill('SIGTERM')
-        setTimeout(() => req.end(body.slice(20)), 300)
-      }, 300)
+        await until(() => server.stdout().includes('"event":"server.stopping"'))
+        req.end(body.slice(20))
+      })().catch(reject)
     })
     const answered = await response
     assert.equal(answered.status, 200, answered.body)

@@ -10,7 +10,7 @@ import type { RunOutcome, SandboxModule } from '../../src/sandbox/runner.js'
 import {
   ALL_CLASSES,
   expectKind,
-  FAST_LIMITS,
+  ROOMY_LIMITS,
   startTestRunner,
   uniqueHookId,
 } from '../sandbox/sandbox-helpers.js'
@@ -28,7 +28,7 @@ function run(
     script,
     injectedClasses: ALL_CLASSES,
     args: [],
-    limits: FAST_LIMITS,
+    limits: ROOMY_LIMITS,
     modules,
   })
 }

@@ -12,6 +12,7 @@ import { createLogger } from '../../src/logging/logger.js'
 import { openSqliteStore } from '../../src/storage/sql/sqlite.js'
 import type { Store } from '../../src/storage/store.js'
 import { startProcessRunner } from '../../src/sandbox/process-runner.js'
+import { TEST_WORKER_START_TIMEOUT_MS } from '../sandbox/sandbox-helpers.js'
 import type { HookRunner, RunLimits } from '../../src/sandbox/runner.js'
 import type { EgressPolicy } from '../../src/sandbox/egress.js'
 import { pino } from 'pino'
@@ -107,16 +108,23 @@ export const NO_SANDBOX: HookRunner = {
 }
 
 /**
+ * Hook limits of startAppRunner: a hook that does its work must not be ended by a deadline on a
+ * busy machine (load average 20 on two cores); tests of a deadline pass their own.
+ */
+export const APP_RUNNER_LIMITS: Partial<RunLimits> = { timeoutMs: 20_000, entryTimeoutMs: 10_000 }
+
+/**
  * A real process runner (one worker) for the tests of one file; closed with `t.after`. Hooks reach
  * nothing unless the test allows its own server in `egress` (the suite runs with `allowlist`).
  */
 export async function startAppRunner(
   t: { after: (fn: () => Promise<void>) => void },
-  limits: Partial<RunLimits> = { timeoutMs: 3_000, entryTimeoutMs: 2_000 },
+  limits: Partial<RunLimits> = APP_RUNNER_LIMITS,
   egress: EgressPolicy = { mode: 'allowlist', allow: [] },
 ): Promise<HookRunner> {
   const runner = await startProcessRunner({
     logger: pino({ level: 'silent' }),
+    workerStartTimeoutMs: TEST_WORKER_START_TIMEOUT_MS,
     poolSize: 1,
     defaultLimits: limits,
     egress,

@@ -2,8 +2,12 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 export const CLI_ENTRY = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
-/** How long a spawned server may take to start listening. */
-export const SERVER_START_TIMEOUT_MS = 20_000
+/**
+ * How long a spawned server may take to start listening: a deadline for a server that cannot
+ * start, not a speed bound (tsx compiles the sources and the workers start on a machine that may
+ * have a load average of 20; idle, it takes about two seconds).
+ */
+export const SERVER_START_TIMEOUT_MS = 120_000
 
 export interface RunningServer {
   readonly child: ChildProcessWithoutNullStreams
@@ -78,11 +82,18 @@ export async function managementToken(
 export function runCli(
   args: readonly string[],
   env: Record<string, string>,
+  options: { cwd?: string } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], {
-      env: { ...process.env, OPENHOOKS_EGRESS: 'allowlist', ...env },
-    })
+    // tsx by its resolved URL: the command may run in a folder without node_modules.
+    const child = spawn(
+      process.execPath,
+      ['--import', import.meta.resolve('tsx'), CLI_ENTRY, ...args],
+      {
+        env: { ...process.env, OPENHOOKS_EGRESS: 'allowlist', ...env },
+        ...(options.cwd !== undefined ? { cwd: options.cwd } : undefined),
+      },
+    )
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))

@@ -3,6 +3,7 @@
  * assertions.
  */
 import assert from 'node:assert/strict'
+import { connect, type AddressInfo } from 'node:net'
 import { describe, it } from 'node:test'
 import { buildTestApp } from '../helpers/build-test-app.js'
 import {
@@ -138,6 +139,54 @@ describe('POST /api/v2/hooks', () => {
     })
     assert.equal(res.statusCode, 201)
     assert.equal(res.json<HookBody>().script, script)
+  })
+
+  it('answers a 5 MiB body with the readable 413 over a real socket, not a reset', async (t) => {
+    const app = await buildTestApp(t)
+    await app.server.listen({ port: 0, host: '127.0.0.1' })
+    const { port } = app.server.server.address() as AddressInfo
+    const size = 5 * 1024 * 1024
+    const socket = connect({ port, host: '127.0.0.1' })
+    t.after(() => socket.destroy())
+    let received = ''
+    let failure: Error | undefined
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')))
+    socket.on('error', (error) => (failure = error))
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()))
+    socket.write(
+      [
+        'POST /api/v2/hooks HTTP/1.1',
+        'Host: 127.0.0.1',
+        `Authorization: Bearer ${await app.token()}`,
+        'Content-Type: application/json',
+        `Content-Length: ${size}`,
+        '',
+        '',
+      ].join('\r\n'),
+    )
+    // The whole body, in 64 KiB pieces, waiting for the socket to drain as a client would.
+    const piece = Buffer.alloc(64 * 1024, 'x')
+    for (let sent = 0; sent < size && failure === undefined; sent += piece.length) {
+      if (!socket.write(piece)) {
+        await new Promise<void>((resolve) => {
+          socket.once('drain', resolve)
+          socket.once('close', resolve)
+        })
+      }
+    }
+    await closed
+    assert.equal(failure, undefined, `the client saw ${String(failure)}`)
+    const [head = '', body = ''] = received.split('\r\n\r\n')
+    assert.match(head, /^HTTP\/1\.1 413 Payload Too Large\r\n/)
+    assert.match(head, /\r\nconnection: close/i)
+    assert.deepEqual(JSON.parse(body), {
+      statusCode: 413,
+      error: 'Payload Too Large',
+      message: `Payload content length greater than maximum allowed: ${MAX_BODY_BYTES}`,
+      errorCode: 'payload_too_large',
+    })
+    assert.deepStrictEqual(await listHooks(app), [])
   })
 
   it('answers 413 to a body over the body limit', async (t) => {

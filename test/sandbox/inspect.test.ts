@@ -9,7 +9,7 @@ import { format, inspect } from 'node:util'
 import { runInThisContext } from 'node:vm'
 import { after, before, describe, it } from 'node:test'
 import type { HookRunner } from '../../src/sandbox/runner.js'
-import { expectKind, runScript, startTestRunner } from './sandbox-helpers.js'
+import { ROOMY_LIMITS, expectKind, runScript, startTestRunner } from './sandbox-helpers.js'
 
 let runner: HookRunner
 before(async () => {
@@ -209,10 +209,10 @@ describe('util.inspect in the isolate', () => {
       const text = util.inspect(big, { depth: null })
       cb(null, { length: text.length, cut: text.includes('...') })
     }`
-    const got = expectKind(await runScript(runner, script), 'ok').value as {
-      length: number
-      cut: boolean
-    }
+    // Building and inspecting 1.5 MB of text is real CPU work: the call gets the default limits
+    // rather than the suite's fast ones, so that a busy machine does not end it first.
+    const got = expectKind(await runScript(runner, script, { limits: ROOMY_LIMITS }), 'ok')
+      .value as { length: number; cut: boolean }
     assert.equal(got.cut, true)
     assert.ok(got.length < 1_100_000, `length ${got.length}`)
   })

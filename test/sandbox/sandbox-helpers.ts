@@ -22,8 +22,20 @@ export const ALL_CLASSES: readonly InjectedErrorClass[] = [
   { name: 'SendPhoneMessageError', extends: 'ExtensibilityUserError', friendlyMessage: true },
 ]
 
-/** Short limits so that failing cases end fast. */
+/**
+ * Short limits so that runaway scripts end fast: for the hostile scripts, which expect a limit to
+ * stop them, and for tests that name the limit they test.
+ */
 export const FAST_LIMITS: Partial<RunLimits> = { timeoutMs: 2_000, entryTimeoutMs: 1_000 }
+/**
+ * runScript's limits unless a test gives its own: a test of what a call computes must not be
+ * ended by a deadline on a busy machine (load average 20 on two cores, where a worker waits
+ * seconds for a CPU). Tests of a deadline set the limit they test.
+ */
+export const ROOMY_LIMITS: Partial<RunLimits> = { timeoutMs: 60_000, entryTimeoutMs: 30_000 }
+
+/** Deadline for the workers' start in tests: for a broken start, not for a busy machine. */
+export const TEST_WORKER_START_TIMEOUT_MS = 120_000
 
 export async function startTestRunner(
   options: Partial<ProcessRunnerOptions> = {},
@@ -33,6 +45,7 @@ export async function startTestRunner(
     logger: pino({ level: 'silent' }),
     poolSize: 2,
     egress: { mode: 'allowlist', allow: [] },
+    workerStartTimeoutMs: TEST_WORKER_START_TIMEOUT_MS,
     ...options,
   })
 }
@@ -64,7 +77,7 @@ export function runScript(
     script,
     injectedClasses: options.classes ?? ALL_CLASSES,
     args: options.args ?? [{ name: 'user' }, { webtask: { secrets: {} } }],
-    limits: { ...FAST_LIMITS, ...options.limits },
+    limits: { ...ROOMY_LIMITS, ...options.limits },
   })
 }
 
@@ -77,4 +90,19 @@ export function expectKind<K extends RunOutcomeKind>(
     throw new Error(`expected outcome ${kind}, got ${JSON.stringify(outcome, null, 2)}`)
   }
   return outcome as Extract<RunOutcome, { kind: K }>
+}
+
+/** How long waitFor waits by default: for a broken runner, not for a slow machine. */
+export const WAIT_FOR_DEADLINE_MS = 60_000
+
+/** Polls `check` until it holds; throws past the deadline. */
+export async function waitFor(
+  check: () => Promise<boolean>,
+  timeoutMs = WAIT_FOR_DEADLINE_MS,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { HookRunner, LateLogs } from '../../src/sandbox/runner.js'
 import { COMPILE_ERROR_MESSAGE } from '../../src/sandbox/runner.js'
-import { expectKind, runScript, startTestRunner, uniqueHookId } from './sandbox-helpers.js'
+import { expectKind, runScript, startTestRunner, uniqueHookId, waitFor } from './sandbox-helpers.js'
 
 let runner: HookRunner
 const lateLogs: LateLogs[] = []
@@ -342,6 +342,37 @@ describe('module shape (compat §3.1, §3.6, Q10)', () => {
     assert.match(failure.description, /^Unexpected token '\)'/)
   })
 
+  it("a compile error names the script's own line and column, and only its tokens", async () => {
+    // `function broken( {` typed on line 24, the last line.
+    const lines = Array.from({ length: 23 }, (_, i) => `// line ${i + 1}`)
+    const broken = await runScript(runner, [...lines, 'function broken( {'].join('\n'))
+    assert.equal(
+      expectKind(broken, 'compile-error').description,
+      'Unexpected end of input [hook.js:24:19]',
+    )
+    // A 3-line script missing its closing `};`: the end of the script, not the wrapper's `)`.
+    const unclosed = await runScript(
+      runner,
+      'module.exports = function (user, context, cb) {\n  cb(null, user)\n',
+    )
+    assert.equal(
+      expectKind(unclosed, 'compile-error').description,
+      'Unexpected end of input [hook.js:3:1]',
+    )
+    // One `}` too many: the script's own token, on its own line.
+    const extra = await runScript(runner, 'module.exports = function (u, c, cb) {\n  cb()\n}\n}')
+    assert.equal(
+      expectKind(extra, 'compile-error').description,
+      "Unexpected token '}' [hook.js:4:1]",
+    )
+    // A script that redeclares an injected class still fails, with its own position.
+    const redeclared = await runScript(runner, 'const x = 1\nclass InvalidScopeError {}')
+    assert.match(
+      expectKind(redeclared, 'compile-error').description,
+      /^Identifier 'InvalidScopeError' has already been declared \[hook\.js:2:\d+\]$/,
+    )
+  })
+
   it('a bare anonymous function expression is exported', async () => {
     const outcome = await runScript(
       runner,
@@ -534,22 +565,19 @@ describe('background work after cb (compat Q11)', () => {
 
   it('is dropped at the call deadline', async () => {
     const hookId = uniqueHookId('endless-background')
-    const outcome = await runScript(
-      runner,
-      'let ticks = 0\nmodule.exports = function (u, c, cb) { cb(null, ticks); setInterval(function () { ticks++ }, 5) }',
-      { hookId, limits: { timeoutMs: 200 } },
-    )
-    assert.equal(expectKind(outcome, 'ok').value, 0)
-    await new Promise((resolve) => setTimeout(resolve, 400))
-    const second = await runScript(
-      runner,
-      'let ticks = 0\nmodule.exports = function (u, c, cb) { cb(null, ticks); setInterval(function () { ticks++ }, 5) }',
-      { hookId, limits: { timeoutMs: 200 } },
-    )
-    const ticks = expectKind(second, 'ok').value as number
-    assert.ok(ticks > 5, `the interval ran while the first call lived (${ticks})`)
-    const stats = await runner.stats()
-    assert.ok(stats.workers.every((worker) => worker.inFlightCalls <= 1))
+    // `start` sets off an endless interval after the callback; without it, the call only reads.
+    const script =
+      'let ticks = 0\nmodule.exports = function (u, c, cb) { cb(null, ticks); if (u.start) setInterval(function () { ticks++ }, 5) }'
+    const call = (start: boolean) =>
+      runScript(runner, script, { hookId, args: [{ start }, {}], limits: { timeoutMs: 1_000 } })
+    assert.equal(expectKind(await call(true), 'ok').value, 0)
+    // The first call lives on in the background until its deadline, then is dropped.
+    await waitFor(async () => (await runner.stats()).workers.every((w) => w.inFlightCalls === 0))
+    const atDeadline = expectKind(await call(false), 'ok').value as number
+    assert.ok(atDeadline > 0, 'the interval ran while the first call lived')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    // Dropped: the interval did not tick again after the deadline.
+    assert.equal(expectKind(await call(false), 'ok').value, atDeadline)
   })
 })
 

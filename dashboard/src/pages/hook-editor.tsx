@@ -12,17 +12,11 @@ import { CodeEditor, type CodeEditorHandle } from '../code-editor'
 import { Dialog } from '../dialog'
 import { linkHandler, setLeaveGuard } from '../router'
 import { pointOf } from '../triggers'
+import { errorPosition } from '../compile-error'
 
 const LEAVE_QUESTION = 'This hook has unsaved changes. Leave without saving?'
 /** Live log lines kept on screen. */
 const MAX_LIVE_EVENTS = 200
-
-/** A line number in a compile error's text ("…:3:5", "line 3"), if it has one. */
-function errorLine(text: string): number | undefined {
-  const match = /line (\d+)|:(\d+):\d+/.exec(text)
-  const value = match?.[1] ?? match?.[2]
-  return value === undefined ? undefined : Number(value)
-}
 
 export default function HookEditorPage(props: { hookId: string }) {
   const [hook, setHook] = useState<Hook | undefined>()
@@ -181,7 +175,7 @@ export default function HookEditorPage(props: { hookId: string }) {
             onCompileError={(text) => {
               setCompileError(text)
               if (text !== undefined)
-                editor.current?.showErrors([{ line: errorLine(text), message: text }])
+                editor.current?.showErrors([{ ...errorPosition(text), message: text }])
               else editor.current?.showErrors([])
             }}
           />

@@ -13,6 +13,7 @@ import {
   type ExportedHook,
   type FileSet,
   type InputProblem,
+  type HookIdentity,
   type LocalHook,
 } from '../hook-files.js'
 import type { KeywordMappings } from '../keywords.js'
@@ -23,10 +24,11 @@ export function readDirectoryFormat(root: string, mappings: KeywordMappings): Lo
   const problems: InputProblem[] = []
   const warnings: string[] = []
   const hooks: LocalHook[] = []
+  const identities: HookIdentity[] = []
   const folder = join(root, HOOKS_DIRECTORY)
   if (!existsSync(root) || !statSync(root).isDirectory()) {
     problems.push({ file: root, field: '', message: 'is not a folder' })
-    return { hooks, problems, warnings }
+    return { hooks, identities, problems, warnings }
   }
   if (!existsSync(folder)) {
     problems.push({
@@ -34,7 +36,7 @@ export function readDirectoryFormat(root: string, mappings: KeywordMappings): Lo
       field: '',
       message: `not found in ${root}: nothing to import (an empty ${HOOKS_DIRECTORY}/ folder means "no hooks")`,
     })
-    return { hooks, problems, warnings }
+    return { hooks, identities, problems, warnings }
   }
   if (!statSync(folder).isDirectory()) {
     problems.push({
@@ -42,7 +44,7 @@ export function readDirectoryFormat(root: string, mappings: KeywordMappings): Lo
       field: '',
       message: `expected ${folder} to be a folder but got a file`,
     })
-    return { hooks, problems, warnings }
+    return { hooks, identities, problems, warnings }
   }
   const names = readdirSync(folder)
     .filter((f) => f.endsWith('.json') && statSync(join(folder, f)).isFile())
@@ -66,8 +68,9 @@ export function readDirectoryFormat(root: string, mappings: KeywordMappings): Lo
     )
     problems.push(...result.problems)
     if (result.hook !== undefined) hooks.push(result.hook)
+    if (result.identity !== undefined) identities.push(result.identity)
   }
-  return { hooks, problems, warnings }
+  return { hooks, identities, problems, warnings }
 }
 
 /**

@@ -1,11 +1,19 @@
 /** Reading hook files: text with keywords replaced, and script files inside the config folder. */
 import { readFileSync } from 'node:fs'
-import { confineToFolder, resolveInside, type InputProblem, type LocalHook } from '../hook-files.js'
+import {
+  confineToFolder,
+  resolveInside,
+  type HookIdentity,
+  type InputProblem,
+  type LocalHook,
+} from '../hook-files.js'
 import { errorText, leftoverMarkers, replaceKeywords, type KeywordMappings } from '../keywords.js'
 
 /** Hooks read from files, with every problem found and the warnings to print. */
 export interface LoadedHooks {
   readonly hooks: readonly LocalHook[]
+  /** Every entry with a valid name and point, also those with other problems (checkHookSet). */
+  readonly identities: readonly HookIdentity[]
   readonly problems: readonly InputProblem[]
   readonly warnings: readonly string[]
 }

@@ -15,6 +15,7 @@ import {
   type ExportedHook,
   type FileSet,
   type InputProblem,
+  type HookIdentity,
   type LocalHook,
 } from '../hook-files.js'
 import { errorText, type KeywordMappings } from '../keywords.js'
@@ -43,28 +44,29 @@ export function readYamlFormat(input: string, mappings: KeywordMappings): Loaded
   const problems: InputProblem[] = []
   const warnings: string[] = []
   const hooks: LocalHook[] = []
+  const identities: HookIdentity[] = []
   const text = loadTextFile(base, file, label, mappings, warnings)
   if ('problem' in text) {
     problems.push({ file: label, field: '', message: text.problem })
-    return { hooks, problems, warnings }
+    return { hooks, identities, problems, warnings }
   }
   const doc = parseDocument(text.text, { prettyErrors: true, uniqueKeys: true })
   if (doc.errors.length > 0) {
     for (const error of doc.errors) {
       problems.push({ file: label, field: '', message: yamlSyntaxProblem(error.message) })
     }
-    return { hooks, problems, warnings }
+    return { hooks, identities, problems, warnings }
   }
   let content: unknown
   try {
     content = doc.toJS()
   } catch (error) {
     problems.push({ file: label, field: '', message: `is not valid YAML: ${errorText(error)}` })
-    return { hooks, problems, warnings }
+    return { hooks, identities, problems, warnings }
   }
   if (typeof content !== 'object' || content === null || Array.isArray(content)) {
     problems.push({ file: label, field: '', message: 'must be a mapping with a hooks: list' })
-    return { hooks, problems, warnings }
+    return { hooks, identities, problems, warnings }
   }
   const record = content as Record<string, unknown>
   const others = Object.keys(record).filter((k) => k !== 'hooks')
@@ -77,12 +79,12 @@ export function readYamlFormat(input: string, mappings: KeywordMappings): Loaded
       field: 'hooks',
       message: 'not found: nothing to import (`hooks: []` means "no hooks")',
     })
-    return { hooks, problems, warnings }
+    return { hooks, identities, problems, warnings }
   }
   const list = record.hooks ?? []
   if (!Array.isArray(list)) {
     problems.push({ file: label, field: 'hooks', message: 'must be a list' })
-    return { hooks, problems, warnings }
+    return { hooks, identities, problems, warnings }
   }
   list.forEach((entry: unknown, index) => {
     const result = validateHookEntry(entry, label, `hooks[${index}].`, (path) =>
@@ -90,8 +92,9 @@ export function readYamlFormat(input: string, mappings: KeywordMappings): Loaded
     )
     problems.push(...result.problems)
     if (result.hook !== undefined) hooks.push(result.hook)
+    if (result.identity !== undefined) identities.push(result.identity)
   })
-  return { hooks, problems, warnings }
+  return { hooks, identities, problems, warnings }
 }
 
 /**

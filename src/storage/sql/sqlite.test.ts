@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import assert from 'node:assert/strict'
@@ -19,6 +19,27 @@ describeStoreContract('sqlite (file)', async () => {
       rmSync(dir, { recursive: true, force: true })
     },
   }
+})
+
+test('the database file and its -wal and -shm files are readable by the owner only (0600)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'openhooks-store-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const filename = join(dir, 'openhooks.db')
+  const store = await openSqliteStore({ filename })
+  await store.putGuardianSetting('phone', { enabled: true })
+  for (const path of [filename, `${filename}-wal`, `${filename}-shm`]) {
+    assert.ok(existsSync(path), path)
+    assert.equal((statSync(path).mode & 0o777).toString(8), '600', path)
+  }
+  await store.close()
+
+  // Files an earlier version created with the umask's mode are narrowed when opened.
+  const older = join(dir, 'older.db')
+  writeFileSync(older, '')
+  chmodSync(older, 0o644)
+  const reopened = await openSqliteStore({ filename: older })
+  assert.equal((statSync(older).mode & 0o777).toString(8), '600')
+  await reopened.close()
 })
 
 test('prepared statements are reused by SQL text, and the least recently used one goes first', () => {

@@ -2,7 +2,7 @@
  * The SQLite dialect of the SQL store: opening the file, its pragmas, migrations and the
  * statement cache. Everything else is dialect-neutral and lives in the per-domain files beside it.
  */
-import { mkdirSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import {
@@ -68,11 +68,38 @@ export function withStatementCache(
   }
 }
 
+/** Name of the database file in the data folder. */
+export const DATABASE_FILE = 'openhooks.db'
+
+/**
+ * Mode of the database file and its `-wal` and `-shm` companions: they hold password hashes and
+ * sealed secrets, so only the user openhooks runs as may read them (like the key files).
+ */
+export const DATABASE_FILE_MODE = 0o600
+const DATABASE_COMPANIONS = ['', '-wal', '-shm'] as const
+
+/**
+ * Creates the database file with DATABASE_FILE_MODE before SQLite opens it (SQLite gives the
+ * `-wal` and `-shm` files the mode of the database file), and narrows the mode of files an
+ * earlier version created wider.
+ */
+function restrictDatabaseFiles(filename: string): void {
+  closeSync(openSync(filename, 'a', DATABASE_FILE_MODE))
+  for (const suffix of DATABASE_COMPANIONS) {
+    const path = `${filename}${suffix}`
+    if (existsSync(path)) chmodSync(path, DATABASE_FILE_MODE)
+  }
+}
+
 /** Opens (and migrates) the embedded SQLite store. WAL mode; foreign keys on. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
-  if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true })
+  if (options.filename !== ':memory:') {
+    mkdirSync(dirname(options.filename), { recursive: true })
+    restrictDatabaseFiles(options.filename)
+  }
   const sqlite = new SqliteDatabase(options.filename, { timeout: SQLITE_BUSY_TIMEOUT_MS })
   sqlite.pragma('journal_mode = WAL')
+  if (options.filename !== ':memory:') restrictDatabaseFiles(options.filename)
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('synchronous = NORMAL')
   const db = new Kysely<Database>({
