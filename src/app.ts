@@ -129,6 +129,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     secretBox: deps.keyring.hookSecrets,
     logger: deps.logger.child({ component: 'hooks' }),
     dependencies: deps.dependencies,
+    versionsKept: config.hookVersionsKept,
   })
   // A saved hook, or a change to its secrets, must not run its old version again.
   hooks.onChange((hookId) => {

@@ -12,6 +12,13 @@ import {
   type Transaction,
 } from 'kysely'
 import { migrationProvider } from './migrations/index.js'
+import {
+  SYSTEM_VERSIONING,
+  getHookVersion,
+  hookCodeHash,
+  listHookVersions,
+  recordHookVersion,
+} from './sql/hook-versions.js'
 import type {
   ClientGrantsTable,
   ClientsTable,
@@ -46,6 +53,8 @@ import type {
   HookFilter,
   HookPatch,
   HookRecord,
+  HookVersioning,
+  HookVersionRecord,
   HookWriteResult,
   NewHook,
   MfaAuthenticatorRecord,
@@ -384,7 +393,10 @@ export class SqlStore implements Store {
     return rows.map((r) => r.id)
   }
 
-  async createHook(hook: NewHook): Promise<HookWriteResult> {
+  async createHook(
+    hook: NewHook,
+    versioning: HookVersioning = SYSTEM_VERSIONING,
+  ): Promise<HookWriteResult> {
     try {
       return await this.#db.transaction().execute(async (trx) => {
         const taken = await trx
@@ -422,6 +434,7 @@ export class SqlStore implements Store {
           })
           .returningAll()
           .executeTakeFirstOrThrow()
+        await recordHookVersion(trx, { ...hook, hookId: id, versioning, at })
         return { ok: true, hook: toHook(row), disabledIds } as const
       })
     } catch (error) {
@@ -430,7 +443,11 @@ export class SqlStore implements Store {
     }
   }
 
-  async updateHook(id: string, patch: HookPatch): Promise<HookWriteResult> {
+  async updateHook(
+    id: string,
+    patch: HookPatch,
+    versioning: HookVersioning = SYSTEM_VERSIONING,
+  ): Promise<HookWriteResult> {
     try {
       return await this.#db.transaction().execute(async (trx) => {
         const current = await trx
@@ -464,7 +481,14 @@ export class SqlStore implements Store {
           .where('id', '=', id)
           .returningAll()
           .executeTakeFirstOrThrow()
-        return { ok: true, hook: toHook(row), disabledIds } as const
+        const hook = toHook(row)
+        const codeChanged =
+          hookCodeHash(hook.script, hook.dependencies) !==
+          hookCodeHash(current.script, parseStringMap(current.dependencies))
+        if (codeChanged || versioning.deployedFrom !== undefined) {
+          await recordHookVersion(trx, { ...hook, hookId: id, versioning, at })
+        }
+        return { ok: true, hook, disabledIds } as const
       })
     } catch (error) {
       if (isUniqueViolation(error)) return { ok: false, reason: 'name-taken' }
@@ -478,6 +502,19 @@ export class SqlStore implements Store {
       const result = await trx.deleteFrom('hooks').where('id', '=', id).executeTakeFirst()
       return result.numDeletedRows > 0n
     })
+  }
+
+  // ---- hook versions (storage/sql/hook-versions.ts) ------------------------------------------
+
+  listHookVersions(
+    hookId: string,
+    page?: PageRequest,
+  ): Promise<{ items: HookVersionRecord[]; total: number } | undefined> {
+    return listHookVersions(this.#db, hookId, page)
+  }
+
+  getHookVersion(hookId: string, number: number): Promise<HookVersionRecord | undefined> {
+    return getHookVersion(this.#db, hookId, number)
   }
 
   // ---- secrets --------------------------------------------------------------------------------

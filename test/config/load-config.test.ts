@@ -34,6 +34,7 @@ describe('loadConfig', () => {
         },
       },
       dependencies: { mode: 'npm', registry: undefined, timeoutMs: 120_000 },
+      hookVersionsKept: 100,
       tenantLogs: { retentionDays: 30, maxEvents: 100_000 },
       smtp: undefined,
       mfa: { smsPerHour: 10, codeTtlS: 300, maxAttempts: 5, mfaTokenTtlS: 600 },

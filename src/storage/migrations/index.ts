@@ -3,6 +3,7 @@ import * as initial from './0001-initial.js'
 import * as directory from './0002-directory.js'
 import * as passwordTickets from './0003-password-tickets.js'
 import * as mfa from './0004-mfa.js'
+import * as hookVersions from './0005-hook-versions.js'
 
 /** Forward-only migrations, applied in key order at start-up. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-directory': directory,
   '0003-password-tickets': passwordTickets,
   '0004-mfa': mfa,
+  '0005-hook-versions': hookVersions,
 }
 
 export const migrationProvider: MigrationProvider = {
