@@ -5,6 +5,8 @@ import {
   DEFAULT_HOOK_VERSIONS_KEPT,
   type HookFilter,
   type HookRecord,
+  type HookSettings,
+  type HookSettingsPatch,
   type HookVersionActor,
   type HookVersionRecord,
   type PageRequest,
@@ -209,6 +211,33 @@ export class HookService {
       actor,
       number,
     )
+  }
+
+  /** The settings of a hook, or `undefined` when it does not exist (for the dispatcher). */
+  findSettings(hookId: string): Promise<HookSettings | undefined> {
+    return this.#store.getHookSettings(hookId)
+  }
+
+  /** The hook's openhooks settings (issue 22): the failure policy. */
+  async getSettings(hookId: string): Promise<HookSettings> {
+    const settings = await this.#store.getHookSettings(hookId)
+    if (settings === undefined) throw new ApiError('HookDoesNotExist')
+    return settings
+  }
+
+  async updateSettings(
+    hookId: string,
+    patch: HookSettingsPatch,
+    actor: HookVersionActor = SYSTEM_ACTOR,
+  ): Promise<HookSettings> {
+    const settings = await this.#store.updateHookSettings(hookId, patch)
+    if (settings === undefined) throw new ApiError('HookDoesNotExist')
+    this.#logger.info(
+      { event: 'hook.settings.updated', hookId, settings, actor },
+      "hook's settings updated",
+    )
+    this.#changed(hookId)
+    return settings
   }
 
   async delete(id: string): Promise<void> {

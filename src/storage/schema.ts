@@ -42,6 +42,14 @@ export interface HookVersionsTable {
   created_at: string
 }
 
+/** openhooks' own per-hook settings (issue 22); no row: the defaults. */
+export interface HookSettingsTable {
+  hook_id: string
+  /** `closed` or `open`. */
+  failure_policy: string
+  updated_at: string
+}
+
 export interface ClientsTable {
   client_id: string
   name: string
@@ -203,6 +211,7 @@ export interface Database {
   hooks: HooksTable
   hook_secrets: HookSecretsTable
   hook_versions: HookVersionsTable
+  hook_settings: HookSettingsTable
   clients: ClientsTable
   client_grants: ClientGrantsTable
   signing_keys: SigningKeysTable

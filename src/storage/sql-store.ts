@@ -12,6 +12,7 @@ import {
   type Transaction,
 } from 'kysely'
 import { migrationProvider } from './migrations/index.js'
+import { getHookSettings, updateHookSettings } from './sql/hook-settings.js'
 import {
   SYSTEM_VERSIONING,
   getHookVersion,
@@ -53,6 +54,8 @@ import type {
   HookFilter,
   HookPatch,
   HookRecord,
+  HookSettings,
+  HookSettingsPatch,
   HookVersioning,
   HookVersionRecord,
   HookWriteResult,
@@ -515,6 +518,16 @@ export class SqlStore implements Store {
 
   getHookVersion(hookId: string, number: number): Promise<HookVersionRecord | undefined> {
     return getHookVersion(this.#db, hookId, number)
+  }
+
+  // ---- hook settings (storage/sql/hook-settings.ts) ------------------------------------------
+
+  getHookSettings(hookId: string): Promise<HookSettings | undefined> {
+    return getHookSettings(this.#db, hookId)
+  }
+
+  updateHookSettings(hookId: string, patch: HookSettingsPatch): Promise<HookSettings | undefined> {
+    return updateHookSettings(this.#db, hookId, patch, this.#timestamp())
   }
 
   // ---- secrets --------------------------------------------------------------------------------

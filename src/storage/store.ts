@@ -114,6 +114,28 @@ export interface HookVersionStore {
   getHookVersion(hookId: string, number: number): Promise<HookVersionRecord | undefined>
 }
 
+/**
+ * What happens when a hook cannot run (timeout, crash, memory, compile or resource limit):
+ * `closed` fails the flow as Auth0 did; `open` lets it go on as if no hook were enabled.
+ */
+export type FailurePolicy = 'closed' | 'open'
+
+/** openhooks' own per-hook settings, outside the hook object Auth0's clients read (issue 22). */
+export interface HookSettings {
+  readonly failurePolicy: FailurePolicy
+}
+
+export type HookSettingsPatch = Partial<HookSettings>
+
+export const DEFAULT_HOOK_SETTINGS: HookSettings = { failurePolicy: 'closed' }
+
+export interface HookSettingsStore {
+  /** The hook's settings (defaults unless changed); `undefined` when the hook does not exist. */
+  getHookSettings(hookId: string): Promise<HookSettings | undefined>
+  /** Applies `patch`; the settings after it, or `undefined` when the hook does not exist. */
+  updateHookSettings(hookId: string, patch: HookSettingsPatch): Promise<HookSettings | undefined>
+}
+
 /** A secret as stored: `value` is ciphertext; the store never sees a plaintext value. */
 export interface SealedSecret {
   readonly name: string
@@ -499,6 +521,7 @@ export interface Store
   extends
     HookStore,
     HookVersionStore,
+    HookSettingsStore,
     SecretStore,
     ClientStore,
     ClientGrantStore,

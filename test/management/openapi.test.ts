@@ -137,7 +137,7 @@ test('GET /api/v2/openapi.json', async (t) => {
     }
   })
 
-  await it("lists exactly Auth0's nine hook operations under /hooks, plus the Runner's, the log stream's and the versions'", () => {
+  await it("lists exactly Auth0's nine hook operations under /hooks, plus the Runner's, the log stream's, the versions' and the settings'", () => {
     const listed = Object.entries(doc.paths)
       .filter(([path]) => path === '/hooks' || path.startsWith('/hooks/'))
       .flatMap(([path, item]) => Object.keys(item).map((method) => `${method} ${path}`))
@@ -149,6 +149,8 @@ test('GET /api/v2/openapi.json', async (t) => {
       'get /hooks/{id}/versions',
       'get /hooks/{id}/versions/{number}',
       'post /hooks/{id}/versions/{number}/deploy',
+      'get /hooks/{id}/settings',
+      'patch /hooks/{id}/settings',
     ]
     assert.deepStrictEqual(listed, [...OPERATIONS.map(([m, p]) => `${m} ${p}`), ...runner].sort())
     assert.equal(doc.paths['/openapi.json'], undefined, 'the document does not list itself')
@@ -180,12 +182,14 @@ test('GET /api/v2/openapi.json', async (t) => {
     }
   })
 
-  await it('documents the versions operations (issue 22) with their scopes and success bodies', () => {
+  await it('documents the versions and settings operations (issue 22) with their scopes and success bodies', () => {
     const schemes = doc.components.securitySchemes
     for (const [method, path, scope] of [
       ['get', '/hooks/{id}/versions', 'read:hooks'],
       ['get', '/hooks/{id}/versions/{number}', 'read:hooks'],
       ['post', '/hooks/{id}/versions/{number}/deploy', 'update:hooks'],
+      ['get', '/hooks/{id}/settings', 'read:hooks'],
+      ['patch', '/hooks/{id}/settings', 'update:hooks'],
     ] as const) {
       const operation = op(method, path)
       const oauth = (operation.security ?? []).filter((r) =>

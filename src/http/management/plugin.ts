@@ -7,6 +7,7 @@ import { managementErrorHandler } from './error-handler.js'
 import { createGuard, type GuardOptions, type ManagementRouteConfig } from './guard.js'
 import { directoryRoutes, type DirectoryRoutesOptions } from './directory.routes.js'
 import { guardianRoutes, type GuardianRoutesOptions } from './guardian.routes.js'
+import { hookSettingsRoutes } from './hook-settings.routes.js'
 import { hookVersionsRoutes } from './hook-versions.routes.js'
 import { hooksRoutes } from './hooks.routes.js'
 import { logStreamRoutes, type LogStreamOptions } from './log-stream.routes.js'
@@ -49,6 +50,7 @@ export const managementPlugin: FastifyPluginAsync<ManagementPluginOptions> = asy
 
   await app.register(hooksRoutes, { hooks: options.hooks })
   await app.register(hookVersionsRoutes, { hooks: options.hooks })
+  await app.register(hookSettingsRoutes, { hooks: options.hooks })
   await app.register(testRunnerRoutes, options.testRunner)
   await app.register(logStreamRoutes, options.logStream)
   await app.register(directoryRoutes, options.directory)
