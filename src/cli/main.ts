@@ -3,8 +3,8 @@ import { ConfigError } from '../config/load-config.js'
 import { processIo, runWithUsage } from './cli-io.js'
 import { EXPORT_USAGE, exportCommand } from './export.js'
 import { IMPORT_USAGE, importCommand } from './import.js'
-import { RUN_USAGE, runCommand } from './run.js'
-import { TEST_USAGE, testCommand } from './test-command.js'
+import { RUN_USAGE, runCommand } from '../local/run-command.js'
+import { TEST_USAGE, testCommand } from '../local/test-command.js'
 import { MANAGEMENT_SCOPES } from '../tokens/management-scopes.js'
 
 const USAGE = `Usage: openhooks <command> [options]

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it, type TestContext } from 'node:test'
 import { runWithUsage, type CliIo } from '../../src/cli/cli-io.js'
-import { RUN_USAGE, runCommand } from '../../src/cli/run.js'
-import { TEST_USAGE, testCommand } from '../../src/cli/test-command.js'
+import { RUN_USAGE, runCommand } from '../../src/local/run-command.js'
+import { TEST_USAGE, testCommand } from '../../src/local/test-command.js'
 
 interface Captured {
   readonly code: number

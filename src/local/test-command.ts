@@ -6,9 +6,9 @@ import assert from 'node:assert/strict'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo } from './cli-io.js'
+import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo } from '../cli/cli-io.js'
 import { firstJsonErrorOffset, lineAndColumn } from './json-position.js'
-import { egressOf } from './run.js'
+import { egressOf } from './run-command.js'
 import { startLocalRunner, type LocalRunner } from './local-run.js'
 
 export const TEST_USAGE = `Usage: openhooks test [DIR] [--reporter spec|tap] [--egress MODE]

@@ -1,4 +1,8 @@
 /**
+ * src/local: hooks run on this machine, without a server (issue 22). Unlike src/cli, which talks
+ * to a server over HTTP only, this layer uses the server's sandbox and trigger definitions
+ * directly, so that a hook behaves locally as it does when deployed.
+ *
  * Runs a hook file on this machine for `openhooks run` and `openhooks test`: the server's sandbox
  * (worker processes, isolates, limits from the same `OPENHOOKS_*` settings), the server's trigger
  * definitions and the Runner's report. No server, no database; no network unless asked.
@@ -16,7 +20,7 @@ import type { TriggerDefinition, TriggerFailure } from '../hooks/triggers/trigge
 import { egressPolicyOf } from '../main.js'
 import { startProcessRunner } from '../sandbox/process-runner.js'
 import type { HookRunner } from '../sandbox/runner.js'
-import { UsageError } from './cli-io.js'
+import { UsageError } from '../cli/cli-io.js'
 
 export const EGRESS_MODES = ['public', 'allowlist', 'none'] as const
 export type EgressMode = (typeof EGRESS_MODES)[number]

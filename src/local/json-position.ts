@@ -10,9 +10,10 @@ const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/
 /** The offset of the first character that makes `text` invalid JSON, or `undefined` if valid. */
 export function firstJsonErrorOffset(text: string): number | undefined {
   let i = 0
-  class Stop {
+  class Stop extends Error {
     readonly at: number
     constructor(at: number) {
+      super(`invalid JSON at ${at}`)
       this.at = at
     }
   }
@@ -27,7 +28,7 @@ export function firstJsonErrorOffset(text: string): number | undefined {
     i++
     while (i < text.length && text[i] !== '"') {
       if (text[i] === '\\') i++
-      else if ((text.charCodeAt(i) ?? 0) < 0x20) fail()
+      else if (text.charCodeAt(i) < 0x20) fail()
       i++
     }
     if (i >= text.length) fail()
@@ -75,7 +76,10 @@ export function firstJsonErrorOffset(text: string): number | undefined {
         } else fail()
       }
     }
-    if (c === '"') return string()
+    if (c === '"') {
+      string()
+      return
+    }
     const literal = LITERALS.find((l) => text.startsWith(l, i))
     if (literal !== undefined) {
       i += literal.length
