@@ -1,7 +1,13 @@
 /** Per-hook settings in SQL (issue 22): one row per hook that changed a default. */
 import type { Kysely } from 'kysely'
 import type { Database } from '../schema.js'
-import { DEFAULT_HOOK_SETTINGS, type HookSettings, type HookSettingsPatch } from '../store.js'
+import {
+  DEFAULT_HOOK_SETTINGS,
+  type HookSettings,
+  type HookSettingsPatch,
+  type HookSettingsStore,
+} from '../store.js'
+import type { SqlContext } from './context.js'
 
 function toSettings(row: { failure_policy: string } | undefined): HookSettings {
   if (row === undefined) return DEFAULT_HOOK_SETTINGS
@@ -58,4 +64,12 @@ export async function updateHookSettings(
       .execute()
     return next
   })
+}
+
+/** The `HookSettingsStore` over one database handle. */
+export function sqlHookSettingsStore({ db, timestamp }: SqlContext): HookSettingsStore {
+  return {
+    getHookSettings: (hookId) => getHookSettings(db, hookId),
+    updateHookSettings: (hookId, patch) => updateHookSettings(db, hookId, patch, timestamp()),
+  }
 }

@@ -6,11 +6,13 @@
  */
 import { createHash } from 'node:crypto'
 import type { Kysely, Selectable, Transaction } from 'kysely'
+import type { SqlContext } from './context.js'
 import type { Database, HookVersionsTable } from '../schema.js'
 import {
   DEFAULT_HOOK_VERSIONS_KEPT,
   type HookVersionActor,
   type HookVersionRecord,
+  type HookVersionStore,
   type HookVersioning,
   type PageRequest,
 } from '../store.js'
@@ -132,4 +134,12 @@ export async function getHookVersion(
     .where('number', '=', number)
     .executeTakeFirst()
   return row === undefined ? undefined : toVersion(row)
+}
+
+/** The `HookVersionStore` over one database handle. */
+export function sqlHookVersionStore({ db }: SqlContext): HookVersionStore {
+  return {
+    listHookVersions: (hookId, page) => listHookVersions(db, hookId, page),
+    getHookVersion: (hookId, number) => getHookVersion(db, hookId, number),
+  }
 }
