@@ -129,6 +129,7 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
     secretBox: deps.keyring.hookSecrets,
     logger: hooksLogger,
     dependencies: deps.dependencies,
+    versionsKept: config.hookVersionsKept,
   })
   // A saved hook, or a change to its secrets, must not run its old version again.
   hooks.onChange((hookId) => {

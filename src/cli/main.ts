@@ -3,6 +3,8 @@ import { ConfigError } from '../config/load-config.js'
 import { processIo, runWithUsage } from './cli-io.js'
 import { EXPORT_USAGE, exportCommand } from './export.js'
 import { IMPORT_USAGE, importCommand } from './import.js'
+import { RUN_USAGE, runCommand } from '../local/run-command.js'
+import { TEST_USAGE, testCommand } from '../local/test-command.js'
 import { MANAGEMENT_SCOPES } from '../tokens/management-scopes.js'
 
 const USAGE = `Usage: openhooks <command> [options]
@@ -20,6 +22,10 @@ Commands:
   import --format directory|yaml --in DIR [--dry-run] [--delete] [--keywords FILE]
                          Make the server's hooks match Auth0 Deploy CLI files (over HTTP).
                          "openhooks export --help" and "import --help" list their options.
+  run FILE --trigger T [--payload JSON|@FILE] [--secrets-file .env] [--egress MODE] [--json]
+                         Run a hook once on this machine, in the server's sandbox (no server).
+  test [DIR] [--reporter spec|tap]
+                         Run the *.hook-test.json cases under DIR (see docs/local-development.md).
   help                   Show this text.
 `
 
@@ -53,15 +59,21 @@ async function run(argv: readonly string[]): Promise<number> {
       return 0
     }
     case 'export':
-    case 'import': {
-      const [usage, command] =
-        argv[0] === 'export' ? [EXPORT_USAGE, exportCommand] : [IMPORT_USAGE, importCommand]
+    case 'import':
+    case 'run':
+    case 'test': {
+      const [usage, handler] = {
+        export: [EXPORT_USAGE, exportCommand] as const,
+        import: [IMPORT_USAGE, importCommand] as const,
+        run: [RUN_USAGE, runCommand] as const,
+        test: [TEST_USAGE, testCommand] as const,
+      }[command]
       if (rest.includes('--help') || rest.includes('-h')) {
         process.stdout.write(usage)
         return 0
       }
       const io = processIo()
-      return runWithUsage(io, usage, () => command(rest, io))
+      return runWithUsage(io, usage, () => handler(rest, io))
     }
     case 'help':
     case '--help':

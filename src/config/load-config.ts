@@ -62,6 +62,8 @@ export interface Config {
     readonly registry: string | undefined
     readonly timeoutMs: number
   }
+  /** Newest versions kept per hook (issue 22). */
+  readonly hookVersionsKept: number
   readonly tenantLogs: {
     readonly retentionDays: number
     readonly maxEvents: number
@@ -258,6 +260,7 @@ export function loadConfig(
       registry: values.get('OPENHOOKS_NPM_REGISTRY') as string | undefined,
       timeoutMs: values.get('OPENHOOKS_DEPENDENCY_TIMEOUT_MS') as number,
     },
+    hookVersionsKept: values.get('OPENHOOKS_HOOK_VERSIONS_KEPT') as number,
     tenantLogs: {
       retentionDays: values.get('OPENHOOKS_LOG_RETENTION_DAYS') as number,
       maxEvents: values.get('OPENHOOKS_LOG_MAX_EVENTS') as number,

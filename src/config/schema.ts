@@ -311,6 +311,13 @@ export const CONFIG_KEYS = [
       'Most tenant log events kept; beyond it, the oldest are deleted in the background.',
   },
   {
+    env: 'OPENHOOKS_HOOK_VERSIONS_KEPT',
+    type: { kind: 'integer', min: 1, max: 10_000 },
+    default: 100,
+    description:
+      'Newest versions kept per hook (`GET /api/v2/hooks/{id}/versions`); older ones are deleted when a new one is made. Deleting a hook deletes its versions.',
+  },
+  {
     env: 'OPENHOOKS_SMTP_URL',
     type: { kind: 'string', minLength: 1 },
     default: undefined,

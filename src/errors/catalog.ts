@@ -21,6 +21,12 @@ export const MANAGEMENT_ERRORS = {
     errorCode: 'HookSecretDoesNotExist',
     evidence: '§2.6 OAS message; errorCode is ours (Q6)',
   },
+  HookVersionDoesNotExist: {
+    status: 404,
+    message: 'Hook version does not exist',
+    errorCode: 'HookVersionDoesNotExist',
+    evidence: 'ours (issue 22: hook versions are an openhooks extension)',
+  },
   HookNameTakenOnCreate: {
     status: 409,
     message: 'Hook with the same name already exists.',

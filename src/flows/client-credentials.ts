@@ -8,7 +8,7 @@ import type { ClientGrantStore, ClientRecord, ClientStore } from '../storage/sto
 import type { TenantLog } from '../tenant-log/tenant-log.js'
 import { signAccessToken } from '../tokens/access-token.js'
 import type { SigningKeys } from '../tokens/signing-keys.js'
-import { hookLogDetails } from './hook-log.js'
+import { failedOpenDescription, failedOpenDetails, hookLogDetails } from './hook-log.js'
 
 /** The parameters of a client-credentials request, from the body or HTTP Basic. */
 export interface ClientCredentialsRequest {
@@ -121,6 +121,16 @@ async function runCredentialsExchange(
         hookDetails: hookLogDetails(hook, run.outcome),
       }
     case 'failed':
+      if (dispatched.failedOpen) {
+        // issue 22: the hook could not run and its failure policy is open.
+        return {
+          scopes,
+          claims: {},
+          hookDetails: failedOpenDetails(
+            hookLogDetails(hook, run.outcome, describeFailure(run.failed)),
+          ),
+        }
+      }
       throw new OAuthError(run.failure.error, run.failure.description, {
         statusCode: run.failure.status,
         cause: { hook: hookLogDetails(hook, run.outcome, describeFailure(run.failed)) },
@@ -209,6 +219,7 @@ export async function issueClientCredentialsToken(
       ...(exchange.hookDetails !== undefined
         ? { hookId: String(exchange.hookDetails.id) }
         : undefined),
+      ...failedOpenDescription(exchange.hookDetails),
       details: {
         audience: request.audience,
         scope: exchange.scopes.join(' '),

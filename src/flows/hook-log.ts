@@ -20,3 +20,22 @@ export function hookLogDetails(
     logs: outcome.logs.map((l) => ({ level: l.level, message: l.message, timestamp: l.timestamp })),
   }
 }
+
+/**
+ * A hook's log details, marked as failed open: the hook could not run, its failure policy is
+ * `open`, and the flow went on as if no hook were enabled (issue 22).
+ */
+/** The `description` of a success event whose hook failed open (issue 22). */
+export const FAILED_OPEN_DESCRIPTION =
+  'The hook failed and its failure policy is open: the flow went on as if no hook were enabled'
+
+/** `{ description }` for a success event when its hook failed open, else nothing. */
+export function failedOpenDescription(details: Record<string, unknown> | undefined): {
+  description?: string
+} {
+  return details?.failedOpen === true ? { description: FAILED_OPEN_DESCRIPTION } : {}
+}
+
+export function failedOpenDetails(details: Record<string, unknown>): Record<string, unknown> {
+  return { ...details, failurePolicy: 'open', failedOpen: true }
+}

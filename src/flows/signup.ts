@@ -30,7 +30,7 @@ import type {
   UserStore,
 } from '../storage/store.js'
 import type { TenantLog } from '../tenant-log/tenant-log.js'
-import { hookLogDetails } from './hook-log.js'
+import { failedOpenDescription, failedOpenDetails, hookLogDetails } from './hook-log.js'
 
 /** Auth0's limits on `user_metadata` sent with a signup (Authentication API reference). */
 export const MAX_SIGNUP_METADATA_PROPERTIES = 10
@@ -289,6 +289,15 @@ async function runPreUserRegistration(
         hookDetails: hookDetails(hook, run.outcome, signup.password),
       }
     case 'failed': {
+      if (dispatched.failedOpen) {
+        // issue 22: the hook could not run and its failure policy is open.
+        return {
+          ...unchanged,
+          hookDetails: failedOpenDetails(
+            hookDetails(hook, run.outcome, signup.password, describeFailure(run.failed)),
+          ),
+        }
+      }
       const scrub = passwordScrubber(signup.password)
       const details = {
         ...hookDetails(hook, run.outcome, signup.password, describeFailure(run.failed)),
@@ -416,6 +425,7 @@ export async function signUp(deps: SignupDeps, request: SignupRequest): Promise<
       userName: signup.email,
       ...requestFields(request),
       ...(pre.hookDetails !== undefined ? { hookId: String(pre.hookDetails.id) } : undefined),
+      ...failedOpenDescription(pre.hookDetails),
       details: {
         connection: signup.connection.name,
         ...(pre.hookDetails !== undefined ? { hook: pre.hookDetails } : undefined),

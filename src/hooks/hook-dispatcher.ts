@@ -1,6 +1,6 @@
 import type { Logger } from '../logging/logger.js'
 import type { HookRunner } from '../sandbox/runner.js'
-import type { HookRecord } from '../storage/store.js'
+import { DEFAULT_HOOK_SETTINGS, type HookRecord, type HookSettings } from '../storage/store.js'
 import type { DependencyLoader } from './dependencies.js'
 import { runHook, type HookRun } from './dispatch.js'
 import { redactDeep, redactOutcome } from './redact.js'
@@ -15,8 +15,22 @@ import type { TriggerDefinition, TriggerFailure } from './triggers/trigger.js'
  */
 export const ENABLED_HOOK_CACHE_TTL_MS = 1_000
 
+/**
+ * The failures a hook's `open` failure policy lets through (issue 22): the hook could not run or
+ * finish. An error the hook returns on purpose (`cb(error)`, a throw: `hook-error`) or a result
+ * it returns that the trigger refuses (`invalid-result`) still fails the flow.
+ */
+export const FAIL_OPEN_KINDS: ReadonlySet<string> = new Set([
+  'timeout',
+  'memory',
+  'compile-error',
+  'limit',
+  'crash',
+])
+
 interface CachedHook {
   readonly hook: HookRecord | undefined
+  readonly settings: HookSettings
   readonly secrets: Readonly<Record<string, string>>
   readonly expiresAt: number
 }
@@ -46,6 +60,11 @@ export function redactRun<Result, Failure extends TriggerFailure>(
 export interface Dispatched<Result, Failure extends TriggerFailure> {
   readonly hook: HookRecord
   readonly run: HookRun<Result, Failure>
+  /**
+   * The run failed in a way the hook's `open` failure policy lets through: the flow goes on as
+   * if no hook were enabled, and its log event says so (issue 22).
+   */
+  readonly failedOpen: boolean
 }
 
 /**
@@ -86,8 +105,13 @@ export class HookDispatcher {
     if (cached !== undefined && cached.expiresAt > this.#now()) return cached
     const generation = this.#generation
     const hook = await this.#hooks.getEnabled(triggerId)
+    const settings =
+      hook === undefined
+        ? DEFAULT_HOOK_SETTINGS
+        : ((await this.#hooks.findSettings(hook.id)) ?? DEFAULT_HOOK_SETTINGS)
     const entry: CachedHook = {
       hook,
+      settings,
       secrets: hook === undefined ? {} : await this.#hooks.readSecrets(hook.id),
       expiresAt: this.#now() + ENABLED_HOOK_CACHE_TTL_MS,
     }
@@ -99,7 +123,7 @@ export class HookDispatcher {
     trigger: TriggerDefinition<Payload, Result, Failure>,
     payload: Payload,
   ): Promise<Dispatched<Result, Failure> | undefined> {
-    const { hook, secrets } = await this.#enabled(trigger.id)
+    const { hook, secrets, settings } = await this.#enabled(trigger.id)
     if (hook === undefined) return undefined
     const run = await runHook({
       runner: this.#runner,
@@ -110,6 +134,16 @@ export class HookDispatcher {
       logger: this.#logger,
       dependencies: this.#dependencies,
     })
-    return { hook, run: redactRun(run, secrets) }
+    const failedOpen =
+      run.kind === 'failed' &&
+      settings.failurePolicy === 'open' &&
+      FAIL_OPEN_KINDS.has(run.failed.kind)
+    if (failedOpen) {
+      this.#logger.warn(
+        { event: 'hook.failed_open', trigger: trigger.id, hookId: hook.id },
+        'the hook failed; its failure policy is open, so the flow goes on without it',
+      )
+    }
+    return { hook, run: redactRun(run, secrets), failedOpen }
   }
 }

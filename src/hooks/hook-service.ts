@@ -1,7 +1,18 @@
 import { ApiError } from '../errors/api-error.js'
 import type { SecretBox } from '../crypto/keys.js'
 import type { Logger } from '../logging/logger.js'
-import type { HookFilter, HookRecord, PageRequest, SealedSecret, Store } from '../storage/store.js'
+import {
+  DEFAULT_HOOK_VERSIONS_KEPT,
+  type HookFilter,
+  type HookRecord,
+  type HookSettings,
+  type HookSettingsPatch,
+  type HookVersionActor,
+  type HookVersionRecord,
+  type PageRequest,
+  type SealedSecret,
+  type Store,
+} from '../storage/store.js'
 import { checkDependencies, type DependencyLoader } from './dependencies.js'
 import { normalizeHookName, type TriggerId } from './hook.js'
 
@@ -34,6 +45,9 @@ export interface UpdateHookInput {
 /** Something about a hook changed: what ran before for it must not run again (warm isolates). */
 export type HookChangeListener = (hookId: string) => void
 
+/** Who changes a hook when the caller does not say (tests, internal writes). */
+const SYSTEM_ACTOR: HookVersionActor = { type: 'system', id: 'openhooks' }
+
 function secretContext(hookId: string, name: string): string {
   return `hook-secret:${hookId}:${name}`
 }
@@ -49,18 +63,24 @@ export class HookService {
   readonly #logger: Logger
   readonly #listeners: HookChangeListener[] = []
   readonly #dependencies: DependencyLoader | undefined
+  readonly #versionsKept: number
 
-  /** Without `dependencies`, declared dependencies are stored unchecked and not loaded. */
+  /**
+   * Without `dependencies`, declared dependencies are stored unchecked and not loaded.
+   * `versionsKept`: newest versions kept per hook (`OPENHOOKS_HOOK_VERSIONS_KEPT`).
+   */
   constructor(options: {
     store: Store
     secretBox: SecretBox
     logger: Logger
     dependencies?: DependencyLoader | undefined
+    versionsKept?: number
   }) {
     this.#store = options.store
     this.#box = options.secretBox
     this.#logger = options.logger
     this.#dependencies = options.dependencies
+    this.#versionsKept = options.versionsKept ?? DEFAULT_HOOK_VERSIONS_KEPT
   }
 
   onChange(listener: HookChangeListener): void {
@@ -100,17 +120,23 @@ export class HookService {
     return this.#store.getEnabledHook(triggerId)
   }
 
-  async create(input: CreateHookInput): Promise<HookRecord> {
+  async create(
+    input: CreateHookInput,
+    actor: HookVersionActor = SYSTEM_ACTOR,
+  ): Promise<HookRecord> {
     // issue 9: a dependency that cannot run rejects the save before anything is written.
     await checkDependencies(this.#dependencies, input.dependencies)
-    const result = await this.#store.createHook({
-      name: normalizeHookName(input.name),
-      script: input.script,
-      triggerId: input.triggerId,
-      // compat §1.3: without `enabled`, the first hook of a trigger is enabled, later ones not.
-      enabled: input.enabled ?? 'if-first',
-      dependencies: input.dependencies ?? {},
-    })
+    const result = await this.#store.createHook(
+      {
+        name: normalizeHookName(input.name),
+        script: input.script,
+        triggerId: input.triggerId,
+        // compat §1.3: without `enabled`, the first hook of a trigger is enabled, later ones not.
+        enabled: input.enabled ?? 'if-first',
+        dependencies: input.dependencies ?? {},
+      },
+      { actor, keep: this.#versionsKept },
+    )
     if (!result.ok) throw new ApiError('HookNameTakenOnCreate')
     // A new enabled hook changes what its trigger runs.
     this.#changed(result.hook.id)
@@ -118,17 +144,30 @@ export class HookService {
     return result.hook
   }
 
-  async update(id: string, input: UpdateHookInput): Promise<HookRecord> {
+  async update(
+    id: string,
+    input: UpdateHookInput,
+    actor: HookVersionActor = SYSTEM_ACTOR,
+    deployedFrom?: number,
+  ): Promise<HookRecord> {
     if (input.dependencies !== undefined && (await this.#store.getHook(id)) === undefined) {
       throw new ApiError('HookDoesNotExist')
     }
     await checkDependencies(this.#dependencies, input.dependencies)
-    const result = await this.#store.updateHook(id, {
-      ...(input.name !== undefined ? { name: normalizeHookName(input.name) } : undefined),
-      ...(input.script !== undefined ? { script: input.script } : undefined),
-      ...(input.enabled !== undefined ? { enabled: input.enabled } : undefined),
-      ...(input.dependencies !== undefined ? { dependencies: input.dependencies } : undefined),
-    })
+    const result = await this.#store.updateHook(
+      id,
+      {
+        ...(input.name !== undefined ? { name: normalizeHookName(input.name) } : undefined),
+        ...(input.script !== undefined ? { script: input.script } : undefined),
+        ...(input.enabled !== undefined ? { enabled: input.enabled } : undefined),
+        ...(input.dependencies !== undefined ? { dependencies: input.dependencies } : undefined),
+      },
+      {
+        actor,
+        keep: this.#versionsKept,
+        ...(deployedFrom !== undefined ? { deployedFrom } : undefined),
+      },
+    )
     if (!result.ok) {
       throw new ApiError(
         result.reason === 'not-found' ? 'HookDoesNotExist' : 'HookNameTakenOnUpdate',
@@ -137,6 +176,68 @@ export class HookService {
     this.#changed(id)
     this.#logSwitch(result.hook, result.disabledIds)
     return result.hook
+  }
+
+  /** Newest first (issue 22). */
+  async listVersions(
+    hookId: string,
+    page?: PageRequest,
+  ): Promise<{ items: HookVersionRecord[]; total: number }> {
+    const found = await this.#store.listHookVersions(hookId, page)
+    if (found === undefined) throw new ApiError('HookDoesNotExist')
+    return found
+  }
+
+  async getVersion(hookId: string, number: number): Promise<HookVersionRecord> {
+    const version = await this.#store.getHookVersion(hookId, number)
+    if (version !== undefined) return version
+    if ((await this.#store.getHook(hookId)) === undefined) throw new ApiError('HookDoesNotExist')
+    throw new ApiError('HookVersionDoesNotExist')
+  }
+
+  /**
+   * Makes a version's script and dependencies current, as a new version (history is never
+   * rewritten). Its dependencies are checked like a save's: when they cannot run, nothing changes.
+   */
+  async deployVersion(
+    hookId: string,
+    number: number,
+    actor: HookVersionActor,
+  ): Promise<HookRecord> {
+    const version = await this.getVersion(hookId, number)
+    return this.update(
+      hookId,
+      { script: version.script, dependencies: version.dependencies },
+      actor,
+      number,
+    )
+  }
+
+  /** The settings of a hook, or `undefined` when it does not exist (for the dispatcher). */
+  findSettings(hookId: string): Promise<HookSettings | undefined> {
+    return this.#store.getHookSettings(hookId)
+  }
+
+  /** The hook's openhooks settings (issue 22): the failure policy. */
+  async getSettings(hookId: string): Promise<HookSettings> {
+    const settings = await this.#store.getHookSettings(hookId)
+    if (settings === undefined) throw new ApiError('HookDoesNotExist')
+    return settings
+  }
+
+  async updateSettings(
+    hookId: string,
+    patch: HookSettingsPatch,
+    actor: HookVersionActor = SYSTEM_ACTOR,
+  ): Promise<HookSettings> {
+    const settings = await this.#store.updateHookSettings(hookId, patch)
+    if (settings === undefined) throw new ApiError('HookDoesNotExist')
+    this.#logger.info(
+      { event: 'hook.settings.updated', hookId, settings, actor },
+      "hook's settings updated",
+    )
+    this.#changed(hookId)
+    return settings
   }
 
   async delete(id: string): Promise<void> {

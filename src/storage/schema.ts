@@ -21,6 +21,35 @@ export interface HookSecretsTable {
   updated_at: string
 }
 
+/** One immutable version of a hook's code (issue 22). */
+export interface HookVersionsTable {
+  hook_id: string
+  /** 1, 2, 3 … per hook, consecutive. */
+  number: number
+  script: string
+  /** JSON object, name → version. */
+  dependencies: string
+  /** SHA-256 (hex) of the script and dependencies, see storage/sql/hook-versions.ts. */
+  hash: string
+  /** `client` or `operator`. */
+  actor_type: string
+  /** The client id, or the operator's e-mail address. */
+  actor_id: string
+  /** JSON array of the hook's secret names when the version was made (never values). */
+  secret_names: string
+  /** The version a deploy copied, or null for a save. */
+  deployed_from: number | null
+  created_at: string
+}
+
+/** openhooks' own per-hook settings (issue 22); no row: the defaults. */
+export interface HookSettingsTable {
+  hook_id: string
+  /** `closed` or `open`. */
+  failure_policy: string
+  updated_at: string
+}
+
 export interface ClientsTable {
   client_id: string
   name: string
@@ -181,6 +210,8 @@ export interface MfaSmsSendsTable {
 export interface Database {
   hooks: HooksTable
   hook_secrets: HookSecretsTable
+  hook_versions: HookVersionsTable
+  hook_settings: HookSettingsTable
   clients: ClientsTable
   client_grants: ClientGrantsTable
   signing_keys: SigningKeysTable

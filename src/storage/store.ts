@@ -59,10 +59,82 @@ export interface HookStore {
   listHooks(filter: HookFilter, page?: PageRequest): Promise<{ hooks: HookRecord[]; total: number }>
   getHook(id: string): Promise<HookRecord | undefined>
   getEnabledHook(triggerId: string): Promise<HookRecord | undefined>
-  createHook(hook: NewHook): Promise<HookWriteResult>
-  updateHook(id: string, patch: HookPatch): Promise<HookWriteResult>
-  /** Deletes the hook and its secrets; `false` when there was no such hook. */
+  /** Creates the hook and its version 1 in one transaction. */
+  createHook(hook: NewHook, versioning?: HookVersioning): Promise<HookWriteResult>
+  /**
+   * Updates the hook; when its script or dependencies change (or `versioning.deployedFrom` is
+   * set), the next version is recorded and old ones pruned in the same transaction.
+   */
+  updateHook(id: string, patch: HookPatch, versioning?: HookVersioning): Promise<HookWriteResult>
+  /** Deletes the hook, its secrets and its versions; `false` when there was no such hook. */
   deleteHook(id: string): Promise<boolean>
+}
+
+/** Newest versions kept per hook unless configured (`OPENHOOKS_HOOK_VERSIONS_KEPT`, issue 22). */
+export const DEFAULT_HOOK_VERSIONS_KEPT = 100
+
+/** Who made a hook version: a Management API client, the dashboard operator, or openhooks. */
+export interface HookVersionActor {
+  readonly type: 'client' | 'operator' | 'system'
+  /** The client id, the operator's e-mail address, or what openhooks did (`migration`). */
+  readonly id: string
+}
+
+/** How a hook write records its version (issue 22). */
+export interface HookVersioning {
+  readonly actor: HookVersionActor
+  /** Newest versions kept for the hook; older ones are deleted in the same transaction. */
+  readonly keep: number
+  /** Set by a deploy: the version copied. A deploy is recorded even when nothing changed. */
+  readonly deployedFrom?: number
+}
+
+/** One immutable version of a hook's code. Secrets are not versioned, only their names. */
+export interface HookVersionRecord {
+  readonly hookId: string
+  /** 1, 2, 3 … per hook, consecutive, never reused. */
+  readonly number: number
+  readonly script: string
+  readonly dependencies: Readonly<Record<string, string>>
+  /** `sha256:` and the hex SHA-256 of the script and dependencies. */
+  readonly hash: string
+  readonly actor: HookVersionActor
+  /** The hook's secret names when the version was made, alphabetical. */
+  readonly secretNames: readonly string[]
+  /** The version a deploy copied; absent for a save. */
+  readonly deployedFrom?: number
+  readonly createdAt: string
+}
+
+export interface HookVersionStore {
+  /** Newest first; `undefined` when the hook does not exist. */
+  listHookVersions(
+    hookId: string,
+    page?: PageRequest,
+  ): Promise<{ items: HookVersionRecord[]; total: number } | undefined>
+  getHookVersion(hookId: string, number: number): Promise<HookVersionRecord | undefined>
+}
+
+/**
+ * What happens when a hook cannot run (timeout, crash, memory, compile or resource limit):
+ * `closed` fails the flow as Auth0 did; `open` lets it go on as if no hook were enabled.
+ */
+export type FailurePolicy = 'closed' | 'open'
+
+/** openhooks' own per-hook settings, outside the hook object Auth0's clients read (issue 22). */
+export interface HookSettings {
+  readonly failurePolicy: FailurePolicy
+}
+
+export type HookSettingsPatch = Partial<HookSettings>
+
+export const DEFAULT_HOOK_SETTINGS: HookSettings = { failurePolicy: 'closed' }
+
+export interface HookSettingsStore {
+  /** The hook's settings (defaults unless changed); `undefined` when the hook does not exist. */
+  getHookSettings(hookId: string): Promise<HookSettings | undefined>
+  /** Applies `patch`; the settings after it, or `undefined` when the hook does not exist. */
+  updateHookSettings(hookId: string, patch: HookSettingsPatch): Promise<HookSettings | undefined>
 }
 
 /** A secret as stored: `value` is ciphertext; the store never sees a plaintext value. */
@@ -449,6 +521,8 @@ export interface KeyStore {
 export interface Store
   extends
     HookStore,
+    HookVersionStore,
+    HookSettingsStore,
     SecretStore,
     ClientStore,
     ClientGrantStore,

@@ -39,6 +39,7 @@ describe('loadConfig', () => {
         },
       },
       dependencies: { mode: 'npm', registry: undefined, timeoutMs: 120_000 },
+      hookVersionsKept: 100,
       tenantLogs: { retentionDays: 30, maxEvents: 100_000 },
       smtp: undefined,
       signupPerIpPerMinute: 50,

@@ -137,7 +137,7 @@ test('GET /api/v2/openapi.json', async (t) => {
     }
   })
 
-  await it("lists exactly Auth0's nine hook operations under /hooks, plus the Runner's and the log stream's", () => {
+  await it("lists exactly Auth0's nine hook operations under /hooks, plus the Runner's, the log stream's, the versions' and the settings'", () => {
     const listed = Object.entries(doc.paths)
       .filter(([path]) => path === '/hooks' || path.startsWith('/hooks/'))
       .flatMap(([path, item]) => Object.keys(item).map((method) => `${method} ${path}`))
@@ -146,6 +146,11 @@ test('GET /api/v2/openapi.json', async (t) => {
       'post /hooks/{id}/test',
       'get /hooks/triggers/{triggerId}/sample-payload',
       'get /hooks/{id}/logs/stream',
+      'get /hooks/{id}/versions',
+      'get /hooks/{id}/versions/{number}',
+      'post /hooks/{id}/versions/{number}/deploy',
+      'get /hooks/{id}/settings',
+      'patch /hooks/{id}/settings',
     ]
     assert.deepStrictEqual(listed, [...OPERATIONS.map(([m, p]) => `${m} ${p}`), ...runner].sort())
     assert.equal(doc.paths['/openapi.json'], undefined, 'the document does not list itself')
@@ -174,6 +179,28 @@ test('GET /api/v2/openapi.json', async (t) => {
         assert.equal(flow.tokenUrl, `${TEST_ISSUER}oauth/token`)
         assert.ok(scope in flow.scopes, `${scope} is not declared on ${name ?? ''}`)
       }
+    }
+  })
+
+  await it('documents the versions and settings operations (issue 22) with their scopes and success bodies', () => {
+    const schemes = doc.components.securitySchemes
+    for (const [method, path, scope] of [
+      ['get', '/hooks/{id}/versions', 'read:hooks'],
+      ['get', '/hooks/{id}/versions/{number}', 'read:hooks'],
+      ['post', '/hooks/{id}/versions/{number}/deploy', 'update:hooks'],
+      ['get', '/hooks/{id}/settings', 'read:hooks'],
+      ['patch', '/hooks/{id}/settings', 'update:hooks'],
+    ] as const) {
+      const operation = op(method, path)
+      const oauth = (operation.security ?? []).filter((r) =>
+        Object.keys(r).some((name) => schemes[name]?.type === 'oauth2'),
+      )
+      assert.deepStrictEqual(
+        oauth.map((r) => Object.values(r)[0]),
+        [[scope]],
+        `${method} ${path}`,
+      )
+      assert.ok(operation.responses['200'], `${method} ${path} documents its 200`)
     }
   })
 

@@ -26,6 +26,7 @@ import {
 } from '../../operator/sessions.js'
 import type { TenantLog } from '../../tenant-log/tenant-log.js'
 import { signAccessToken } from '../../tokens/access-token.js'
+import { DASHBOARD_OPERATOR_CLAIM } from '../management/actor.js'
 import { MANAGEMENT_SCOPES } from '../../tokens/management-scopes.js'
 import type { SigningKeys } from '../../tokens/signing-keys.js'
 
@@ -173,8 +174,10 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
   })
 
   app.post('/token', async (request) => {
-    session(request)
+    const current = session(request)
     const accessToken = await signAccessToken(options.signingKeys, {
+      // What the dashboard changes is attributed to the operator (hook versions, issue 22).
+      extraClaims: { [DASHBOARD_OPERATOR_CLAIM]: current.email },
       issuer: options.issuer,
       clientId: options.clientId,
       audience: options.audience,

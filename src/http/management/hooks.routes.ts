@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { HookService } from '../../hooks/hook-service.js'
+import { actorOf } from './actor.js'
 import type { ManagementRouteConfig } from './guard.js'
 import { selectFields, toHookResponse } from './responses.js'
 import {
@@ -88,7 +89,7 @@ export const hooksRoutes: FastifyPluginAsyncTypebox<{ hooks: HookService }> = as
       },
     },
     async (request, reply) => {
-      const hook = await hooks.create(request.body)
+      const hook = await hooks.create(request.body, actorOf(request))
       return reply.code(201).send(toHookResponse(hook, 'write'))
     },
   )
@@ -128,7 +129,7 @@ export const hooksRoutes: FastifyPluginAsyncTypebox<{ hooks: HookService }> = as
       },
     },
     async (request) => {
-      const hook = await hooks.update(request.params.id, request.body)
+      const hook = await hooks.update(request.params.id, request.body, actorOf(request))
       return toHookResponse(hook, 'write')
     },
   )

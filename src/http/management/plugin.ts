@@ -11,6 +11,8 @@ import {
 } from './attack-protection.routes.js'
 import { directoryRoutes, type DirectoryRoutesOptions } from './directory.routes.js'
 import { guardianRoutes, type GuardianRoutesOptions } from './guardian.routes.js'
+import { hookSettingsRoutes } from './hook-settings.routes.js'
+import { hookVersionsRoutes } from './hook-versions.routes.js'
 import { hooksRoutes } from './hooks.routes.js'
 import { logStreamRoutes, type LogStreamOptions } from './log-stream.routes.js'
 import { logTypesRoutes } from './log-types.routes.js'
@@ -53,6 +55,8 @@ export const managementPlugin: FastifyPluginAsync<ManagementPluginOptions> = asy
   app.addHook('onRequest', createGuard(options.guard))
 
   await app.register(hooksRoutes, { hooks: options.hooks })
+  await app.register(hookVersionsRoutes, { hooks: options.hooks })
+  await app.register(hookSettingsRoutes, { hooks: options.hooks })
   await app.register(testRunnerRoutes, options.testRunner)
   await app.register(logStreamRoutes, options.logStream)
   await app.register(logTypesRoutes)

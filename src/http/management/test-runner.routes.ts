@@ -3,11 +3,12 @@ import { Type } from 'typebox'
 import { ApiError } from '../../errors/api-error.js'
 import { runHook } from '../../hooks/dispatch.js'
 import { redactRun } from '../../hooks/hook-dispatcher.js'
+import { runReport } from '../../hooks/run-report.js'
 import { MAX_SCRIPT_CHARS, TRIGGER_IDS, type TriggerId } from '../../hooks/hook.js'
 import type { DependencyLoader } from '../../hooks/dependencies.js'
 import type { HookService } from '../../hooks/hook-service.js'
 import { findTrigger, getTrigger } from '../../hooks/triggers/index.js'
-import type { FailedRun, TriggerDefinition, TriggerFailure } from '../../hooks/triggers/trigger.js'
+import type { TriggerDefinition, TriggerFailure } from '../../hooks/triggers/trigger.js'
 import type { Logger } from '../../logging/logger.js'
 import type { HookRunner } from '../../sandbox/runner.js'
 import type { ManagementRouteConfig } from './guard.js'
@@ -34,26 +35,6 @@ const TestHookBody = Type.Object(
   },
   { additionalProperties: false },
 )
-
-/** What the Runner shows for a failed run: the error's own properties, as Auth0's runner did. */
-function errorData(failed: FailedRun): Record<string, unknown> {
-  switch (failed.kind) {
-    case 'hook-error':
-      return { ...failed.error }
-    case 'compile-error':
-      return { message: failed.message, error_description: failed.description }
-    case 'invalid-result':
-      return { message: failed.message }
-    case 'timeout':
-      return { message: failed.message, limit: failed.limit, limitMs: failed.limitMs }
-    case 'memory':
-      return { message: failed.message, limit: 'memoryMb', limitMb: failed.limitMb }
-    case 'limit':
-      return { message: failed.message, limit: failed.limit, value: failed.value }
-    case 'crash':
-      return { message: `The hook could not be run: ${failed.reason}` }
-  }
-}
 
 /**
  * The Runner (compat §4.6, Q23): run a hook, enabled or not, with a payload of the trigger's
@@ -103,16 +84,7 @@ export const testRunnerRoutes: FastifyPluginAsyncTypebox<TestRunnerOptions> = as
       if (run.kind === 'invalid-payload') {
         throw new ApiError('InvalidBody', { message: run.message })
       }
-      return {
-        status: run.kind === 'succeeded' ? 'success' : 'error',
-        data: run.kind === 'succeeded' ? (run.outcome.value ?? null) : errorData(run.failed),
-        logs: run.outcome.logs.map((l) => ({
-          level: l.level,
-          message: l.message,
-          timestamp: l.timestamp,
-        })),
-        durationMs: run.outcome.durationMs,
-      }
+      return runReport(run)
     },
   )
 

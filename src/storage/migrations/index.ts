@@ -4,6 +4,8 @@ import * as directory from './0002-directory.js'
 import * as passwordTickets from './0003-password-tickets.js'
 import * as mfa from './0004-mfa.js'
 import * as attackProtection from './0005-attack-protection.js'
+import * as hookVersions from './0006-hook-versions.js'
+import * as hookSettings from './0007-hook-settings.js'
 
 /** Forward-only migrations, applied in key order at start-up. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -12,6 +14,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-password-tickets': passwordTickets,
   '0004-mfa': mfa,
   '0005-attack-protection': attackProtection,
+  '0006-hook-versions': hookVersions,
+  '0007-hook-settings': hookSettings,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -5,12 +5,14 @@ import type {
   HookPatch,
   HookRecord,
   HookStore,
+  HookVersioning,
   HookWriteResult,
   NewHook,
   PageRequest,
 } from '../store.js'
 import { ulid } from '../ulid.js'
 import { isUniqueViolation, parseStringMap, type SqlContext } from './context.js'
+import { SYSTEM_VERSIONING, hookCodeHash, recordHookVersion } from './hook-versions.js'
 
 function toHook(row: Selectable<HooksTable>): HookRecord {
   return {
@@ -77,7 +79,10 @@ export function sqlHookStore({ db, timestamp }: SqlContext): HookStore {
       return row === undefined ? undefined : toHook(row)
     },
 
-    async createHook(hook: NewHook): Promise<HookWriteResult> {
+    async createHook(
+      hook: NewHook,
+      versioning: HookVersioning = SYSTEM_VERSIONING,
+    ): Promise<HookWriteResult> {
       try {
         return await db.transaction().execute(async (trx) => {
           const taken = await trx
@@ -115,6 +120,8 @@ export function sqlHookStore({ db, timestamp }: SqlContext): HookStore {
             })
             .returningAll()
             .executeTakeFirstOrThrow()
+          // issue 22: version 1, in the transaction that creates the hook.
+          await recordHookVersion(trx, { ...hook, hookId: id, versioning, at })
           return { ok: true, hook: toHook(row), disabledIds } as const
         })
       } catch (error) {
@@ -123,7 +130,11 @@ export function sqlHookStore({ db, timestamp }: SqlContext): HookStore {
       }
     },
 
-    async updateHook(id: string, patch: HookPatch): Promise<HookWriteResult> {
+    async updateHook(
+      id: string,
+      patch: HookPatch,
+      versioning: HookVersioning = SYSTEM_VERSIONING,
+    ): Promise<HookWriteResult> {
       try {
         return await db.transaction().execute(async (trx) => {
           const current = await trx
@@ -157,7 +168,15 @@ export function sqlHookStore({ db, timestamp }: SqlContext): HookStore {
             .where('id', '=', id)
             .returningAll()
             .executeTakeFirstOrThrow()
-          return { ok: true, hook: toHook(row), disabledIds } as const
+          const hook = toHook(row)
+          // issue 22: a change of code is the next version, in this same transaction.
+          const codeChanged =
+            hookCodeHash(hook.script, hook.dependencies) !==
+            hookCodeHash(current.script, parseStringMap(current.dependencies))
+          if (codeChanged || versioning.deployedFrom !== undefined) {
+            await recordHookVersion(trx, { ...hook, hookId: id, versioning, at })
+          }
+          return { ok: true, hook, disabledIds } as const
         })
       } catch (error) {
         if (isUniqueViolation(error)) return { ok: false, reason: 'name-taken' }

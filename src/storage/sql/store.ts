@@ -3,6 +3,8 @@ import type { Database } from '../schema.js'
 import type { Store } from '../store.js'
 import { sqlClientGrantStore, sqlClientStore, sqlResourceServerStore } from './clients.js'
 import type { SqlContext } from './context.js'
+import { sqlHookSettingsStore } from './hook-settings.js'
+import { sqlHookVersionStore } from './hook-versions.js'
 import { sqlHookStore } from './hooks.js'
 import { sqlKeyStore } from './keys.js'
 import { sqlTenantLogStore } from './logs.js'
@@ -19,6 +21,8 @@ export function sqlStore(db: Kysely<Database>, now: () => Date): Store {
   const context: SqlContext = { db, timestamp: () => now().toISOString() }
   return {
     ...sqlHookStore(context),
+    ...sqlHookVersionStore(context),
+    ...sqlHookSettingsStore(context),
     ...sqlSecretStore(context),
     ...sqlClientStore(context),
     ...sqlClientGrantStore(context),
