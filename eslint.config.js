@@ -113,7 +113,7 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
-    // The runtime inside the isolate (src/sandbox/isolate/, docs/adr/0005-isolate-runtime-as-modules.md)
+    // The runtime inside the isolate (src/sandbox/isolate/, docs/adr/0006-isolate-runtime-as-modules.md)
     // handles whatever values a hook script passes it, so most of it is written against `any`
     // (its tsconfig checks names, imports and arity, not parameter types yet). It keeps unbound
     // copies of built-ins (primordials), reads `arguments` without going through Array.prototype,
