@@ -174,15 +174,19 @@ export function checkSize(size) {
 
 export function Buffer(arg, encodingOrOffset, length) {
   // Old Node: Buffer(x) and new Buffer(x) (deprecated there, common in old hook scripts).
-  if (typeof arg === 'number') return Buffer.alloc(arg)
-  return Buffer.from(arg, encodingOrOffset, length)
+  if (typeof arg === 'number') return (Buffer as unknown as BufferStatic).alloc(arg)
+  return (Buffer as unknown as BufferStatic).from(arg, encodingOrOffset, length)
 }
 
-// The static methods, defined below with defineMethods, for the type check.
-export declare namespace Buffer {
-  function alloc(size: number, fill?: unknown, encoding?: string): any
-  function from(value: unknown, encodingOrOffset?: unknown, length?: number): any
-  function compare(a: Uint8Array, b: Uint8Array): number
+// The bundler renames this function (a name it reserves); its `name` stays Node's.
+ObjectDefineProperty(Buffer, 'name', { value: 'Buffer' })
+
+// The static methods, defined below with defineMethods, for the type check. (Not a `declare
+// namespace`: the bundler would rename the function, and `Buffer.name` would change.)
+interface BufferStatic {
+  alloc(size: number, fill?: unknown, encoding?: string): any
+  from(value: unknown, encodingOrOffset?: unknown, length?: number): any
+  compare(a: Uint8Array, b: Uint8Array): number
 }
 
 /** Makes a Buffer view over an ArrayBuffer. */
@@ -201,7 +205,9 @@ ObjectSetPrototypeOf(Buffer, Uint8ArrayCtor)
 ObjectDefineProperty(Buffer, Symbol.species, {
   get() {
     return function BufferSpecies(a, b, c) {
-      return typeof a === 'number' ? Buffer.alloc(a) : bufferOver(a, b, c)
+      return typeof a === 'number'
+        ? (Buffer as unknown as BufferStatic).alloc(a)
+        : bufferOver(a, b, c)
     }
   },
   configurable: true,
@@ -236,17 +242,18 @@ defineMethods(Buffer, {
     }
     if (ArrayBufferIsView(value)) return bufferOf(copyBytes(value))
     if (value !== null && typeof value === 'object') {
-      if (value.type === 'Buffer' && ArrayIsArray(value.data)) return Buffer.from(value.data)
+      if (value.type === 'Buffer' && ArrayIsArray(value.data))
+        return (Buffer as unknown as BufferStatic).from(value.data)
       if (typeof value.length === 'number') {
         checkSize(value.length)
-        const out = Buffer.alloc(value.length)
+        const out = (Buffer as unknown as BufferStatic).alloc(value.length)
         for (let i = 0; i < value.length; i++) out[i] = NumberCtor(value[i]) & 255
         return out
       }
       if (typeof value.valueOf === 'function') {
         const primitive = value.valueOf()
         if (primitive !== value && primitive !== null && primitive !== undefined)
-          return Buffer.from(primitive, encodingOrOffset, length)
+          return (Buffer as unknown as BufferStatic).from(primitive, encodingOrOffset, length)
       }
     }
     const error = new TypeErrorCtor(
@@ -295,7 +302,7 @@ defineMethods(Buffer, {
       total += list[i].length
     }
     const size = totalLength === undefined ? total : NumberCtor(totalLength)
-    const out = Buffer.alloc(size)
+    const out = (Buffer as unknown as BufferStatic).alloc(size)
     let at = 0
     for (let i = 0; i < list.length && at < size; i++) {
       const part = list[i].length <= size - at ? list[i] : list[i].subarray(0, size - at)
@@ -412,7 +419,7 @@ defineMethods(Buffer.prototype, {
       throw new TypeErrorCtor(
         'The "otherBuffer" argument must be an instance of Buffer or Uint8Array.',
       )
-    return Buffer.compare(this, other) === 0
+    return (Buffer as unknown as BufferStatic).compare(this, other) === 0
   },
   compare(target, targetStart, targetEnd, sourceStart, sourceEnd) {
     const t = toBytesView(target).subarray(
@@ -423,7 +430,7 @@ defineMethods(Buffer.prototype, {
       sourceStart || 0,
       sourceEnd === undefined ? this.length : sourceEnd,
     )
-    return Buffer.compare(s, t)
+    return (Buffer as unknown as BufferStatic).compare(s, t)
   },
   slice(start, end) {
     return this.subarray(start, end)

@@ -1,3 +1,5 @@
+import { ObjectDefineProperty } from './primordials.js'
+
 import { moduleNotFound, requireBuiltin, requireProvided } from './builtins.js'
 import {
   MapCtor,
@@ -58,3 +60,6 @@ export function require(name) {
 export function declareModule(name, version, factory) {
   ReflectApply(MapSet, declared, [name, { version, factory, module: undefined }])
 }
+
+// The bundler renames this function (a name it reserves); its `name` stays the one a hook expects.
+ObjectDefineProperty(require, 'name', { value: 'require' })
