@@ -7,7 +7,9 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 
 const roots = ['src', 'test']
-const filters = process.argv.slice(2)
+// `--coverage` (npm run test:coverage) adds node's coverage report (lines, branches, functions).
+const coverage = process.argv.includes('--coverage')
+const filters = process.argv.slice(2).filter((arg) => arg !== '--coverage')
 const files = roots
   .flatMap((root) => readdirSync(root, { recursive: true }).map((f) => join(root, String(f))))
   .filter((f) => f.endsWith('.test.ts') && !f.split('/').includes('node_modules'))
@@ -24,6 +26,7 @@ const result = spawnSync(
     '--import',
     'tsx',
     '--test',
+    ...(coverage ? ['--experimental-test-coverage'] : []),
     `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`,
     ...files,
   ],

@@ -4,7 +4,7 @@
  * isolate's own `require` answers them at run time. Any other built-in a dependency needs makes the
  * dependency unusable, and the hook is rejected when it is saved.
  *
- * Keep this list equal to `PROVIDED_BUILTINS` of `src/sandbox/isolate-builtins.ts` (a test checks;
+ * Keep this list equal to `PROVIDED_BUILTINS` of `src/sandbox/isolate/limits.ts` (a test checks;
  * this layer may not import the sandbox).
  */
 export const RUNTIME_BUILTINS = [

@@ -10,7 +10,7 @@ const REDACTION = '[secret]'
  */
 const INSPECT_MAX_STRING_CHARS = 10_000
 
-/** Escapes of `util.inspect` inside a quoted string (src/sandbox/isolate-inspect.ts). */
+/** Escapes of `util.inspect` inside a quoted string (src/sandbox/isolate/inspect.ts). */
 const INSPECT_ESCAPES: Readonly<Record<number, string>> = {
   8: '\\b',
   9: '\\t',

@@ -1,6 +1,6 @@
 /**
  * Synchronous services the worker computes for the isolate (`$4 service(op, a, b, c)` in
- * isolate-runtime.ts): URL parsing with Node's WHATWG parser, random bytes, hashes and HMACs.
+ * isolate/host.ts): URL parsing with Node's WHATWG parser, random bytes, hashes and HMACs.
  * Arguments and answers are primitives, except the input of a hash or HMAC, which arrives as a
  * Uint8Array (copied by isolated-vm); bytes that are answers travel as latin1 strings. Every
  * input is bounded by a named limit; a bad or oversized input answers a string starting with
@@ -8,11 +8,9 @@
  */
 import { createHash, createHmac, getHashes, randomBytes } from 'node:crypto'
 
-/** Largest input of one hash or HMAC computation (all `update` calls together), in bytes. */
-export const MAX_CRYPTO_INPUT_BYTES = 16 * 1024 * 1024
+import { MAX_CRYPTO_INPUT_BYTES, MAX_RANDOM_BYTES } from './isolate/limits.js'
 
-/** Largest `randomBytes` / `getRandomValues` request, in bytes (Web Crypto allows 65 536). */
-export const MAX_RANDOM_BYTES = 1024 * 1024
+export { MAX_CRYPTO_INPUT_BYTES, MAX_RANDOM_BYTES }
 
 /** Longest URL the parser accepts, in characters. */
 export const MAX_URL_CHARS = 64 * 1024
@@ -74,9 +72,10 @@ export function hostService(op: unknown, a: unknown, b: unknown, c: unknown): st
   switch (op) {
     case 'url': {
       // a: input, b: base or undefined
-      if (typeof a !== 'string' || (b !== undefined && typeof b !== 'string')) return 'error:'
-      if (a.length > MAX_URL_CHARS || (b?.length ?? 0) > MAX_URL_CHARS) return 'error:'
-      const url = parseUrl(a, b)
+      const base = typeof b === 'string' ? b : undefined
+      if (typeof a !== 'string' || (b !== undefined && base === undefined)) return 'error:'
+      if (a.length > MAX_URL_CHARS || (base?.length ?? 0) > MAX_URL_CHARS) return 'error:'
+      const url = parseUrl(a, base)
       return url === null ? 'error:' : urlRecord(url)
     }
     case 'url-set': {

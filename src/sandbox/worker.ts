@@ -683,7 +683,7 @@ function requestDone(call: Call, requestId: number, result: EgressResult): void 
 /**
  * A response body as the isolate takes it: its bytes as an ArrayBuffer copied in (never the rest of
  * a pooled Buffer's memory), and its text when it is valid UTF-8, decoded here because decoding in
- * the isolate is a JavaScript loop (isolate-web.ts `utf8Decode`). Empty bodies cross as nothing.
+ * the isolate is a JavaScript loop (isolate/encoding.ts `utf8Decode`). Empty bodies cross as nothing.
  */
 function bodyForIsolate(body: Buffer): {
   bytes?: ivm.Copy<ArrayBufferLike>
@@ -1140,7 +1140,7 @@ function load(call: Call, message: RunMessage): void {
 }
 
 /**
- * Takes the answer of a `run` entry: the hook started, and maybe completed already (isolate-runtime.ts
+ * Takes the answer of a `run` entry: the hook started, and maybe completed already (isolate/runtime.ts
  * `runAnswer`: a synchronous completion comes back as the entry's value rather than through the
  * `done` callback, one crossing less). False for any other answer (a module that failed to load).
  */

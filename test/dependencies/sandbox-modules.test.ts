@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
 import { RUNTIME_BUILTINS } from '../../src/dependencies/builtins.js'
-import { PROVIDED_BUILTINS } from '../../src/sandbox/isolate-builtins.js'
+import { PROVIDED_BUILTINS } from '../../src/sandbox/isolate/limits.js'
 import type { RunOutcome, SandboxModule } from '../../src/sandbox/runner.js'
 import {
   ALL_CLASSES,
