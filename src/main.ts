@@ -10,7 +10,7 @@ import { createKeyring, loadOrCreateMasterKey, type Keyring } from './crypto/key
 import { createLogger, type Logger } from './logging/logger.js'
 import type { EgressPolicy } from './sandbox/egress.js'
 import { startProcessRunner } from './sandbox/process-runner.js'
-import { openSqliteStore } from './storage/sql-store.js'
+import { openSqliteStore } from './storage/sql/sqlite.js'
 import type { Store } from './storage/store.js'
 import { ensureAdminClient, type AdminClientResult } from './tokens/admin-client.js'
 import { ensureOperatorAccount, type OperatorAccountResult } from './operator/operator-account.js'

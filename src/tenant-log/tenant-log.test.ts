@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { pino } from 'pino'
-import { openSqliteStore } from '../storage/sql-store.js'
+import { openSqliteStore } from '../storage/sql/sqlite.js'
 import { TenantLog, startTenantLogRetention } from './tenant-log.js'
 
 test('retention deletes events past the age and count limits at start', async (t) => {

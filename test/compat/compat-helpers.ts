@@ -18,7 +18,7 @@ import { createKeyring } from '../../src/crypto/keys.js'
 import { HookService } from '../../src/hooks/hook-service.js'
 import { createLogger } from '../../src/logging/logger.js'
 import { DATABASE_FILE } from '../../src/main.js'
-import { openSqliteStore } from '../../src/storage/sql-store.js'
+import { openSqliteStore } from '../../src/storage/sql/sqlite.js'
 import { CLI_ENTRY, spawnServer, type RunningServer } from '../helpers/spawn-server.js'
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))

@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import SqliteDatabase from 'better-sqlite3'
-import { openSqliteStore, withStatementCache } from './sql-store.js'
-import { describeStoreContract } from './store.contract.js'
+import { openSqliteStore, withStatementCache } from './sqlite.js'
+import { describeStoreContract } from '../store.contract.js'
 
 describeStoreContract('sqlite (memory)', async () => ({
   store: await openSqliteStore({ filename: ':memory:' }),

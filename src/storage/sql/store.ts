@@ -1,0 +1,38 @@
+import { sql, type Kysely } from 'kysely'
+import type { Database } from '../schema.js'
+import type { Store } from '../store.js'
+import { sqlClientGrantStore, sqlClientStore, sqlResourceServerStore } from './clients.js'
+import type { SqlContext } from './context.js'
+import { sqlHookStore } from './hooks.js'
+import { sqlKeyStore } from './keys.js'
+import { sqlTenantLogStore } from './logs.js'
+import { sqlMfaStore } from './mfa.js'
+import { sqlSecretStore } from './secrets.js'
+import { sqlConnectionStore, sqlPasswordTicketStore, sqlUserStore } from './users.js'
+
+/**
+ * The Kysely implementation of `Store`: the per-domain stores over one database handle. Which
+ * database it is (the dialect) is decided by whoever opens the handle (`sqlite.ts`).
+ */
+export function sqlStore(db: Kysely<Database>, now: () => Date): Store {
+  const context: SqlContext = { db, timestamp: () => now().toISOString() }
+  return {
+    ...sqlHookStore(context),
+    ...sqlSecretStore(context),
+    ...sqlClientStore(context),
+    ...sqlClientGrantStore(context),
+    ...sqlResourceServerStore(context),
+    ...sqlConnectionStore(context),
+    ...sqlUserStore(context),
+    ...sqlTenantLogStore(context),
+    ...sqlPasswordTicketStore(context),
+    ...sqlMfaStore(context),
+    ...sqlKeyStore(context),
+    async ping() {
+      await sql`select 1`.execute(db)
+    },
+    async close() {
+      await db.destroy()
+    },
+  }
+}
