@@ -130,7 +130,7 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
-    // native/isolated-vm-5: a CommonJS package that re-exports isolated-vm 5 (ADR 0005).
+    // native/isolated-vm-5: a CommonJS package that re-exports isolated-vm 5 (ADR 0006).
     files: ['native/**/*.js'],
     languageOptions: {
       sourceType: 'commonjs',

@@ -1,4 +1,4 @@
-// The Node.js lines openhooks supports (docs/adr/0005-isolated-vm-per-node-line.md), and the one
+// The Node.js lines openhooks supports (docs/adr/0006-isolated-vm-per-node-line.md), and the one
 // check that applies them: `npm install` runs this file as the `preinstall` script, and
 // bin/openhooks.js calls `nodeLineVerdict` before it loads anything else. Plain JavaScript that
 // imports only from Node.js itself, so that it runs (and refuses) on any Node.js, before the

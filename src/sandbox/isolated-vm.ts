@@ -1,5 +1,5 @@
 /**
- * The one module that knows openhooks runs on two isolated-vm versions (docs/adr/0005): 5.0.4
+ * The one module that knows openhooks runs on two isolated-vm versions (docs/adr/0006): 5.0.4
  * builds on Node.js 20 and 22 only, 7.0.2 on 24 and later. Both are optional dependencies under
  * their own names, and npm installs only the one whose `engines` admit the running Node.js
  * (`native/isolated-vm-5` declares `>=20.19.0 <24`, isolated-vm 7 declares `>=24`). This module
