@@ -246,8 +246,7 @@ describe('util.format and console.log in the isolate', () => {
       const expected = format(...(hostValue(`[${args}]`) as unknown[]))
       return got[i] === expected ? [] : [{ args, got: got[i], expected }]
     })
-    assert.deepEqual(differences, [])`)
-    })
+    assert.deepEqual(differences, [])
   })
 
   it('console.log of objects prints Node format, one log line per call', async () => {
