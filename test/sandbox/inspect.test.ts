@@ -142,6 +142,10 @@ const NODE_20_TEXT: ReadonlyMap<string, string> = new Map([
     `{ 'content-type': 'json', valid_id: 1, $dollar: 2, [Symbol('tag')]: 'sym', 42: 'n' }`,
     "{\n  '42': 'n',\n  'content-type': 'json',\n  valid_id: 1,\n  '$dollar': 2,\n  [Symbol(tag)]: 'sym'\n}",
   ],
+  [
+    `new Uint8Array([1, 2, 255]).buffer`,
+    'ArrayBuffer { [Uint8Contents]: <01 02 ff>, byteLength: 3 }',
+  ],
 ])
 
 function hostValue(source: string): unknown {
