@@ -4,10 +4,11 @@
  * their own names, and npm installs only the one whose `engines` admit the running Node.js
  * (`native/isolated-vm-5` declares `>=20.19.0 <24`, isolated-vm 7 declares `>=24`). This module
  * loads that one; the API the sandbox uses is the same in both, so nothing else branches on it.
- * Types come from whichever is installed (tsconfig.json `paths`).
+ * Types come from whichever is installed, under the name `isolated-vm-types` (tsconfig.json
+ * `paths`): a name no runtime code imports, because tsx applies `paths` at run time too.
  */
 import { createRequire } from 'node:module'
-import type IsolatedVM from 'isolated-vm'
+import type IsolatedVM from 'isolated-vm-types'
 
 export interface IsolatedVmBuild {
   /** The name it is installed under (package.json optionalDependencies). */

@@ -13,7 +13,7 @@ import { isUtf8 } from 'node:buffer'
 import { createHash } from 'node:crypto'
 import { readSync } from 'node:fs'
 import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net'
-import type ivm from 'isolated-vm'
+import type ivm from 'isolated-vm-types'
 import { createEgressClient, parseEgressRequest } from './egress-client.js'
 import type { EgressResult } from './egress-client.js'
 import {
