@@ -20,14 +20,14 @@ export const NODE_LINES = [
 ]
 
 /** The line the README recommends: the fastest supported one in docs/performance.md. */
-export const RECOMMENDED_MAJOR = 24
+export const RECOMMENDED_MAJOR = 26
 
 /** `engines.node` of package.json, built from NODE_LINES. */
 export function engineRange() {
   return NODE_LINES.map((line) => `^${line.minimum}`).join(' || ')
 }
 
-/** "20.19+, 22.13+, 24 or 26 (24 recommended)" */
+/** "20.19+, 22.13+, 24 or 26 (26 recommended)" */
 export function supportedLinesText() {
   const names = NODE_LINES.map((line) =>
     line.minimum.endsWith('.0.0') ? String(line.major) : `${minorOf(line.minimum)}+`,

@@ -83,7 +83,7 @@ describe('supported Node.js lines', () => {
     for (const version of ['18.20.8', '20.18.3', '21.7.3', '22.12.0', '23.11.0', '27.0.0']) {
       assert.deepEqual(nodeLineVerdict(version, BEFORE_ANY_END_OF_LIFE), {
         level: 'refuse',
-        message: `openhooks: Node.js ${version} is not supported; supported: Node.js 20.19+, 22.13+, 24 or 26 (24 recommended).`,
+        message: `openhooks: Node.js ${version} is not supported; supported: Node.js 20.19+, 22.13+, 24 or 26 (26 recommended).`,
       })
     }
   })
@@ -93,7 +93,7 @@ describe('supported Node.js lines', () => {
     assert.deepEqual(nodeLineVerdict('20.20.2', new Date('2026-05-01T00:00:00Z')), {
       level: 'warn',
       message:
-        'openhooks: warning: Node.js 20 is past its end of life (2026-04-30) and gets no security fixes; supported: Node.js 20.19+, 22.13+, 24 or 26 (24 recommended).',
+        'openhooks: warning: Node.js 20 is past its end of life (2026-04-30) and gets no security fixes; supported: Node.js 20.19+, 22.13+, 24 or 26 (26 recommended).',
     })
     assert.equal(nodeLineVerdict(SUPPORTED_EXAMPLE, new Date('2026-12-07T00:00:00Z')).level, 'ok')
     for (const version of versionsOfEachLine()) {
