@@ -132,4 +132,13 @@ export default tseslint.config(
     files: ['scripts/**/*.js', 'bin/**/*.js'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // native/isolated-vm-5: a CommonJS package that re-exports isolated-vm 5 (ADR 0006).
+    files: ['native/**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { module: 'writable', require: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 )

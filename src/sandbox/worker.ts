@@ -1,5 +1,6 @@
 /**
- * The sandbox worker process: the only importer of isolated-vm (STYLE §9.1). It is started by
+ * The sandbox worker process: the only user of isolated-vm (STYLE §9.1), loaded through
+ * `isolated-vm.ts`, which picks the build for the running Node.js. It is started by
  * `process-runner.ts` with `child_process.fork` and `--no-node-snapshot`, and talks to the parent
  * over file descriptor 3 with the frames of `protocol.ts`. Running this file is its entry point.
  *
@@ -12,7 +13,7 @@ import { isUtf8 } from 'node:buffer'
 import { createHash } from 'node:crypto'
 import { readSync } from 'node:fs'
 import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net'
-import ivm from 'isolated-vm'
+import type ivm from 'isolated-vm-types'
 import { createEgressClient, parseEgressRequest } from './egress-client.js'
 import type { EgressResult } from './egress-client.js'
 import {
@@ -24,6 +25,7 @@ import {
 import type { EgressPolicy } from './egress.js'
 import { hostService, ownedBytes } from './host-services.js'
 import { afterEmptyRead } from './idle-poll.js'
+import { loadIsolatedVm } from './isolated-vm.js'
 import {
   heaviestHooks,
   megabytes,
@@ -67,6 +69,9 @@ const CHANNEL_FD = 3
 
 /** Names the runtime's frames in stack traces. */
 const RUNTIME_FILENAME = 'openhooks:runtime'
+
+/** isolated-vm, the build for this Node.js (`ivm` names its types). */
+const isolatedVm = loadIsolatedVm()
 
 const LOG_LEVELS: ReadonlySet<string> = new Set<LogLevel>(['log', 'info', 'warn', 'error', 'debug'])
 
@@ -237,7 +242,7 @@ function buildSlot(message: RunMessage, code: HookCode, key: string): Slot {
     heapBytes: 0,
     finishedCalls: 0,
   }
-  slot.isolate = new ivm.Isolate({
+  slot.isolate = new isolatedVm.Isolate({
     memoryLimit: message.limits.memoryMb,
     onCatastrophicError: onCatastrophicError(message.hookId),
   })
@@ -285,21 +290,21 @@ function prepareSlot(slot: Slot, isolate: ivm.Isolate, code: HookCode): void {
     slot.dispatch = factory.applySync(
       undefined,
       [
-        new ivm.Callback((callId: unknown, level: unknown, text: unknown) =>
+        new isolatedVm.Callback((callId: unknown, level: unknown, text: unknown) =>
           onLog(slot, callId, level, text),
         ),
-        new ivm.Callback(
+        new isolatedVm.Callback(
           (op: unknown, callId: unknown, timerId: unknown, delayMs: unknown, repeat: unknown) =>
             onTimer(slot, op, callId, timerId, delayMs, repeat),
         ),
-        new ivm.Callback((callId: unknown, kind: unknown, payload: unknown) => {
+        new isolatedVm.Callback((callId: unknown, kind: unknown, payload: unknown) => {
           onDone(slot, callId, kind, payload)
         }),
-        new ivm.Callback(
+        new isolatedVm.Callback(
           (op: unknown, callId: unknown, requestId: unknown, spec: unknown, body: unknown) =>
             onHttp(slot, op, callId, requestId, spec, body),
         ),
-        new ivm.Callback((op: unknown, a: unknown, b: unknown, c: unknown) =>
+        new isolatedVm.Callback((op: unknown, a: unknown, b: unknown, c: unknown) =>
           hostService(op, a, b, c),
         ),
       ],
@@ -695,7 +700,7 @@ function bodyForIsolate(body: Buffer): {
       ? body.buffer
       : body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)
   return {
-    bytes: new ivm.ExternalCopy(exact).copyInto({ release: true }),
+    bytes: new isolatedVm.ExternalCopy(exact).copyInto({ release: true }),
     ...(isUtf8(body) ? { text: body.toString('utf8') } : undefined),
   }
 }

@@ -132,6 +132,22 @@ const FORMATS: readonly string[] = [
   `'%d', Symbol('s')`,
 ]
 
+/**
+ * What Node.js 20 prints for the values whose text changed in later Node.js lines: the isolate
+ * prints Node 20's text on every line (docs/egress.md), so on Node 24 and later the host's own
+ * `util.inspect` is not the reference for these.
+ */
+const NODE_20_TEXT: ReadonlyMap<string, string> = new Map([
+  [
+    `{ 'content-type': 'json', valid_id: 1, $dollar: 2, [Symbol('tag')]: 'sym', 42: 'n' }`,
+    "{\n  '42': 'n',\n  'content-type': 'json',\n  valid_id: 1,\n  '$dollar': 2,\n  [Symbol(tag)]: 'sym'\n}",
+  ],
+  [
+    `new Uint8Array([1, 2, 255]).buffer`,
+    'ArrayBuffer { [Uint8Contents]: <01 02 ff>, byteLength: 3 }',
+  ],
+])
+
 function hostValue(source: string): unknown {
   return runInThisContext(`(${source})`) as unknown
 }
@@ -147,9 +163,11 @@ describe('util.inspect in the isolate', () => {
     const outcome = expectKind(await runScript(runner, script), 'ok')
     const got = outcome.value as string[]
     assert.equal(got.length, VALUES.length)
-    VALUES.forEach((source, i) => {
-      assert.equal(got[i], inspect(hostValue(source)), `util.inspect(${source})`)
+    const differences = VALUES.flatMap((source, i) => {
+      const expected = NODE_20_TEXT.get(source) ?? inspect(hostValue(source))
+      return got[i] === expected ? [] : [{ source, got: got[i], expected }]
     })
+    assert.deepEqual(differences, [])
   })
 
   it('honours depth, compact, breakLength, maxArrayLength, maxStringLength and showHidden as Node does', async () => {
@@ -158,10 +176,11 @@ describe('util.inspect in the isolate', () => {
       cb(null, [${OPTIONS.map(([value, options]) => `util.inspect(${value}, ${options})`).join(', ')}])
     }`
     const got = expectKind(await runScript(runner, script), 'ok').value as string[]
-    OPTIONS.forEach(([value, options], i) => {
+    const differences = OPTIONS.flatMap(([value, options], i) => {
       const expected = inspect(hostValue(value), hostValue(options) as object)
-      assert.equal(got[i], expected, `util.inspect(${value}, ${options})`)
+      return got[i] === expected ? [] : [{ value, options, got: got[i], expected }]
     })
+    assert.deepEqual(differences, [])
   })
 
   it('prints these exact strings (the same as Node 20)', async () => {
@@ -227,10 +246,11 @@ describe('util.format and console.log in the isolate', () => {
       cb(null, out)
     }`
     const got = expectKind(await runScript(runner, script), 'ok').value as string[]
-    FORMATS.forEach((args, i) => {
+    const differences = FORMATS.flatMap((args, i) => {
       const expected = format(...(hostValue(`[${args}]`) as unknown[]))
-      assert.equal(got[i], expected, `util.format(${args})`)
+      return got[i] === expected ? [] : [{ args, got: got[i], expected }]
     })
+    assert.deepEqual(differences, [])
   })
 
   it('console.log of objects prints Node format, one log line per call', async () => {
