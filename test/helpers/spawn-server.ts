@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 
 export const CLI_ENTRY = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
 /** How long a spawned server may take to start listening. */
-export const SERVER_START_TIMEOUT_MS = 20_000
+export const SERVER_START_TIMEOUT_MS = 90_000
 
 export interface RunningServer {
   readonly child: ChildProcessWithoutNullStreams
