@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './logging/logger.js'
 import { credentialsExchange } from './hooks/triggers/credentials-exchange.js'
 import type { EgressPolicy } from './sandbox/egress.js'
 import { startProcessRunner } from './sandbox/process-runner.js'
+import { openPostgresStore } from './storage/sql/postgres.js'
 import { DATABASE_FILE, openSqliteStore } from './storage/sql/sqlite.js'
 
 export { DATABASE_FILE }
@@ -50,7 +51,14 @@ export async function openCore(env: Readonly<Record<string, string | undefined>>
       'OPENHOOKS_MASTER_KEY is not set: the master key is kept in the data folder, next to the data it protects. Set it from a secret store in production.',
     )
   }
-  const store = await openSqliteStore({ filename: join(config.dataDir, DATABASE_FILE) })
+  const store =
+    config.database.url === undefined
+      ? await openSqliteStore({ filename: join(config.dataDir, DATABASE_FILE) })
+      : await openPostgresStore({
+          connectionString: config.database.url,
+          poolSize: config.database.poolSize,
+          statementTimeoutMs: config.database.statementTimeoutMs,
+        })
   try {
     const keyring = createKeyring(master.key)
     const signingKeys = await loadOrCreateSigningKeys(store, keyring.signingKeys)

@@ -9,6 +9,12 @@ export interface Config {
   readonly host: string
   /** Absolute path. */
   readonly dataDir: string
+  /** PostgreSQL when `url` is set; the embedded SQLite database in `dataDir` otherwise. */
+  readonly database: {
+    readonly url: string | undefined
+    readonly poolSize: number
+    readonly statementTimeoutMs: number
+  }
   /** Always ends with `/`. */
   readonly issuer: string
   /** `${issuer}api/v2/`. */
@@ -198,6 +204,15 @@ export function loadConfig(
   if (smtpUrl !== undefined && smtpFrom === undefined) {
     problems.push('OPENHOOKS_SMTP_FROM must be set when OPENHOOKS_SMTP_URL is')
   }
+  const databaseUrl = values.get('OPENHOOKS_DATABASE_URL') as string | undefined
+  if (databaseUrl !== undefined && !/^postgres(?:ql)?:\/\/[^/?#]+/i.test(databaseUrl)) {
+    problems.push('OPENHOOKS_DATABASE_URL must look like postgres://user:pass@host:5432/db')
+  }
+  if (databaseUrl !== undefined && values.get('OPENHOOKS_MASTER_KEY') === undefined) {
+    problems.push(
+      'OPENHOOKS_MASTER_KEY is required with OPENHOOKS_DATABASE_URL: every node sharing the database must use the same key (generate one with `openssl rand -base64 32`)',
+    )
+  }
   const egressAllow = parseEgressAllow(values.get('OPENHOOKS_EGRESS_ALLOW') as string | undefined)
   problems.push(...egressAllow.problems)
   if (problems.length > 0) throw new ConfigError(problems)
@@ -213,6 +228,11 @@ export function loadConfig(
     port,
     host: values.get('HOST') as string,
     dataDir: absolute(dataDir),
+    database: {
+      url: databaseUrl,
+      poolSize: values.get('OPENHOOKS_DATABASE_POOL_SIZE') as number,
+      statementTimeoutMs: values.get('OPENHOOKS_DATABASE_STATEMENT_TIMEOUT_MS') as number,
+    },
     issuer,
     managementAudience: `${issuer}api/v2/`,
     adminClient:

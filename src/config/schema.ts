@@ -50,6 +50,29 @@ export const CONFIG_KEYS = [
       'Folder for the embedded SQLite database, the generated master key and the generated admin client credentials. `openhooks serve` creates it when missing and records its issuer there (`server.json`); `openhooks token` needs the same folder and never creates one.',
   },
   {
+    env: 'OPENHOOKS_DATABASE_URL',
+    type: { kind: 'string', minLength: 1 },
+    default: undefined,
+    defaultText: 'unset: the embedded SQLite database in `$OPENHOOKS_DATA_DIR`',
+    description:
+      'A `postgres://user:pass@host:5432/db` URL selects PostgreSQL instead of the embedded SQLite database, so that several openhooks nodes can share one database (docs/cluster.md). TLS options are given as the `pg` client takes them, e.g. `?sslmode=require`. Migrations run at start, under a lock, by the first node. Requires `OPENHOOKS_MASTER_KEY`.',
+    security: 'Holds the database password.',
+  },
+  {
+    env: 'OPENHOOKS_DATABASE_POOL_SIZE',
+    type: { kind: 'integer', min: 1, max: 1000 },
+    default: 10,
+    description:
+      'Connections each node keeps open to PostgreSQL at most. Ignored with the embedded SQLite database.',
+  },
+  {
+    env: 'OPENHOOKS_DATABASE_STATEMENT_TIMEOUT_MS',
+    type: { kind: 'integer', min: 100, max: 600_000 },
+    default: 5000,
+    description:
+      "Longest one SQL statement may run on PostgreSQL before it is cancelled (PostgreSQL's `statement_timeout`), in milliseconds; also the longest wait for a connection. A request that hits it fails instead of hanging while the database is unreachable. Ignored with the embedded SQLite database.",
+  },
+  {
     env: 'OPENHOOKS_ISSUER',
     type: { kind: 'url' },
     default: undefined,

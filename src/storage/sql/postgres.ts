@@ -1,0 +1,80 @@
+/**
+ * The PostgreSQL dialect of the SQL store: the `pg` pool, its limits, and the migrations at start.
+ * Everything else is dialect-neutral and lives in the per-domain files beside it.
+ */
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely'
+import pg from 'pg'
+import { migrationProvider } from '../migrations/index.js'
+import type { Database } from '../schema.js'
+import type { Store } from '../store.js'
+import { sqlStore } from './store.js'
+
+/** Default number of connections each node keeps to PostgreSQL. */
+export const POSTGRES_DEFAULT_POOL_SIZE = 10
+/** Default longest one SQL statement may run before PostgreSQL cancels it, in milliseconds. */
+export const POSTGRES_DEFAULT_STATEMENT_TIMEOUT_MS = 5_000
+/**
+ * Longest the migrations at start may take, waiting for another node's included, in milliseconds.
+ */
+export const POSTGRES_MIGRATION_TIMEOUT_MS = 120_000
+
+export interface PostgresStoreOptions {
+  /** A `postgres://user:pass@host:5432/db` URL; TLS options as `pg` takes them (`?sslmode=require`). */
+  readonly connectionString: string
+  /** Connections in the pool. */
+  readonly poolSize?: number
+  /** PostgreSQL's `statement_timeout`, and the longest wait for a connection, in milliseconds. */
+  readonly statementTimeoutMs?: number
+  /** Clock for `created_at`/`updated_at`; injectable for tests. */
+  readonly now?: () => Date
+}
+
+/**
+ * PostgreSQL returns `bigint` (int8) as a string by default to keep its full range. The store
+ * counts rows (`count(*)` is int8) and keeps small integers, all far below 2^53: read them as
+ * numbers, as SQLite gives them. This sets `pg`'s parser for the process; the store is the only
+ * user of `pg` in it.
+ */
+pg.types.setTypeParser(pg.types.builtins.INT8, Number)
+
+/** Opens (and migrates) a store on PostgreSQL. */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const statementTimeoutMs = options.statementTimeoutMs ?? POSTGRES_DEFAULT_STATEMENT_TIMEOUT_MS
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize ?? POSTGRES_DEFAULT_POOL_SIZE,
+    // The same bound for a connection (or a free one from the pool) as for a statement.
+    connectionTimeoutMillis: statementTimeoutMs,
+    statement_timeout: statementTimeoutMs,
+  })
+  // An idle client whose connection drops (PostgreSQL restarting) emits 'error' on the pool; the
+  // pool discards it and the next query opens a new one. Without a listener the process would exit.
+  pool.on('error', () => {})
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  try {
+    await migrate(db)
+  } catch (error) {
+    await db.destroy()
+    throw error
+  }
+  return sqlStore(db, options.now ?? (() => new Date()))
+}
+
+/**
+ * Runs the migrations on one connection. Kysely's PostgreSQL adapter holds a session advisory lock
+ * while it migrates, and creates its bookkeeping tables race-free, so nodes starting together on an
+ * empty database wait for the first and then find nothing left to do. The wait may be longer than
+ * the pool's statement timeout, which would cancel it: this connection gets a longer one.
+ */
+async function migrate(db: Kysely<Database>): Promise<void> {
+  await db.connection().execute(async (connection) => {
+    await sql`set statement_timeout = ${sql.lit(POSTGRES_MIGRATION_TIMEOUT_MS)}`.execute(connection)
+    try {
+      const migrator = new Migrator({ db: connection, provider: migrationProvider })
+      const { error } = await migrator.migrateToLatest()
+      if (error !== undefined) throw new Error('Database migration failed', { cause: error })
+    } finally {
+      await sql`reset statement_timeout`.execute(connection)
+    }
+  })
+}
