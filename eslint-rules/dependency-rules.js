@@ -87,6 +87,8 @@ export const DEPENDENCY_RULES = {
       'mail',
       'mfa',
       'sandbox/runner.ts',
+      // The attack-protection counters' store contract (its tables came after the split by domain).
+      'storage/attack-protection.ts',
       'storage/store.ts',
       'tenant-log',
       'tokens',
@@ -135,7 +137,29 @@ export const DEPENDENCY_RULES = {
   cli: {
     part: 'the `openhooks` command; talks to a server over HTTP only (types of `http/**/schemas.ts`), except `serve` and `token`',
     // `serve` starts the server (main.ts); `token` signs an admin token (tokens/access-token.ts).
-    may: ['http', 'config', 'main.ts', 'tokens/access-token.ts', 'tokens/management-scopes.ts'],
+    may: [
+      'http',
+      'config',
+      'main.ts',
+      'local',
+      'tokens/access-token.ts',
+      'tokens/management-scopes.ts',
+    ],
+  },
+  local: {
+    part: 'what the `openhooks` command does on this machine without a server: `run` and `test` of hook files in the sandbox, and `token` minted from the data folder',
+    may: [
+      'cli/cli-io.ts',
+      'config',
+      'crypto',
+      'hooks',
+      'main.ts',
+      'sandbox/process-runner.ts',
+      'sandbox/runner.ts',
+      'storage/sql/sqlite.ts',
+      'storage/store.ts',
+      'tokens',
+    ],
   },
 }
 

@@ -52,7 +52,7 @@ async function run(argv: readonly string[]): Promise<number> {
         process.stderr.write(`Unknown scope: ${unknown.join(', ')}\n`)
         return 2
       }
-      const { mintAdminToken } = await import('../tokens/local-token.js')
+      const { mintAdminToken } = await import('../local/local-token.js')
       const { token, warnings } = await mintAdminToken(process.env, requested)
       for (const warning of warnings) process.stderr.write(`${warning}\n`)
       process.stdout.write(`${token}\n`)

@@ -4,9 +4,9 @@ import { ConfigError, loadConfig } from '../config/load-config.js'
 import { readServerRecord } from '../config/server-record.js'
 import { createKeyring, readMasterKeyFile, MASTER_KEY_FILE } from '../crypto/keys.js'
 import { DATABASE_FILE, openSqliteStore } from '../storage/sql/sqlite.js'
-import { signAccessToken } from './access-token.js'
-import { ADMIN_CLIENT_FILE, readSavedAdminClient } from './admin-client.js'
-import { loadOrCreateSigningKeys } from './signing-keys.js'
+import { signAccessToken } from '../tokens/access-token.js'
+import { ADMIN_CLIENT_FILE, readSavedAdminClient } from '../tokens/admin-client.js'
+import { loadOrCreateSigningKeys } from '../tokens/signing-keys.js'
 
 /** What `openhooks token` needs from its environment, said in every error it gives. */
 const SAME_ENVIRONMENT =
