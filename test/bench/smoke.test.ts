@@ -33,7 +33,7 @@ describe('npm run bench, smoke profile', () => {
     })
     assert.deepStrictEqual(
       report.scenarios.map((s) => s.id),
-      ['token', 'runtime', 'signup', 'cold-start', 'many-hooks', 'management'],
+      ['token', 'runtime', 'signup', 'cold-start', 'many-hooks', 'management', 'cpu-flood'],
     )
     for (const scenario of report.scenarios) {
       assert.ok(scenario.variants.length >= 2, scenario.id)

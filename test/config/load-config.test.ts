@@ -9,6 +9,7 @@ describe('loadConfig', () => {
       port: 3000,
       host: '127.0.0.1',
       dataDir: '/srv/app/data',
+      database: { url: undefined, poolSize: 10, statementTimeoutMs: 5000 },
       issuer: 'http://localhost:3000/',
       managementAudience: 'http://localhost:3000/api/v2/',
       adminClient: undefined,
@@ -210,6 +211,34 @@ describe('loadConfig', () => {
           'OPENHOOKS_ADMIN_EMAIL and OPENHOOKS_ADMIN_PASSWORD must be set together, or both left unset',
         ],
       },
+    )
+  })
+
+  it('selects PostgreSQL by URL, with its pool settings, and requires the master key with it', () => {
+    const key = Buffer.alloc(32, 7).toString('base64')
+    const config = loadConfig({
+      OPENHOOKS_DATABASE_URL: 'postgres://openhooks:pw@db.internal:5432/openhooks?sslmode=require',
+      OPENHOOKS_DATABASE_POOL_SIZE: '25',
+      OPENHOOKS_DATABASE_STATEMENT_TIMEOUT_MS: '2000',
+      OPENHOOKS_MASTER_KEY: key,
+    })
+    assert.deepStrictEqual(config.database, {
+      url: 'postgres://openhooks:pw@db.internal:5432/openhooks?sslmode=require',
+      poolSize: 25,
+      statementTimeoutMs: 2000,
+    })
+    assert.throws(
+      () => loadConfig({ OPENHOOKS_DATABASE_URL: 'postgres://db.internal/openhooks' }),
+      {
+        problems: [
+          'OPENHOOKS_MASTER_KEY is required with OPENHOOKS_DATABASE_URL: every node sharing the database must use the same key (generate one with `openssl rand -base64 32`)',
+        ],
+      },
+    )
+    assert.throws(
+      () =>
+        loadConfig({ OPENHOOKS_DATABASE_URL: 'mysql://db.internal/x', OPENHOOKS_MASTER_KEY: key }),
+      { problems: ['OPENHOOKS_DATABASE_URL must look like postgres://user:pass@host:5432/db'] },
     )
   })
 
