@@ -105,9 +105,11 @@ export class SqlAttackProtectionStore implements AttackProtectionStore {
   ): Promise<number> {
     const key = keyOf(counter.kind, counter.identifier, counter.ip)
     // One statement: the decay and the increment happen together, whoever else writes.
+    const decayed = sql<number>`attack_protection_counters.failures - cast((${nowMs} - attack_protection_counters.updated_ms) / ${decayMs} as integer)`
     const decay =
       decayMs > 0
-        ? sql<number>`max(0, attack_protection_counters.failures - cast((${nowMs} - attack_protection_counters.updated_ms) / ${decayMs} as integer))`
+        ? // CASE rather than SQLite's two-argument max(), which PostgreSQL spells greatest().
+          sql<number>`case when ${decayed} > 0 then ${decayed} else 0 end`
         : sql<number>`attack_protection_counters.failures`
     const row = await this.#db
       .insertInto('attack_protection_counters')

@@ -21,7 +21,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('ip', 'text', (c) => c.notNull())
     .addColumn('connection', 'text', (c) => c.notNull())
     .addColumn('failures', 'integer', (c) => c.notNull())
-    .addColumn('updated_ms', 'integer', (c) => c.notNull())
+    .addColumn('updated_ms', 'bigint', (c) => c.notNull())
     .execute()
   await db.schema
     .createIndex('attack_protection_counters_identifier')
