@@ -1,3 +1,6 @@
+// Size: over 700 lines because it holds the parent side of the sandbox: the worker pool, its
+// supervision and replacement, the per-point lanes and the call bookkeeping. The lanes and the
+// supervisor are the seams to split next, around one pool state (issue 19).
 /**
  * The parent side of the sandbox: a pool of supervised worker processes (`worker.ts`), each hosting
  * isolated-vm isolates. The server process never evaluates hook code (STYLE §1.5, §9).

@@ -1,3 +1,6 @@
+// Size: over 700 lines because it is one concern, the parent ⇄ worker wire format: the frame codec,
+// the compact binary headers of the two hot messages and the validator of every message; the
+// encoder and the decoder must change together.
 /**
  * The parent ⇄ worker protocol: one JSON message per frame, a frame being a 4-byte little-endian
  * length followed by that many bytes of UTF-8 JSON. Both sides validate every message on receipt; a
