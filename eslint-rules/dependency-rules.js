@@ -62,7 +62,7 @@ export const DEPENDENCY_RULES = {
   },
   'tenant-log': {
     part: 'the tenant log (`/api/v2/logs`) and its live stream',
-    may: ['logging', 'storage/store.ts'],
+    may: ['logging', 'storage/changes.ts', 'storage/store.ts'],
   },
   directory: {
     part: 'the tenant directory: clients, resource servers and grants, users and their passwords (not the Deploy CLI "directory" format, which is in `src/cli/formats`)',

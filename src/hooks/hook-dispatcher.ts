@@ -10,8 +10,8 @@ import type { TriggerDefinition, TriggerFailure } from './triggers/trigger.js'
 
 /**
  * How long the enabled hook of a trigger and its secrets are reused without asking the store, in
- * milliseconds. Changes made through this process invalidate at once; the TTL bounds how stale
- * another node's change can be.
+ * milliseconds. A change made on any node invalidates at once (`invalidate()`, called by the change
+ * bus, ADR 0008); the TTL bounds how stale a node can be when a notification is lost.
  */
 export const ENABLED_HOOK_CACHE_TTL_MS = 1_000
 
@@ -93,11 +93,15 @@ export class HookDispatcher {
     this.#runner = options.runner
     this.#logger = options.logger
     this.#now = options.now ?? Date.now
-    // Any change to any hook may change which hook of its trigger is enabled: drop everything.
-    options.hooks.onChange(() => {
-      this.#generation += 1
-      this.#cache.clear()
-    })
+  }
+
+  /**
+   * Forgets every cached hook: called for every hook change on any node (the change bus). Any
+   * change to any hook may change which hook of its trigger is enabled, so everything goes.
+   */
+  invalidate(): void {
+    this.#generation += 1
+    this.#cache.clear()
   }
 
   async #enabled(triggerId: TriggerId): Promise<CachedHook> {

@@ -143,6 +143,8 @@ export interface TenantLogsTable {
   hook_id: string | null
   /** JSON object. */
   details: string
+  /** Commit order across the cluster (migration 0008); set by the insert. */
+  seq: number | null
 }
 
 export interface PasswordTicketsTable {

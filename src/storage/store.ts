@@ -381,8 +381,30 @@ export interface TenantLogQuery {
   readonly page?: PageRequest
 }
 
+/** An event with its place in the cluster-wide commit order (migration 0008). */
+export interface SequencedTenantLog {
+  readonly seq: number
+  readonly log: TenantLogRecord
+}
+
+export interface SequencedLogQuery {
+  /** Events with a larger `seq`, smallest first. */
+  readonly afterSeq: number
+  /** And at most this `seq`. */
+  readonly upToSeq?: number
+  readonly hookId?: string
+  readonly take: number
+}
+
 export interface TenantLogStore {
+  /** Stores an event; it gets the next `seq` of the cluster as it is committed. */
   appendLog(entry: Omit<TenantLogRecord, 'logId'>): Promise<TenantLogRecord>
+  /** The live stream's read: events by `seq` (the order they were committed in, on any node). */
+  listLogsBySeq(query: SequencedLogQuery): Promise<SequencedTenantLog[]>
+  /** The largest `seq` stored, 0 when there is none. */
+  lastLogSeq(): Promise<number>
+  /** The `seq` of an event, by its log id. */
+  logSeqOf(logId: string): Promise<number | undefined>
   listLogs(query: TenantLogQuery): Promise<{ items: TenantLogRecord[]; total: number }>
   getLog(logId: string): Promise<TenantLogRecord | undefined>
   /** Removes events older than `before` and, beyond `maxRows`, the oldest; returns how many. */
