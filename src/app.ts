@@ -151,6 +151,7 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
     logger: hooksLogger,
     dependencies: deps.dependencies,
     now,
+    cacheTtlMs: config.hookCacheTtlMs,
   })
   // A hook saved, enabled, disabled or deleted, or a change to its secrets, on any node (ADR
   // 0008): every node forgets its cached enabled hooks and retires the isolates of the old version.

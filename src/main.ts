@@ -256,6 +256,8 @@ export async function startServer(
       ? undefined
       : new DependencyResolver({
           cacheDir: join(config.dataDir, DEPENDENCY_CACHE_DIR),
+          // Bundles and ranges made at a save, for every node (issue 20).
+          shared: store,
           registry: config.dependencies.registry,
           timeoutMs: config.dependencies.timeoutMs,
           // npm reads its configuration (registry, proxy, credentials) from the environment.

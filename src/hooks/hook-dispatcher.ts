@@ -9,8 +9,8 @@ import type { HookService } from './hook-service.js'
 import type { TriggerDefinition, TriggerFailure } from './triggers/trigger.js'
 
 /**
- * How long the enabled hook of a trigger and its secrets are reused without asking the store, in
- * milliseconds. A change made on any node invalidates at once (`invalidate()`, called by the change
+ * Default of how long the enabled hook of a trigger and its secrets are reused without asking the
+ * store, in milliseconds (`OPENHOOKS_HOOK_CACHE_TTL_MS`). A change made on any node invalidates at once (`invalidate()`, called by the change
  * bus, ADR 0008); the TTL bounds how stale a node can be when a notification is lost.
  */
 export const ENABLED_HOOK_CACHE_TTL_MS = 1_000
@@ -77,6 +77,7 @@ export class HookDispatcher {
   readonly #logger: Logger
   readonly #now: () => number
   readonly #dependencies: DependencyLoader | undefined
+  readonly #cacheTtlMs: number
   readonly #cache = new Map<TriggerId, CachedHook>()
   /** Bumped by every change, so that a read that raced with a change is not cached. */
   #generation = 0
@@ -87,7 +88,10 @@ export class HookDispatcher {
     logger: Logger
     now?: () => number
     dependencies?: DependencyLoader | undefined
+    /** How long an enabled hook is cached, in milliseconds; ENABLED_HOOK_CACHE_TTL_MS by default. */
+    cacheTtlMs?: number
   }) {
+    this.#cacheTtlMs = options.cacheTtlMs ?? ENABLED_HOOK_CACHE_TTL_MS
     this.#dependencies = options.dependencies
     this.#hooks = options.hooks
     this.#runner = options.runner
@@ -117,7 +121,7 @@ export class HookDispatcher {
       hook,
       settings,
       secrets: hook === undefined ? {} : await this.#hooks.readSecrets(hook.id),
-      expiresAt: this.#now() + ENABLED_HOOK_CACHE_TTL_MS,
+      expiresAt: this.#now() + this.#cacheTtlMs,
     }
     if (generation === this.#generation) this.#cache.set(triggerId, entry)
     return entry

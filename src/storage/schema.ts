@@ -147,6 +147,21 @@ export interface TenantLogsTable {
   seq: number | null
 }
 
+export interface DependencyBundlesTable {
+  key: string
+  name: string
+  version: string
+  source: string
+  source_sha256: string
+  created_at: string
+}
+
+export interface DependencyRangesTable {
+  spec: string
+  version: string
+  resolved_at: string
+}
+
 export interface PasswordTicketsTable {
   id: string
   /** SHA-256 of the token, hex; the token itself is never stored. */
@@ -221,6 +236,8 @@ export interface Database {
   connections: ConnectionsTable
   users: UsersTable
   tenant_logs: TenantLogsTable
+  dependency_bundles: DependencyBundlesTable
+  dependency_ranges: DependencyRangesTable
   password_tickets: PasswordTicketsTable
   guardian_settings: GuardianSettingsTable
   mfa_tokens: MfaTokensTable

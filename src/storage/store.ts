@@ -540,6 +540,25 @@ export interface KeyStore {
   insertSigningKeyIfNone(key: Omit<SigningKeyRecord, 'createdAt'>): Promise<SigningKeyRecord>
 }
 
+/** One bundled npm dependency of hooks, under its content address (migration 0009). */
+export interface DependencyBundleRecord {
+  readonly key: string
+  readonly name: string
+  readonly version: string
+  readonly source: string
+}
+
+/** Hooks' dependency bundles and resolved ranges, shared by every node (issue 20). */
+export interface DependencyBundleStore {
+  /** The bundle under `key`, or undefined (also when its stored digest does not match). */
+  getDependencyBundle(key: string): Promise<DependencyBundleRecord | undefined>
+  /** Stores a bundle; a bundle already under its key is kept. */
+  putDependencyBundle(bundle: DependencyBundleRecord): Promise<void>
+  /** The version `name@range` resolved to at the last save on any node. */
+  getDependencyRange(spec: string): Promise<string | undefined>
+  putDependencyRange(spec: string, version: string): Promise<void>
+}
+
 export interface Store
   extends
     HookStore,
@@ -554,7 +573,8 @@ export interface Store
     TenantLogStore,
     PasswordTicketStore,
     MfaStore,
-    KeyStore {
+    KeyStore,
+    DependencyBundleStore {
   /** Attack-protection settings and counters (src/storage/attack-protection.ts). */
   readonly attackProtection: AttackProtectionStore
   /** Resolves when the database answers a trivial query; rejects otherwise. */
