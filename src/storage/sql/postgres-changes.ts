@@ -15,6 +15,8 @@ import {
   type ChangeListener,
 } from '../changes.js'
 
+/** `application_name` of the listening connection, as `pg_stat_activity` shows it. */
+export const CHANGE_BUS_APPLICATION_NAME = 'openhooks-change-bus'
 /** The PostgreSQL channel every node listens on. */
 export const CHANGE_CHANNEL = 'openhooks_changes'
 /** First delay before reopening a dropped listening connection, in milliseconds. */
@@ -154,6 +156,7 @@ export class PostgresChangeBus implements ChangeBus {
     const client = new pg.Client({
       connectionString: this.#connectionString,
       keepAlive: true,
+      application_name: CHANGE_BUS_APPLICATION_NAME,
       connectionTimeoutMillis: CHANGE_BUS_QUERY_TIMEOUT_MS,
       query_timeout: CHANGE_BUS_QUERY_TIMEOUT_MS,
     })
