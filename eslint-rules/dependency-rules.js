@@ -49,7 +49,7 @@ export const DEPENDENCY_RULES = {
     may: [],
   },
   storage: {
-    part: 'the `Store` contract (`store.ts`) and its Kysely implementation: one store per domain in `sql/`, the SQLite dialect in `sql/sqlite.ts`',
+    part: 'the `Store` contract (`store.ts`) and its Kysely implementation: one store per domain in `sql/`, the SQLite dialect in `sql/sqlite.ts`; the change bus between nodes (`changes.ts`, `sql/postgres-changes.ts`)',
     may: [],
   },
   tokens: {
