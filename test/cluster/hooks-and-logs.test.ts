@@ -9,7 +9,10 @@
  * speed (the propagation latency is measured by `npm run bench:propagation`).
  */
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { request, type IncomingMessage } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { startCluster, type Cluster, type ClusterNode } from '../helpers/cluster.js'
 import { postgresUnavailable } from '../helpers/postgres.js'
@@ -98,6 +101,8 @@ describe('a cluster of three nodes on PostgreSQL', { skip: unavailable }, () => 
   let a: ClusterNode
   let b: ClusterNode
   let c: ClusterNode
+  // npm's own cache is private to this suite: fake tarballs must not reach the user's cache.
+  const npmCache = mkdtempSync(join(tmpdir(), 'openhooks-cluster-npm-'))
 
   before(async () => {
     registry = await startFakeRegistry([
@@ -106,7 +111,11 @@ describe('a cluster of three nodes on PostgreSQL', { skip: unavailable }, () => 
     ])
     cluster = await startCluster({
       nodes: 3,
-      env: { OPENHOOKS_HOOK_CACHE_TTL_MS: '600000', OPENHOOKS_DEPENDENCIES: 'npm' },
+      env: {
+        OPENHOOKS_HOOK_CACHE_TTL_MS: '600000',
+        OPENHOOKS_DEPENDENCIES: 'npm',
+        npm_config_cache: npmCache,
+      },
       // Only A can reach the registry; B and C have never seen it.
       nodeEnv: [
         { OPENHOOKS_NPM_REGISTRY: registry.url },
@@ -119,6 +128,7 @@ describe('a cluster of three nodes on PostgreSQL', { skip: unavailable }, () => 
   after(async () => {
     await cluster.stop()
     await registry.close()
+    rmSync(npmCache, { recursive: true, force: true })
   })
 
   it('(1) a hook enabled, changed, given secrets, disabled and deleted on A is used so on B', async () => {
