@@ -49,7 +49,7 @@ export const DEPENDENCY_RULES = {
     may: [],
   },
   storage: {
-    part: 'the `Store` contract (`store.ts`) and its Kysely implementation: one store per domain in `sql/`, the SQLite dialect in `sql/sqlite.ts`',
+    part: 'the `Store` contract (`store.ts`) and its Kysely implementation: one store per domain in `sql/`, the SQLite dialect in `sql/sqlite.ts`; the change bus between nodes (`changes.ts`, `sql/postgres-changes.ts`)',
     may: [],
   },
   tokens: {
@@ -62,7 +62,7 @@ export const DEPENDENCY_RULES = {
   },
   'tenant-log': {
     part: 'the tenant log (`/api/v2/logs`) and its live stream',
-    may: ['logging', 'storage/store.ts'],
+    may: ['logging', 'storage/changes.ts', 'storage/store.ts'],
   },
   directory: {
     part: 'the tenant directory: clients, resource servers and grants, users and their passwords (not the Deploy CLI "directory" format, which is in `src/cli/formats`)',

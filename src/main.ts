@@ -13,7 +13,9 @@ import { createLogger, type Logger } from './logging/logger.js'
 import { credentialsExchange } from './hooks/triggers/credentials-exchange.js'
 import type { EgressPolicy } from './sandbox/egress.js'
 import { startProcessRunner } from './sandbox/process-runner.js'
+import { LocalChangeBus, type ChangeBus } from './storage/changes.js'
 import { openPostgresStore } from './storage/sql/postgres.js'
+import { PostgresChangeBus } from './storage/sql/postgres-changes.js'
 import { DATABASE_FILE, openSqliteStore } from './storage/sql/sqlite.js'
 
 export { DATABASE_FILE }
@@ -229,11 +231,33 @@ export async function startServer(
     },
     egress: egressPolicyOf(config.sandbox.egress, egressCa),
   })
+  // Hook changes and tenant-log writes reach the other nodes through PostgreSQL (ADR 0008).
+  let changes: ChangeBus
+  if (config.database.url === undefined) changes = new LocalChangeBus()
+  else {
+    const changeLogger = logger.child({ component: 'change-bus' })
+    const bus = new PostgresChangeBus({
+      connectionString: config.database.url,
+      onError: (err, event) => {
+        changeLogger.warn({ err, event }, 'change bus: other nodes may see changes late')
+      },
+    })
+    try {
+      await bus.start()
+    } catch (error) {
+      await runner.close()
+      await store.close()
+      throw error
+    }
+    changes = bus
+  }
   const dependencies =
     config.dependencies.mode === 'off'
       ? undefined
       : new DependencyResolver({
           cacheDir: join(config.dataDir, DEPENDENCY_CACHE_DIR),
+          // Bundles and ranges made at a save, for every node (issue 20).
+          shared: store,
           registry: config.dependencies.registry,
           timeoutMs: config.dependencies.timeoutMs,
           // npm reads its configuration (registry, proxy, credentials) from the environment.
@@ -244,6 +268,7 @@ export async function startServer(
     app = await buildApp({
       ...core,
       runner,
+      changes,
       dashboard: { operator: operator.account, clientId: core.admin.clientId },
       ...(dependencies !== undefined ? { dependencies } : undefined),
       ...(tls !== undefined ? { tls } : undefined),
@@ -251,6 +276,7 @@ export async function startServer(
   } catch (error) {
     // Worker processes and the database would keep the process alive after a failed start.
     await runner.close()
+    await changes.close()
     await store.close()
     throw error
   }
@@ -260,6 +286,7 @@ export async function startServer(
     else logger.info({ signal, event: 'server.stopping' }, 'shutting down')
     await app.server.close()
     await runner.close()
+    await changes.close()
     await store.close()
   })
   let url: string
@@ -268,6 +295,7 @@ export async function startServer(
   } catch (error) {
     await app.server.close()
     await runner.close()
+    await changes.close()
     await store.close()
     throw error
   }

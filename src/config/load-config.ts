@@ -70,6 +70,8 @@ export interface Config {
   }
   /** Newest versions kept per hook (issue 22). */
   readonly hookVersionsKept: number
+  /** How long the enabled hook of a trigger is cached, in milliseconds (`OPENHOOKS_HOOK_CACHE_TTL_MS`). */
+  readonly hookCacheTtlMs: number
   readonly tenantLogs: {
     readonly retentionDays: number
     readonly maxEvents: number
@@ -281,6 +283,7 @@ export function loadConfig(
       timeoutMs: values.get('OPENHOOKS_DEPENDENCY_TIMEOUT_MS') as number,
     },
     hookVersionsKept: values.get('OPENHOOKS_HOOK_VERSIONS_KEPT') as number,
+    hookCacheTtlMs: values.get('OPENHOOKS_HOOK_CACHE_TTL_MS') as number,
     tenantLogs: {
       retentionDays: values.get('OPENHOOKS_LOG_RETENTION_DAYS') as number,
       maxEvents: values.get('OPENHOOKS_LOG_MAX_EVENTS') as number,

@@ -341,6 +341,13 @@ export const CONFIG_KEYS = [
       'Newest versions kept per hook (`GET /api/v2/hooks/{id}/versions`); older ones are deleted when a new one is made. Deleting a hook deletes its versions.',
   },
   {
+    env: 'OPENHOOKS_HOOK_CACHE_TTL_MS',
+    type: { kind: 'integer', min: 0, max: 3_600_000 },
+    default: 1_000,
+    description:
+      "How long a node reuses the enabled hook of a trigger (with its secrets and settings) without reading the database, in milliseconds. A change made on any node reaches every node at once through the change bus (PostgreSQL `LISTEN/NOTIFY`, docs/cluster.md); this lifetime only bounds how stale a node can be when a notification is lost (the node's listening connection dropped). 0 reads the database on every run.",
+  },
+  {
     env: 'OPENHOOKS_SMTP_URL',
     type: { kind: 'string', minLength: 1 },
     default: undefined,

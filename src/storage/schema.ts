@@ -143,6 +143,23 @@ export interface TenantLogsTable {
   hook_id: string | null
   /** JSON object. */
   details: string
+  /** Commit order across the cluster (migration 0008); set by the insert. */
+  seq: number | null
+}
+
+export interface DependencyBundlesTable {
+  key: string
+  name: string
+  version: string
+  source: string
+  source_sha256: string
+  created_at: string
+}
+
+export interface DependencyRangesTable {
+  spec: string
+  version: string
+  resolved_at: string
 }
 
 export interface PasswordTicketsTable {
@@ -219,6 +236,8 @@ export interface Database {
   connections: ConnectionsTable
   users: UsersTable
   tenant_logs: TenantLogsTable
+  dependency_bundles: DependencyBundlesTable
+  dependency_ranges: DependencyRangesTable
   password_tickets: PasswordTicketsTable
   guardian_settings: GuardianSettingsTable
   mfa_tokens: MfaTokensTable

@@ -381,8 +381,30 @@ export interface TenantLogQuery {
   readonly page?: PageRequest
 }
 
+/** An event with its place in the cluster-wide commit order (migration 0008). */
+export interface SequencedTenantLog {
+  readonly seq: number
+  readonly log: TenantLogRecord
+}
+
+export interface SequencedLogQuery {
+  /** Events with a larger `seq`, smallest first. */
+  readonly afterSeq: number
+  /** And at most this `seq`. */
+  readonly upToSeq?: number
+  readonly hookId?: string
+  readonly take: number
+}
+
 export interface TenantLogStore {
+  /** Stores an event; it gets the next `seq` of the cluster as it is committed. */
   appendLog(entry: Omit<TenantLogRecord, 'logId'>): Promise<TenantLogRecord>
+  /** The live stream's read: events by `seq` (the order they were committed in, on any node). */
+  listLogsBySeq(query: SequencedLogQuery): Promise<SequencedTenantLog[]>
+  /** The largest `seq` stored, 0 when there is none. */
+  lastLogSeq(): Promise<number>
+  /** The `seq` of an event, by its log id. */
+  logSeqOf(logId: string): Promise<number | undefined>
   listLogs(query: TenantLogQuery): Promise<{ items: TenantLogRecord[]; total: number }>
   getLog(logId: string): Promise<TenantLogRecord | undefined>
   /** Removes events older than `before` and, beyond `maxRows`, the oldest; returns how many. */
@@ -518,6 +540,25 @@ export interface KeyStore {
   insertSigningKeyIfNone(key: Omit<SigningKeyRecord, 'createdAt'>): Promise<SigningKeyRecord>
 }
 
+/** One bundled npm dependency of hooks, under its content address (migration 0009). */
+export interface DependencyBundleRecord {
+  readonly key: string
+  readonly name: string
+  readonly version: string
+  readonly source: string
+}
+
+/** Hooks' dependency bundles and resolved ranges, shared by every node (issue 20). */
+export interface DependencyBundleStore {
+  /** The bundle under `key`, or undefined (also when its stored digest does not match). */
+  getDependencyBundle(key: string): Promise<DependencyBundleRecord | undefined>
+  /** Stores a bundle; a bundle already under its key is kept. */
+  putDependencyBundle(bundle: DependencyBundleRecord): Promise<void>
+  /** The version `name@range` resolved to at the last save on any node. */
+  getDependencyRange(spec: string): Promise<string | undefined>
+  putDependencyRange(spec: string, version: string): Promise<void>
+}
+
 export interface Store
   extends
     HookStore,
@@ -532,7 +573,8 @@ export interface Store
     TenantLogStore,
     PasswordTicketStore,
     MfaStore,
-    KeyStore {
+    KeyStore,
+    DependencyBundleStore {
   /** Attack-protection settings and counters (src/storage/attack-protection.ts). */
   readonly attackProtection: AttackProtectionStore
   /** Resolves when the database answers a trivial query; rejects otherwise. */

@@ -41,6 +41,7 @@ describe('loadConfig', () => {
       },
       dependencies: { mode: 'npm', registry: undefined, timeoutMs: 120_000 },
       hookVersionsKept: 100,
+      hookCacheTtlMs: 1_000,
       tenantLogs: { retentionDays: 30, maxEvents: 100_000 },
       smtp: undefined,
       signupPerIpPerMinute: 50,

@@ -3,6 +3,7 @@ import type { Database } from '../schema.js'
 import type { Store } from '../store.js'
 import { sqlClientGrantStore, sqlClientStore, sqlResourceServerStore } from './clients.js'
 import type { SqlContext } from './context.js'
+import { sqlDependencyBundleStore } from './dependency-bundles.js'
 import { sqlHookSettingsStore } from './hook-settings.js'
 import { sqlHookVersionStore } from './hook-versions.js'
 import { sqlHookStore } from './hooks.js'
@@ -33,6 +34,7 @@ export function sqlStore(db: Kysely<Database>, now: () => Date): Store {
     ...sqlPasswordTicketStore(context),
     ...sqlMfaStore(context),
     ...sqlKeyStore(context),
+    ...sqlDependencyBundleStore(context),
     // Its own tables (migration 0005), seen through its own table map.
     attackProtection: new SqlAttackProtectionStore(db as unknown as Kysely<AttackProtectionTables>),
     async ping() {
