@@ -8,7 +8,13 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { spawnServer, type RunningServer } from './spawn-server.js'
+import { SERVER_START_TIMEOUT_MS, spawnServer, type RunningServer } from './spawn-server.js'
+
+/**
+ * How long one node may take to start: several nodes start on a machine that runs other tests
+ * too, each compiling the sources and starting its workers; a deadline, not a speed bound.
+ */
+export const NODE_START_TIMEOUT_MS = 2.5 * SERVER_START_TIMEOUT_MS
 
 export const NODES_ISSUER = 'https://auth.example.test/'
 export const NODES_ADMIN = { id: 'cluster-admin', secret: 'cluster-admin-secret-0123456789' }
@@ -67,7 +73,11 @@ export async function startNodes(
   const start = async (index: number): Promise<void> => {
     const name = String.fromCharCode('A'.charCodeAt(0) + index)
     const dataDir = mkdtempSync(join(tmpdir(), `openhooks-node-${name}-`))
-    const spawnIt = () => spawnServer({ ...env, OPENHOOKS_DATA_DIR: dataDir })
+    const spawnIt = () =>
+      spawnServer(
+        { ...env, OPENHOOKS_DATA_DIR: dataDir },
+        { startTimeoutMs: NODE_START_TIMEOUT_MS },
+      )
     const node: Node = {
       name,
       dataDir,
