@@ -108,6 +108,8 @@ test(
     await Promise.all(load)
 
     for (const node of nodes) assert.equal(node.server.child.exitCode, null, node.name)
+    // The load did meet the outage (a request every few milliseconds, for seconds).
+    assert.ok(failures.length > 0)
     // What failed while the database was down failed with a 503 in its API's shape.
     for (const { kind, probe: failed } of failures) {
       assert.equal(failed.status, 503, `${kind}: ${JSON.stringify(failed.body)}`)
