@@ -38,7 +38,10 @@ export const DEPENDENCY_RULES = {
   errors: { part: 'the error catalogue and the three wire error types', may: [] },
   logging: { part: 'the pino logger', may: ['config'] },
   crypto: { part: 'key generation, sealing of secrets at rest, random tokens', may: [] },
-  'rate-limit': { part: 'token buckets for the Management API', may: [] },
+  'rate-limit': {
+    part: 'token buckets for the Management API, in memory or shared through the store',
+    may: ['storage/store.ts'],
+  },
   mail: { part: 'the SMTP client that sends password-reset mail', may: [] },
   sandbox: {
     part: 'worker processes running hook code in isolated-vm; knows nothing of hooks, HTTP or storage',
@@ -70,7 +73,7 @@ export const DEPENDENCY_RULES = {
   },
   operator: {
     part: "the dashboard's operator account and sessions",
-    may: ['crypto', 'directory/passwords.ts'],
+    may: ['crypto', 'directory/passwords.ts', 'storage/store.ts'],
   },
   hooks: {
     part: 'hook rules (names, enabling, secrets), the triggers and running a hook in the sandbox',

@@ -310,6 +310,7 @@ export async function registerRoutes(
     issuer: config.issuer,
     signingKeys: deps.signingKeys,
     ping: () => deps.store.ping(),
+    sandboxUp: async () => (await deps.runner.stats()).workers.length > 0,
   })
   await server.register(oauthPlugin, {
     mfa: services.mfa,
@@ -358,7 +359,7 @@ export async function registerRoutes(
     await server.register(dashboardSessionPlugin, {
       prefix: DASHBOARD_API_PREFIX,
       operator: deps.dashboard.operator,
-      sessions: new SessionStore(services.now),
+      sessions: new SessionStore(deps.store, services.now),
       limiter: new SignInLimiter(services.now),
       tenantLog,
       signingKeys: deps.signingKeys,

@@ -21,7 +21,12 @@ import { DATABASE_FILE, openSqliteStore } from './storage/sql/sqlite.js'
 export { DATABASE_FILE }
 import type { Store } from './storage/store.js'
 import { ensureAdminClient, type AdminClientResult } from './tokens/admin-client.js'
-import { ensureOperatorAccount, type OperatorAccountResult } from './operator/operator-account.js'
+import {
+  ensureOperatorAccount,
+  ensureSharedOperatorAccount,
+  type OperatorAccountResult,
+} from './operator/operator-account.js'
+import { SharedRateLimitStore } from './rate-limit/token-bucket.js'
 import { loadOrCreateSigningKeys, type SigningKeys } from './tokens/signing-keys.js'
 
 /**
@@ -40,6 +45,8 @@ export interface Core {
   readonly keyring: Keyring
   readonly signingKeys: SigningKeys
   readonly admin: AdminClientResult
+  /** PostgreSQL: nodes share the database, so first-start credentials live in it (docs/cluster.md). */
+  readonly shared: boolean
 }
 
 export async function openCore(env: Readonly<Record<string, string | undefined>>): Promise<Core> {
@@ -53,13 +60,25 @@ export async function openCore(env: Readonly<Record<string, string | undefined>>
       'OPENHOOKS_MASTER_KEY is not set: the master key is kept in the data folder, next to the data it protects. Set it from a secret store in production.',
     )
   }
+  const shared = config.database.url !== undefined
   const store =
     config.database.url === undefined
-      ? await openSqliteStore({ filename: join(config.dataDir, DATABASE_FILE) })
+      ? await openSqliteStore({
+          filename: join(config.dataDir, DATABASE_FILE),
+          synchronous: config.database.sqliteSynchronous,
+        })
       : await openPostgresStore({
           connectionString: config.database.url,
           poolSize: config.database.poolSize,
           statementTimeoutMs: config.database.statementTimeoutMs,
+          onMigrated: (applied) => {
+            logger.info(
+              { event: 'storage.migrated', applied },
+              applied.length === 0
+                ? 'the database schema is up to date'
+                : `applied ${applied.length} database migrations`,
+            )
+          },
         })
   try {
     const keyring = createKeyring(master.key)
@@ -70,8 +89,10 @@ export async function openCore(env: Readonly<Record<string, string | undefined>>
       store,
       hasher: keyring.clientSecrets,
       managementAudience: config.managementAudience,
+      // Several nodes on PostgreSQL: the generated client lives in the database, not in a file.
+      shared,
     })
-    return { config, logger, store, keyring, signingKeys, admin }
+    return { config, logger, store, keyring, signingKeys, admin, shared }
   } catch (error) {
     await store.close()
     throw error
@@ -183,8 +204,10 @@ export async function startServer(
   if (core.admin.generatedSecret !== undefined) {
     print(
       [
-        'openhooks generated an admin client for the Management API (shown once; also saved in',
-        `${core.admin.credentialsFile ?? ''} with mode 0600):`,
+        core.admin.credentialsFile !== undefined
+          ? 'openhooks generated an admin client for the Management API (shown once; also saved in\n' +
+            `${core.admin.credentialsFile} with mode 0600):`
+          : 'openhooks generated an admin client for the Management API (shown once; only its hash is\nkept, in the database):',
         `  client_id:     ${core.admin.clientId}`,
         `  client_secret: ${core.admin.generatedSecret}`,
         `  audience:      ${config.managementAudience}`,
@@ -195,7 +218,9 @@ export async function startServer(
   // Only `serve` creates the operator account: it is the command that can print its password.
   let operator: OperatorAccountResult
   try {
-    operator = await ensureOperatorAccount({ configured: config.operator, dataDir: config.dataDir })
+    operator = core.shared
+      ? await ensureSharedOperatorAccount({ configured: config.operator, store })
+      : await ensureOperatorAccount({ configured: config.operator, dataDir: config.dataDir })
   } catch (error) {
     await store.close()
     throw error
@@ -267,6 +292,10 @@ export async function startServer(
   try {
     app = await buildApp({
       ...core,
+      // One bucket per client for the whole cluster; one process keeps them in memory.
+      ...(core.shared
+        ? { rateLimitStore: new SharedRateLimitStore(config.rateLimit, store) }
+        : undefined),
       runner,
       changes,
       dashboard: { operator: operator.account, clientId: core.admin.clientId },

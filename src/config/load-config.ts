@@ -14,6 +14,8 @@ export interface Config {
     readonly url: string | undefined
     readonly poolSize: number
     readonly statementTimeoutMs: number
+    /** SQLite's `synchronous` pragma (WAL mode): `full` survives a power cut, `normal` is faster. */
+    readonly sqliteSynchronous: 'full' | 'normal'
   }
   /** Always ends with `/`. */
   readonly issuer: string
@@ -234,6 +236,7 @@ export function loadConfig(
       url: databaseUrl,
       poolSize: values.get('OPENHOOKS_DATABASE_POOL_SIZE') as number,
       statementTimeoutMs: values.get('OPENHOOKS_DATABASE_STATEMENT_TIMEOUT_MS') as number,
+      sqliteSynchronous: values.get('OPENHOOKS_SQLITE_SYNCHRONOUS') as 'full' | 'normal',
     },
     issuer,
     managementAudience: `${issuer}api/v2/`,

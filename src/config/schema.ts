@@ -60,10 +60,17 @@ export const CONFIG_KEYS = [
   },
   {
     env: 'OPENHOOKS_DATABASE_POOL_SIZE',
-    type: { kind: 'integer', min: 1, max: 1000 },
+    type: { kind: 'integer', min: 2, max: 1000 },
     default: 10,
     description:
-      'Connections each node keeps open to PostgreSQL at most. Ignored with the embedded SQLite database.',
+      'Connections each node keeps open to PostgreSQL at most (at least 2: first-start work holds a lock on one connection while it writes on another). Ignored with the embedded SQLite database.',
+  },
+  {
+    env: 'OPENHOOKS_SQLITE_SYNCHRONOUS',
+    type: { kind: 'enum', values: ['full', 'normal'] },
+    default: 'full',
+    description:
+      "SQLite's `synchronous` setting (the database is always in WAL mode). `full`: every commit is flushed to disk before the request is answered, so an acknowledged signup or password change survives a power cut. `normal`: faster, but the last commits before a power cut or OS crash may be lost (a killed process loses nothing either way). docs/performance.md gives the cost on the token endpoint. Ignored with PostgreSQL.",
   },
   {
     env: 'OPENHOOKS_DATABASE_STATEMENT_TIMEOUT_MS',

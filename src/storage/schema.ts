@@ -224,6 +224,35 @@ export interface MfaSmsSendsTable {
   sent_at: string
 }
 
+/** One row per lock name (migration 0010): upserting it holds a row lock until commit. */
+export interface NamedLocksTable {
+  name: string
+}
+
+/** A Management API token bucket shared by every node (migration 0010). */
+export interface RateLimitBucketsTable {
+  bucket_key: string
+  tokens: number
+  updated_ms: number
+  allowed: number
+}
+
+/** A dashboard session; only the SHA-256 of its cookie value is kept (migration 0010). */
+export interface DashboardSessionsTable {
+  id_hash: string
+  email: string
+  created_ms: number
+  last_seen_ms: number
+}
+
+/** The dashboard's operator account, on PostgreSQL (migration 0010). */
+export interface OperatorAccountsTable {
+  id: string
+  email: string
+  password_hash: string
+  updated_at: string
+}
+
 export interface Database {
   hooks: HooksTable
   hook_secrets: HookSecretsTable
@@ -244,4 +273,8 @@ export interface Database {
   mfa_authenticators: MfaAuthenticatorsTable
   mfa_challenges: MfaChallengesTable
   mfa_sms_sends: MfaSmsSendsTable
+  named_locks: NamedLocksTable
+  rate_limit_buckets: RateLimitBucketsTable
+  dashboard_sessions: DashboardSessionsTable
+  operator_accounts: OperatorAccountsTable
 }

@@ -559,8 +559,73 @@ export interface DependencyBundleStore {
   putDependencyRange(spec: string, version: string): Promise<void>
 }
 
+/** What a take from a token bucket found (ClusterStore.takeRateLimitToken). */
+export interface RateLimitTake {
+  /** A token was there and is now taken. */
+  readonly allowed: boolean
+  /** Tokens left in the bucket after the take (a fraction while it refills). */
+  readonly tokens: number
+}
+
+/** A dashboard session as stored: the SHA-256 of its cookie value, never the value. */
+export interface DashboardSessionRecord {
+  readonly idHash: string
+  readonly email: string
+  readonly createdMs: number
+  readonly lastSeenMs: number
+}
+
+/** The dashboard's one operator account. */
+export interface OperatorAccountRecord {
+  readonly email: string
+  readonly passwordHash: string
+}
+
+/**
+ * What every node of a cluster shares besides the tenant's data (issue 20, docs/cluster.md):
+ * token buckets, dashboard sessions, the operator account, and a lock for first-start work.
+ */
+export interface ClusterStore {
+  /**
+   * Refills `key`'s bucket for the time since its last take (at most `burst` tokens, `perSecond`
+   * per second) and takes one token if there is one, in one atomic statement: concurrent takes on
+   * any node see each other. A new bucket starts full.
+   */
+  takeRateLimitToken(
+    key: string,
+    settings: { readonly burst: number; readonly perSecond: number },
+    nowMs: number,
+  ): Promise<RateLimitTake>
+  /** Removes buckets untouched since `beforeMs` (they would be full again anyway). */
+  pruneRateLimitBuckets(beforeMs: number): Promise<void>
+  /** Stores a new session; beyond `maxSessions`, the least recently used ones are removed. */
+  createDashboardSession(session: DashboardSessionRecord, maxSessions: number): Promise<void>
+  /**
+   * The session of `idHash` if it is still live at `nowMs` (seen within `idleMs`, started within
+   * `maxAgeMs`), with its last use moved to `nowMs`; an expired one is removed.
+   */
+  touchDashboardSession(
+    idHash: string,
+    nowMs: number,
+    limits: { readonly idleMs: number; readonly maxAgeMs: number },
+  ): Promise<DashboardSessionRecord | undefined>
+  deleteDashboardSession(idHash: string): Promise<void>
+  getOperatorAccount(): Promise<OperatorAccountRecord | undefined>
+  /**
+   * Stores the operator account: replaces the stored one, or with `ifAbsent` only creates it;
+   * `false` when `ifAbsent` found one already.
+   */
+  putOperatorAccount(account: OperatorAccountRecord, ifAbsent: boolean): Promise<boolean>
+  /**
+   * Runs `work` while no other node runs work under the same `name` (first-start work such as
+   * creating the admin client). On PostgreSQL a session advisory lock; on SQLite, one process.
+   */
+  whileLocked<T>(name: string, work: () => Promise<T>): Promise<T>
+}
+
 export interface Store
   extends
+    ClusterStore,
     HookStore,
     HookVersionStore,
     HookSettingsStore,

@@ -8,6 +8,7 @@ import * as hookVersions from './0006-hook-versions.js'
 import * as hookSettings from './0007-hook-settings.js'
 import * as tenantLogSequence from './0008-tenant-log-sequence.js'
 import * as dependencyBundles from './0009-dependency-bundles.js'
+import * as cluster from './0010-cluster.js'
 
 /** Forward-only migrations, applied in key order at start-up. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-hook-settings': hookSettings,
   '0008-tenant-log-sequence': tenantLogSequence,
   '0009-dependency-bundles': dependencyBundles,
+  '0010-cluster': cluster,
 }
 
 export const migrationProvider: MigrationProvider = {
