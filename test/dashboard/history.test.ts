@@ -2,7 +2,8 @@
  * The hook editor's History panel and failure-policy control (issue 22), in a real browser:
  * playwright-core drives Debian's Chromium (never a downloaded browser) against `openhooks serve`
  * with the real sandbox and the built SPA. Edit twice, restore the first version, and the
- * Management API agrees; change the failure policy, and the API agrees.
+ * Management API agrees; change the failure policy, and the API agrees; the script editor
+ * completes `context.webtask.` from the declarations `openhooks types` writes.
  */
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
@@ -37,7 +38,7 @@ const PASSWORD = 'history-password-0123456789'
 const script = (marker: string) =>
   `module.exports = function (client, scope, audience, context, cb) {\n  // ${marker}\n  cb(null, { scope })\n}\n`
 
-describe('hook editor: History panel and failure policy', { skip: SKIP }, () => {
+describe('hook editor: History panel, failure policy and completions', { skip: SKIP }, () => {
   let server: RunningServer | undefined
   let browser: Browser | undefined
   let dataDir = ''
@@ -215,6 +216,23 @@ describe('hook editor: History panel and failure policy', { skip: SKIP }, () => 
           [1, null],
         ],
       )
+
+      // Completions: `context.webtask.` offers `secrets`; choosing it writes it.
+      await replaceScript(
+        page,
+        'module.exports = function (client, scope, audience, context, cb) {\n',
+      )
+      await page.keyboard.insertText('const key = context.webtask.')
+      await page.keyboard.press('Control+Space')
+      const option = page.getByRole('option', { name: /^secrets/ })
+      await option.waitFor()
+      await page.screenshot({ path: join(SCREENSHOTS, 'editor-completions.png') })
+      await option.click()
+      await page
+        .getByRole('textbox', { name: /^Script of / })
+        .getByText('const key = context.webtask.secrets')
+        .waitFor()
+      page.on('dialog', (d) => void d.accept()) // the reload below leaves unsaved text
 
       // The failure policy: closed by default, changed to open, and the API agrees.
       const open = page.getByRole('radio', { name: /^Open/ })

@@ -15,6 +15,7 @@ import { pointOf } from '../triggers'
 import { errorPosition } from '../compile-error'
 import { FailurePolicyPanel } from '../failure-policy'
 import { HistoryPanel } from '../hook-history'
+import { hookCompletions } from '../completions'
 
 const LEAVE_QUESTION = 'This hook has unsaved changes. Leave without saving?'
 /** Live log lines kept on screen. */
@@ -164,6 +165,7 @@ export default function HookEditorPage(props: { hookId: string }) {
             language="javascript"
             label={`Script of ${hook.name}`}
             minHeight="24rem"
+            complete={(before, doc) => hookCompletions(hook.triggerId, before, doc)}
             handle={(h) => (editor.current = h)}
             onSave={save}
             onChange={(text) => {
