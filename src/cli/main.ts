@@ -23,8 +23,10 @@ Commands:
   import --format directory|yaml --in DIR [--dry-run] [--delete] [--keywords FILE]
                          Make the server's hooks match Auth0 Deploy CLI files (over HTTP).
                          "openhooks export --help" and "import --help" list their options.
-  run FILE --trigger T [--payload JSON|@FILE] [--secrets-file .env] [--egress MODE] [--json]
-                         Run a hook once on this machine, in the server's sandbox (no server).
+  run FILE --trigger T [--payload JSON|@FILE] [--secrets-file .env] [--egress MODE]
+      [--dependency NAME@RANGE] [--json]
+                         Run a hook once on this machine, in the server's sandbox (no server);
+                         npm dependencies beside the hook are installed as a save does.
   test [DIR] [--reporter spec|tap]
                          Run the *.hook-test.json cases under DIR (see docs/local-development.md).
   types --out DIR        Write TypeScript declarations of each extensibility point's script.
