@@ -150,11 +150,13 @@ export const DEPENDENCY_RULES = {
     ],
   },
   local: {
-    part: 'what the `openhooks` command does on this machine without a server: `run` and `test` of hook files in the sandbox, and `token` minted from the data folder',
+    part: 'what the `openhooks` command does on this machine without a server: `run` and `test` of hook files in the sandbox (their npm dependencies installed and bundled as a save does), `types` (TypeScript declarations of hook scripts), and `token` minted from the data folder',
     may: [
       'cli/cli-io.ts',
       'config',
       'crypto',
+      'dependencies',
+      'errors',
       'hooks',
       'main.ts',
       'sandbox/process-runner.ts',
