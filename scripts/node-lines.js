@@ -77,7 +77,9 @@ function compareVersions(parts, minimum) {
 }
 
 // Run as a script (`npm install`'s preinstall): refuse an unsupported Node.js with one line and
-// exit code 1 before npm builds any native module; warn on a line past its end of life.
+// exit code 1; warn on a line past its end of life. npm runs a project's own preinstall after the
+// install scripts of its dependencies (their native builds), so what stops an install at once is
+// `engine-strict` in .npmrc; this is the guard for an install without it.
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const verdict = nodeLineVerdict(process.versions.node, new Date())
   if (verdict.level !== 'ok') process.stderr.write(`${verdict.message}\n`)

@@ -65,12 +65,17 @@ export const tokenScenario: Scenario = {
   async run({ profile, log }) {
     const settings = byProfile(profile, SETTINGS)
     const webhook = await startWebhookServer()
+    // A server that does not start must not leave the webhook server running: its IPC channel
+    // would keep this process (and a test file running the bench) alive for ever.
     const server = await startAppServer([
       { name: 'no hook', runner: 'none' },
       { name: 'in-process hook', runner: 'sandbox' },
       { name: 'webhook', runner: { webhook: webhook.url } },
       { name: SYNC_NORMAL, runner: 'sandbox', env: { OPENHOOKS_SQLITE_SYNCHRONOUS: 'normal' } },
-    ])
+    ]).catch(async (error: unknown) => {
+      await webhook.close()
+      throw error
+    })
     try {
       const bodies = {} as Record<Variant, string>
       for (const variant of VARIANTS) {

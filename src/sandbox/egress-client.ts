@@ -662,13 +662,18 @@ export function createEgressClient(
   }
 }
 
-/** OpenSSL's verification codes that mean "this server's certificate chain is not trusted". */
-const UNTRUSTED_CERTIFICATE_CODES: ReadonlySet<string> = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+/**
+ * OpenSSL's verification codes that mean "this server's certificate chain is not trusted", with
+ * OpenSSL's own words for each. The message says these rather than Node's `error.message`, which
+ * varies by line: since Node.js 24 it adds advice about `--use-system-ca`, a setting of the
+ * process that does not apply to hooks (their CAs are OPENHOOKS_EGRESS_CA_FILE's).
+ */
+const UNTRUSTED_CERTIFICATE_REASONS: ReadonlyMap<string, string> = new Map([
+  ['DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate'],
+  ['SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain'],
+  ['UNABLE_TO_GET_ISSUER_CERT', 'unable to get issuer certificate'],
+  ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'unable to get local issuer certificate'],
+  ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'unable to verify the first certificate'],
 ])
 
 /**
@@ -676,6 +681,8 @@ const UNTRUSTED_CERTIFICATE_CODES: ReadonlySet<string> = new Set([
  * for every other error.
  */
 function explainTlsError(error: NodeJS.ErrnoException, host: string): string | undefined {
-  if (error.code === undefined || !UNTRUSTED_CERTIFICATE_CODES.has(error.code)) return undefined
-  return `the TLS certificate of ${host} is not trusted (${error.message}); add the certificate of its CA to OPENHOOKS_EGRESS_CA_FILE to trust it`
+  const reason =
+    error.code === undefined ? undefined : UNTRUSTED_CERTIFICATE_REASONS.get(error.code)
+  if (reason === undefined) return undefined
+  return `the TLS certificate of ${host} is not trusted (${reason}); add the certificate of its CA to OPENHOOKS_EGRESS_CA_FILE to trust it`
 }

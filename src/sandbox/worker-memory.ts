@@ -5,6 +5,7 @@
  * native allocations of isolated-vm and of this process).
  */
 import { setFlagsFromString } from 'node:v8'
+import { isolateV8Flags } from './isolated-vm.js'
 
 /** How often a worker compares its resident memory with its ceiling, in ms. */
 export const RESIDENT_CHECK_INTERVAL_MS = 250
@@ -15,13 +16,16 @@ const NAMED_HOOKS = 5
 const MB = 1024 * 1024
 
 /**
- * Removes the `WebAssembly` global from every context created afterwards, that is from every
- * isolate of this worker. V8 reads `expose_wasm` when it builds a context, so the flag is set once
- * the process has its own context: the worker's own `WebAssembly` (undici compiles its HTTP parser
- * with it) stays. `--no-expose-wasm` on the command line would remove that one too.
+ * Where V8 has `--no-expose-wasm` (Node.js 20 and 22), leaves the `WebAssembly` global out of every
+ * context created afterwards, that is out of every isolate of this worker. V8 reads `expose_wasm`
+ * when it builds a context, so the flag is set once the process has its own context: the worker's
+ * own `WebAssembly` (undici compiles its HTTP parser with it) stays. `--no-expose-wasm` on the
+ * command line would remove that one too. The V8 of Node.js 24 and later has no such flag: there
+ * the isolate runtime's deletion of the global (src/sandbox/isolate/runtime.ts), done on every
+ * line, is what removes it.
  */
 export function removeWebAssemblyFromIsolates(): void {
-  setFlagsFromString('--no-expose-wasm')
+  for (const flag of isolateV8Flags(process.versions.v8)) setFlagsFromString(flag)
 }
 
 /** Resident memory of this process, in bytes: what the kernel counts, whatever allocated it. */

@@ -19,9 +19,11 @@ function runBrowserTest(ci: string | undefined): Promise<{ code: number | null; 
   delete env['NODE_TEST_CONTEXT']
   if (ci !== undefined) env['CI'] = ci
   return new Promise((resolve) => {
+    // TAP, named: the default reporter off a terminal is TAP up to Node.js 22 and `spec` from 24
+    // on, which writes a skip as `﹣ name # reason`, without `# SKIP`.
     const child = spawn(
       process.execPath,
-      ['--import', import.meta.resolve('tsx'), '--test', BROWSER_TEST],
+      ['--import', import.meta.resolve('tsx'), '--test', '--test-reporter=tap', BROWSER_TEST],
       { env },
     )
     let out = ''

@@ -1,4 +1,5 @@
 export const ReflectApply = Reflect.apply
+export const ReflectDeleteProperty = Reflect.deleteProperty
 export const ObjectCreate = Object.create
 export const ObjectDefineProperty = Object.defineProperty
 export const ObjectGetOwnPropertyNames = Object.getOwnPropertyNames

@@ -22,7 +22,13 @@ import { AbortController, AbortSignal, DOMException, Event, EventTarget } from '
 import { Request, Response, fetch, forgetRequests, httpDone } from './fetch.js'
 import { Headers } from './headers.js'
 import { connectHost, newEntry, runAnswer, startRunning, takeAnswer } from './host.js'
-import { JSONParse, ReflectApply, globalObject } from './primordials.js'
+import {
+  JSONParse,
+  ReflectApply,
+  ReflectDeleteProperty,
+  TypeErrorCtor,
+  globalObject,
+} from './primordials.js'
 import { declareModule, require } from './require.js'
 import {
   clearTimeout,
@@ -150,6 +156,20 @@ function dispatch(op, a, b, c, d) {
   }
 }
 
+/**
+ * No `WebAssembly` in an isolate (issue 17): its memories live outside the isolate's heap limit,
+ * and its code outside JavaScript's interrupt checks. On Node.js 20 and 22 the worker's
+ * `--no-expose-wasm` keeps it out of the context already (src/sandbox/worker-memory.ts); the V8
+ * of Node.js 24 and later has no such flag, so the global is deleted here, before any hook code
+ * runs, on every line. Nothing else refers to the namespace, so no script can reach it afterwards.
+ * An isolate where the deletion fails is never used: the error ends its preparation.
+ */
+function removeWebAssembly() {
+  if (!ReflectDeleteProperty(globalObject, 'WebAssembly') || 'WebAssembly' in globalObject) {
+    throw new TypeErrorCtor('the isolate runtime could not remove WebAssembly')
+  }
+}
+
 function installGlobals() {
   defineGlobal('global', globalObject)
   defineGlobal('console', consoleObject)
@@ -184,10 +204,11 @@ function installGlobals() {
 }
 
 /**
- * Starts the runtime in a fresh context: takes the worker's five callbacks, defines the globals a
- * hook sees, and returns the dispatcher the worker calls for each entry.
+ * Starts the runtime in a fresh context: removes `WebAssembly`, takes the worker's five callbacks,
+ * defines the globals a hook sees, and returns the dispatcher the worker calls for each entry.
  */
 export function startRuntime(log, timer, done, http, service) {
+  removeWebAssembly()
   connectHost(log, timer, done, http, service)
   completeWebClasses()
   installGlobals()
