@@ -143,6 +143,13 @@ export function sqlHookStore({ db, timestamp }: SqlContext): HookStore {
             .where('id', '=', id)
             .executeTakeFirst()
           if (current === undefined) return { ok: false, reason: 'not-found' } as const
+          if (
+            patch.expect !== undefined &&
+            (current.script !== patch.expect.script ||
+              (current.enabled === 1) !== patch.expect.enabled)
+          ) {
+            return { ok: false, reason: 'changed' } as const
+          }
           if (patch.name !== undefined && patch.name !== current.name) {
             const taken = await trx
               .selectFrom('hooks')
