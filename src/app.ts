@@ -7,6 +7,7 @@ import { ClientService } from './directory/clients.js'
 import { UserService } from './directory/users.js'
 import type { DependencyLoader } from './hooks/dependencies.js'
 import { HookDispatcher } from './hooks/hook-dispatcher.js'
+import { HookExecutionLog } from './hooks/execution-log.js'
 import { GuardianService } from './mfa/guardian.js'
 import { HookService } from './hooks/hook-service.js'
 import { MAX_MANAGEMENT_BODY_BYTES } from './http/management/error-handler.js'
@@ -97,6 +98,8 @@ export interface Services {
   readonly tenant: string
   readonly hooks: HookService
   readonly dispatcher: HookDispatcher
+  /** Every hook run by a real request: the hooks' live logs (issue 18.5). */
+  readonly executions: HookExecutionLog
   readonly tenantLog: TenantLog
   readonly apis: ApiService
   readonly users: UserService
@@ -135,11 +138,13 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
   hooks.onChange((hookId) => {
     deps.runner.retire(hookId)
   })
+  const executions = new HookExecutionLog(now)
   const dispatcher = new HookDispatcher({
     hooks,
     runner: deps.runner,
     logger: hooksLogger,
     dependencies: deps.dependencies,
+    executions,
     now,
   })
   const tenantLogLogger = deps.logger.child({ component: 'tenant-log' })
@@ -173,6 +178,7 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
     tenant,
     hooks,
     dispatcher,
+    executions,
     tenantLog,
     apis,
     users,
@@ -307,7 +313,7 @@ export async function registerRoutes(
       logger: deps.logger.child({ component: 'runner' }),
       dependencies: deps.dependencies,
     },
-    logStream: { hooks, tenantLog, store: deps.store },
+    logStream: { hooks, executions: services.executions },
     directory: {
       tenant: services.tenant,
       clients: services.clients,

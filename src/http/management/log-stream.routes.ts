@@ -2,10 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { ServerResponse } from 'node:http'
 import { Type } from 'typebox'
 import { ApiError } from '../../errors/api-error.js'
+import type { HookExecution, HookExecutionLog } from '../../hooks/execution-log.js'
 import type { HookService } from '../../hooks/hook-service.js'
-import type { TenantLogStore } from '../../storage/store.js'
-import type { TenantLog } from '../../tenant-log/tenant-log.js'
-import { toLogResponse } from './directory.schemas.js'
 import type { ManagementRouteConfig } from './guard.js'
 
 /** A comment line every so often keeps proxies from closing an idle stream, in milliseconds. */
@@ -14,25 +12,46 @@ export const LOG_STREAM_HEARTBEAT_MS = 15_000
 export const MAX_LOG_STREAM_MS = 60 * 60 * 1000
 /** Streams open at once in this process. */
 export const MAX_LOG_STREAMS = 100
-/** Events replayed after `Last-Event-ID` on a reconnect. */
+/** Executions replayed after `Last-Event-ID` on a reconnect (at most what the log keeps). */
 export const MAX_LOG_STREAM_REPLAY = 100
 /** What the client waits before reconnecting, in milliseconds (the SSE `retry` field). */
 const RECONNECT_DELAY_MS = 3_000
 
 export interface LogStreamOptions {
   readonly hooks: HookService
-  readonly tenantLog: TenantLog
-  readonly store: TenantLogStore
+  readonly executions: HookExecutionLog
+}
+
+/** An execution on the wire (snake_case, like the tenant log's events); absent fields omitted. */
+export function toExecutionResponse(execution: HookExecution): Record<string, unknown> {
+  return {
+    execution_id: execution.id,
+    date: execution.date,
+    hook_id: execution.hookId,
+    hook_name: execution.hookName,
+    trigger_id: execution.triggerId,
+    outcome: execution.outcome,
+    ...(execution.failure !== undefined ? { failure: execution.failure } : undefined),
+    ...(execution.error !== undefined ? { error: execution.error } : undefined),
+    ...(execution.failedOpen === true ? { failed_open: true } : undefined),
+    duration_ms: Math.round(execution.durationMs * 1000) / 1000,
+    logs: execution.logs.map((l) => ({
+      level: l.level,
+      message: l.message,
+      timestamp: l.timestamp,
+    })),
+  }
 }
 
 /**
- * `GET /api/v2/hooks/{id}/logs/stream`: the hook's executions as they happen, as server-sent
- * events (`event: log`, `id: <log_id>`, `data: <log event JSON>`), for the dashboard's real-time
- * view. A reconnect with `Last-Event-ID` first replays what it missed.
+ * `GET /api/v2/hooks/{id}/logs/stream`: the hook's live log (issue 18.5), every execution by a
+ * real request as it ends, as server-sent events (`event: execution`, `id: <execution_id>`,
+ * `data: <execution JSON>`), for the dashboard's Live logs. A reconnect with `Last-Event-ID`
+ * first replays what it missed of what this process keeps (execution-log.ts).
  */
 export const logStreamRoutes: FastifyPluginAsyncTypebox<LogStreamOptions> = async (
   app,
-  { hooks, tenantLog, store },
+  { hooks, executions },
 ) => {
   const open = new Set<() => void>()
   app.addHook('preClose', async () => {
@@ -45,7 +64,7 @@ export const logStreamRoutes: FastifyPluginAsyncTypebox<LogStreamOptions> = asyn
     {
       config,
       schema: {
-        summary: "Stream a hook's log events (server-sent events)",
+        summary: "Stream a hook's executions: its live log (server-sent events)",
         tags: ['hooks', 'logs'],
         params: Type.Object({ id: Type.String() }),
       },
@@ -67,22 +86,17 @@ export const logStreamRoutes: FastifyPluginAsyncTypebox<LogStreamOptions> = asyn
         'x-request-id': request.id,
       })
       raw.write(`retry: ${RECONNECT_DELAY_MS}\n: stream of hook ${hook.id}\n\n`)
-      const send = (event: Parameters<typeof toLogResponse>[0]) => {
+      const send = (execution: HookExecution) => {
         raw.write(
-          `event: log\nid: ${event.logId}\ndata: ${JSON.stringify(toLogResponse(event))}\n\n`,
+          `event: execution\nid: ${execution.id}\ndata: ${JSON.stringify(toExecutionResponse(execution))}\n\n`,
         )
       }
       if (typeof lastEventId === 'string' && lastEventId !== '') {
-        const missed = await store.listLogs({
-          hookId: hook.id,
-          from: lastEventId,
-          take: MAX_LOG_STREAM_REPLAY,
-        })
-        for (const event of missed.items) send(event)
+        for (const missed of executions.since(hook.id, lastEventId).slice(-MAX_LOG_STREAM_REPLAY)) {
+          send(missed)
+        }
       }
-      const unsubscribe = tenantLog.subscribe((event) => {
-        if (event.hookId === hook.id) send(event)
-      })
+      const unsubscribe = executions.subscribe(hook.id, send)
       const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), LOG_STREAM_HEARTBEAT_MS)
       const limit = setTimeout(() => close(), MAX_LOG_STREAM_MS)
       const close = () => {
