@@ -47,10 +47,11 @@ export const MANAGEMENT_ERRORS = {
   },
   HookScriptDoesNotCompile: {
     status: 400,
-    message: 'The script does not compile, so the hook cannot be enabled: {error} [hook.js:{line}:{column}]',
+    message:
+      'The script does not compile, so the hook cannot be enabled: {error} [hook.js:{line}:{column}]',
     errorCode: 'hook_script_does_not_compile',
     evidence:
-      'ours (issue 18.7): Auth0 stored such a hook and every run failed; a disabled hook may still hold it (docs/hooks.md)',
+      'ours (issue 18.7): Auth0 stored such a hook and every run failed; a disabled hook may still hold it (docs/management-api.md)',
   },
   HookChangedConcurrently: {
     status: 409,
