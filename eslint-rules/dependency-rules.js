@@ -77,7 +77,17 @@ export const DEPENDENCY_RULES = {
   },
   hooks: {
     part: 'hook rules (names, enabling, secrets), the triggers and running a hook in the sandbox',
-    may: ['crypto', 'dependencies', 'errors', 'logging', 'sandbox/runner.ts', 'storage/store.ts'],
+    // sandbox/script-syntax.ts: the compile check of enabling a hook (issue 18.7); it parses the
+    // script in this process and never runs it.
+    may: [
+      'crypto',
+      'dependencies',
+      'errors',
+      'logging',
+      'sandbox/runner.ts',
+      'sandbox/script-syntax.ts',
+      'storage/store.ts',
+    ],
   },
   flows: {
     part: 'authentication flows that fire hooks: client credentials, password and MFA grants, signup, change password, password tickets',

@@ -7,6 +7,7 @@ import { ClientService } from './directory/clients.js'
 import { UserService } from './directory/users.js'
 import type { DependencyLoader } from './hooks/dependencies.js'
 import { HookDispatcher } from './hooks/hook-dispatcher.js'
+import { HookExecutionLog } from './hooks/execution-log.js'
 import { GuardianService } from './mfa/guardian.js'
 import { HookService } from './hooks/hook-service.js'
 import { MAX_MANAGEMENT_BODY_BYTES } from './http/management/error-handler.js'
@@ -109,6 +110,8 @@ export interface Services {
   readonly dispatcher: HookDispatcher
   /** The change bus (ADR 0008): publish a change so that every node drops its cached copy. */
   readonly changes: ChangeBus
+  /** Every hook run by a real request: the hooks' live logs (issue 18.5). */
+  readonly executions: HookExecutionLog
   readonly tenantLog: TenantLog
   /** Every node's tenant log events as they are stored (the live streams). */
   readonly logFeed: TenantLogFeed
@@ -145,11 +148,13 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
     dependencies: deps.dependencies,
     versionsKept: config.hookVersionsKept,
   })
+  const executions = new HookExecutionLog(now)
   const dispatcher = new HookDispatcher({
     hooks,
     runner: deps.runner,
     logger: hooksLogger,
     dependencies: deps.dependencies,
+    executions,
     now,
     cacheTtlMs: config.hookCacheTtlMs,
   })
@@ -202,6 +207,7 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
     hooks,
     dispatcher,
     changes,
+    executions,
     tenantLog,
     logFeed,
     apis,
@@ -338,7 +344,7 @@ export async function registerRoutes(
       logger: deps.logger.child({ component: 'runner' }),
       dependencies: deps.dependencies,
     },
-    logStream: { hooks, feed: services.logFeed, store: deps.store },
+    logStream: { hooks, feed: services.logFeed, store: deps.store, executions: services.executions },
     directory: {
       tenant: services.tenant,
       clients: services.clients,

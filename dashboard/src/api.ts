@@ -213,6 +213,25 @@ export interface LogEventType {
   description: string
 }
 
+/** `POST /hooks/triggers/{triggerId}/syntax-check`. */
+export type SyntaxCheck =
+  { compiles: true } | { compiles: false; message: string; line: number; column: number }
+
+/** One run of a hook by a real request, from its live log (`/hooks/{id}/logs/stream`). */
+export interface HookExecution {
+  execution_id: string
+  date: string
+  hook_id: string
+  hook_name: string
+  trigger_id: string
+  outcome: 'succeeded' | 'failed'
+  failure?: string
+  error?: string
+  failed_open?: boolean
+  duration_ms: number
+  logs: { level: string; message: string; timestamp: string }[]
+}
+
 export interface LogEvent {
   log_id: string
   date: string

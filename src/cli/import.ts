@@ -11,7 +11,13 @@ import { CONNECTION_OPTIONS, CONNECTION_USAGE, connectionFrom } from './connecti
 import { parseFormat, type CommandDeps } from './export.js'
 import { readDirectoryFormat } from './formats/directory.js'
 import { readYamlFormat } from './formats/yaml.js'
-import { checkHookSet, compare, formatProblem, type InputProblem } from './hook-files.js'
+import {
+  checkHookSet,
+  compare,
+  formatProblem,
+  type InputProblem,
+  type LocalHook,
+} from './hook-files.js'
 import {
   planImport,
   renderPlan,
@@ -93,18 +99,22 @@ export async function importCommand(
     onRetry: (message) => io.err(`${message}\n`),
   })
   let remote: RemoteHook[]
+  const uncompiled: InputProblem[] = []
   try {
     remote = []
     for (const hook of await client.listHooks()) {
       remote.push({ hook, secretNames: await client.secretNames(hook.id) })
     }
+    uncompiled.push(...(await checkEnabledScripts(client, read.hooks)))
   } catch (error) {
     if (!(error instanceof ManagementRequestError)) throw error
     io.err(`openhooks import: ${error.message}\nNothing was written.\n`)
     return EXIT_FAILURE
   }
   const plan = planImport(read.hooks, remote, { allowDelete })
-  if (plan.problems.length > 0) return reportProblems(io, plan.problems)
+  if (plan.problems.length > 0 || uncompiled.length > 0) {
+    return reportProblems(io, [...plan.problems, ...uncompiled])
+  }
 
   io.out(renderPlan(plan))
   for (const hook of plan.hooks) {
@@ -148,6 +158,29 @@ export async function importCommand(
   }
   io.out(`Applied ${applied.length} change${applied.length === 1 ? '' : 's'}.\n`)
   return EXIT_OK
+}
+
+/**
+ * issue 18.7: the server refuses to enable a hook whose script does not compile; the enabled
+ * hooks of the files are checked by the server before anything is written, so that such a hook
+ * is a problem of the input, listed with the others, and not a failure halfway through.
+ */
+async function checkEnabledScripts(
+  client: ManagementClient,
+  hooks: readonly LocalHook[],
+): Promise<InputProblem[]> {
+  const problems: InputProblem[] = []
+  for (const hook of hooks) {
+    if (!hook.enabled) continue
+    const check = await client.syntaxCheck(hook.triggerId, hook.script)
+    if (check.compiles) continue
+    problems.push({
+      file: hook.file,
+      field: `${hook.fieldPrefix}script`,
+      message: `does not compile, and an enabled hook must: ${check.message} [hook.js:${check.line}:${check.column}]; fix it, or import it with enabled: false`,
+    })
+  }
+  return problems
 }
 
 /** Every problem, grouped by file (in file order), then in the order found. */

@@ -3,7 +3,12 @@
  * client (STYLE.md §15), with a token from `/oauth/token` or a given one, and with retries where
  * they are safe: rate limits (429) and an unavailable server are waited out within bounds.
  */
-import type { CreateHookBody, HookResponse, UpdateHookBody } from '../http/management/schemas.js'
+import type {
+  CreateHookBody,
+  HookResponse,
+  SyntaxCheckResponse,
+  UpdateHookBody,
+} from '../http/management/schemas.js'
 import { errorText } from './keywords.js'
 
 /** Most attempts of one request, the first included. */
@@ -153,6 +158,15 @@ export class ManagementClient {
       `api/v2/hooks/${encodeURIComponent(hookId)}`,
       body,
     )) as HookResponse
+  }
+
+  /** Whether `script` compiles for `triggerId`, as the server checks it before enabling a hook. */
+  async syntaxCheck(triggerId: string, script: string): Promise<SyntaxCheckResponse> {
+    return (await this.#api(
+      'POST',
+      `api/v2/hooks/triggers/${encodeURIComponent(triggerId)}/syntax-check`,
+      { script },
+    )) as SyntaxCheckResponse
   }
 
   async deleteHook(hookId: string): Promise<void> {

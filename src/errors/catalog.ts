@@ -45,6 +45,20 @@ export const MANAGEMENT_ERRORS = {
     errorCode: 'HookSecretAlreadyExists',
     evidence: '§2.6 OAS message; errorCode is ours (Q6)',
   },
+  HookScriptDoesNotCompile: {
+    status: 400,
+    message:
+      'The script does not compile, so the hook cannot be enabled: {error} [hook.js:{line}:{column}]',
+    errorCode: 'hook_script_does_not_compile',
+    evidence:
+      'ours (issue 18.7): Auth0 stored such a hook and every run failed; a disabled hook may still hold it (docs/management-api.md)',
+  },
+  HookChangedConcurrently: {
+    status: 409,
+    message: 'The hook changed while this request was checking its script; send the request again',
+    errorCode: 'conflict',
+    evidence: 'ours (issue 18.7): a concurrent write enabled the hook or changed its script',
+  },
   TooManySecrets: {
     status: 400,
     message: 'A hook can have a maximum of 20 secrets.',

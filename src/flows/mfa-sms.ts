@@ -453,30 +453,35 @@ async function sendCode(deps: MfaDeps, input: SendInput): Promise<void> {
     input.action === 'enrollment' ? templates.enrollmentMessage : templates.verificationMessage,
     { code: input.code, tenant: deps.tenant, applicationName: client.name },
   )
-  const dispatched = await deps.hooks?.dispatch(sendPhoneMessage, {
-    recipient: input.phoneNumber,
-    text,
-    context: {
-      message_type: 'sms',
-      action: input.action,
-      language: origin.language ?? 'en',
-      code: input.code,
-      ip: origin.ip ?? '',
-      user_agent: origin.userAgent ?? '',
-      client: {
-        client_id: client.clientId,
-        name: client.name,
-        client_metadata: { ...client.clientMetadata },
-      },
-      user: {
-        user_id: toWireUserId(user.id),
-        name: user.email ?? user.username ?? '',
-        ...(user.email !== undefined ? { email: user.email } : undefined),
-        app_metadata: { ...user.appMetadata },
-        user_metadata: { ...user.userMetadata },
+  const dispatched = await deps.hooks?.dispatch(
+    sendPhoneMessage,
+    {
+      recipient: input.phoneNumber,
+      text,
+      context: {
+        message_type: 'sms',
+        action: input.action,
+        language: origin.language ?? 'en',
+        code: input.code,
+        ip: origin.ip ?? '',
+        user_agent: origin.userAgent ?? '',
+        client: {
+          client_id: client.clientId,
+          name: client.name,
+          client_metadata: { ...client.clientMetadata },
+        },
+        user: {
+          user_id: toWireUserId(user.id),
+          name: user.email ?? user.username ?? '',
+          ...(user.email !== undefined ? { email: user.email } : undefined),
+          app_metadata: { ...user.appMetadata },
+          user_metadata: { ...user.userMetadata },
+        },
       },
     },
-  })
+    // The code is a secret of this run: not in the hook's live log either.
+    { redact: { code: input.code } },
+  )
   if (dispatched === undefined) {
     fail(OAuthError.of('SmsNotConfigured'), {})
     return

@@ -277,7 +277,9 @@ async function runPreUserRegistration(
       connection: connectionContext(deps, signup.connection),
     },
   }
-  const dispatched = await deps.hooks.dispatch(preUserRegistration, payload)
+  const dispatched = await deps.hooks.dispatch(preUserRegistration, payload, {
+    redact: { password: signup.password },
+  })
   if (dispatched === undefined) return unchanged
   const { hook, run } = dispatched
   switch (run.kind) {

@@ -2,11 +2,12 @@ import type { Logger } from '../logging/logger.js'
 import type { HookRunner } from '../sandbox/runner.js'
 import { DEFAULT_HOOK_SETTINGS, type HookRecord, type HookSettings } from '../storage/store.js'
 import type { DependencyLoader } from './dependencies.js'
+import type { HookExecutionLog, NewHookExecution } from './execution-log.js'
 import { runHook, type HookRun } from './dispatch.js'
 import { redactDeep, redactOutcome } from './redact.js'
 import type { TriggerId } from './hook.js'
 import type { HookService } from './hook-service.js'
-import type { TriggerDefinition, TriggerFailure } from './triggers/trigger.js'
+import { describeFailure, type TriggerDefinition, type TriggerFailure } from './triggers/trigger.js'
 
 /**
  * Default of how long the enabled hook of a trigger and its secrets are reused without asking the
@@ -56,6 +57,52 @@ export function redactRun<Result, Failure extends TriggerFailure>(
   }
 }
 
+/** The live log's record of a run (issue 18.5), from the run with secrets already removed. */
+export function toExecution<Result, Failure extends TriggerFailure>(
+  hook: HookRecord,
+  run: HookRun<Result, Failure>,
+  failedOpen: boolean,
+): NewHookExecution {
+  const base = { hookId: hook.id, hookName: hook.name, triggerId: hook.triggerId }
+  switch (run.kind) {
+    case 'invalid-payload':
+      return {
+        ...base,
+        outcome: 'failed',
+        failure: 'invalid-payload',
+        error: run.message,
+        durationMs: 0,
+        logs: [],
+      }
+    case 'succeeded':
+      return {
+        ...base,
+        outcome: 'succeeded',
+        durationMs: run.outcome.durationMs,
+        logs: run.outcome.logs,
+      }
+    case 'failed':
+      return {
+        ...base,
+        outcome: 'failed',
+        failure: run.failed.kind,
+        error: describeFailure(run.failed),
+        ...(failedOpen ? { failedOpen } : undefined),
+        durationMs: run.outcome.durationMs,
+        logs: run.outcome.logs,
+      }
+  }
+}
+
+/** What a flow tells the dispatcher besides the payload. */
+export interface DispatchOptions {
+  /**
+   * Values of this request the live log must not show, besides the hook's secrets (the signup
+   * password, the MFA code); the flows remove them from what they log themselves.
+   */
+  readonly redact?: Readonly<Record<string, string>>
+}
+
 /** A hook that ran, and how. */
 export interface Dispatched<Result, Failure extends TriggerFailure> {
   readonly hook: HookRecord
@@ -78,6 +125,7 @@ export class HookDispatcher {
   readonly #now: () => number
   readonly #dependencies: DependencyLoader | undefined
   readonly #cacheTtlMs: number
+  readonly #executions: HookExecutionLog | undefined
   readonly #cache = new Map<TriggerId, CachedHook>()
   /** Bumped by every change, so that a read that raced with a change is not cached. */
   #generation = 0
@@ -90,9 +138,12 @@ export class HookDispatcher {
     dependencies?: DependencyLoader | undefined
     /** How long an enabled hook is cached, in milliseconds; ENABLED_HOOK_CACHE_TTL_MS by default. */
     cacheTtlMs?: number
+    /** Receives every run (the hooks' live logs, issue 18.5). */
+    executions?: HookExecutionLog | undefined
   }) {
     this.#cacheTtlMs = options.cacheTtlMs ?? ENABLED_HOOK_CACHE_TTL_MS
     this.#dependencies = options.dependencies
+    this.#executions = options.executions
     this.#hooks = options.hooks
     this.#runner = options.runner
     this.#logger = options.logger
@@ -130,6 +181,7 @@ export class HookDispatcher {
   async dispatch<Payload, Result, Failure extends TriggerFailure>(
     trigger: TriggerDefinition<Payload, Result, Failure>,
     payload: Payload,
+    options: DispatchOptions = {},
   ): Promise<Dispatched<Result, Failure> | undefined> {
     const { hook, secrets, settings } = await this.#enabled(trigger.id)
     if (hook === undefined) return undefined
@@ -152,6 +204,11 @@ export class HookDispatcher {
         'the hook failed; its failure policy is open, so the flow goes on without it',
       )
     }
-    return { hook, run: redactRun(run, secrets), failedOpen }
+    const redacted = redactRun(run, secrets)
+    if (this.#executions !== undefined) {
+      const shown = options.redact === undefined ? redacted : redactRun(redacted, options.redact)
+      this.#executions.record(toExecution(hook, shown, failedOpen))
+    }
+    return { hook, run: redacted, failedOpen }
   }
 }

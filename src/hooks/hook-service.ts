@@ -15,6 +15,7 @@ import {
 } from '../storage/store.js'
 import { checkDependencies, type DependencyLoader } from './dependencies.js'
 import { normalizeHookName, type TriggerId } from './hook.js'
+import { MAX_HOOK_WRITE_ATTEMPTS, notCompilingError, scriptSyntaxError } from './script-check.js'
 
 /** Most secrets one hook may hold, counted over what is stored (compat §2.6). */
 export const MAX_SECRETS_PER_HOOK = 20
@@ -126,13 +127,24 @@ export class HookService {
   ): Promise<HookRecord> {
     // issue 9: a dependency that cannot run rejects the save before anything is written.
     await checkDependencies(this.#dependencies, input.dependencies)
+    // compat §1.3: without `enabled`, the first hook of a trigger is enabled, later ones not.
+    let enabled: boolean | 'if-first' = input.enabled ?? 'if-first'
+    const syntax = enabled === false ? undefined : scriptSyntaxError(input.script, input.triggerId)
+    if (syntax !== undefined) {
+      // issue 18.7: a script that does not compile is stored only disabled.
+      if (enabled === true || (await this.#store.getEnabledHook(input.triggerId)) === undefined) {
+        throw notCompilingError(syntax)
+      }
+      // Another hook of the point is enabled, so this one would not be the first: stored disabled
+      // (said explicitly, so that the other being removed meanwhile cannot enable this one).
+      enabled = false
+    }
     const result = await this.#store.createHook(
       {
         name: normalizeHookName(input.name),
         script: input.script,
         triggerId: input.triggerId,
-        // compat §1.3: without `enabled`, the first hook of a trigger is enabled, later ones not.
-        enabled: input.enabled ?? 'if-first',
+        enabled,
         dependencies: input.dependencies ?? {},
       },
       { actor, keep: this.#versionsKept },
@@ -154,28 +166,55 @@ export class HookService {
       throw new ApiError('HookDoesNotExist')
     }
     await checkDependencies(this.#dependencies, input.dependencies)
-    const result = await this.#store.updateHook(
-      id,
-      {
-        ...(input.name !== undefined ? { name: normalizeHookName(input.name) } : undefined),
-        ...(input.script !== undefined ? { script: input.script } : undefined),
-        ...(input.enabled !== undefined ? { enabled: input.enabled } : undefined),
-        ...(input.dependencies !== undefined ? { dependencies: input.dependencies } : undefined),
-      },
-      {
-        actor,
-        keep: this.#versionsKept,
-        ...(deployedFrom !== undefined ? { deployedFrom } : undefined),
-      },
-    )
-    if (!result.ok) {
-      throw new ApiError(
-        result.reason === 'not-found' ? 'HookDoesNotExist' : 'HookNameTakenOnUpdate',
+    for (let attempt = 1; attempt <= MAX_HOOK_WRITE_ATTEMPTS; attempt += 1) {
+      const expect = await this.#checkCompiles(id, input)
+      const result = await this.#store.updateHook(
+        id,
+        {
+          ...(input.name !== undefined ? { name: normalizeHookName(input.name) } : undefined),
+          ...(input.script !== undefined ? { script: input.script } : undefined),
+          ...(input.enabled !== undefined ? { enabled: input.enabled } : undefined),
+          ...(input.dependencies !== undefined ? { dependencies: input.dependencies } : undefined),
+          ...(expect !== undefined ? { expect } : undefined),
+        },
+        {
+          actor,
+          keep: this.#versionsKept,
+          ...(deployedFrom !== undefined ? { deployedFrom } : undefined),
+        },
       )
+      if (!result.ok && result.reason === 'changed') continue
+      if (!result.ok) {
+        throw new ApiError(
+          result.reason === 'not-found' ? 'HookDoesNotExist' : 'HookNameTakenOnUpdate',
+        )
+      }
+      this.#changed(id)
+      this.#logSwitch(result.hook, result.disabledIds)
+      return result.hook
     }
-    this.#changed(id)
-    this.#logSwitch(result.hook, result.disabledIds)
-    return result.hook
+    throw new ApiError('HookChangedConcurrently')
+  }
+
+  /**
+   * issue 18.7: a write that leaves the hook enabled with a new script, or enables it, needs a
+   * script that compiles; a disabled hook may hold any script (as on Auth0). Returns the state
+   * the check saw, which the write requires (so a concurrent enable cannot slip past it), or
+   * undefined when the write cannot enable a script that was not checked.
+   */
+  async #checkCompiles(
+    id: string,
+    input: UpdateHookInput,
+  ): Promise<{ script: string; enabled: boolean } | undefined> {
+    if (input.enabled === false) return undefined
+    if (input.script === undefined && input.enabled !== true) return undefined
+    const current = await this.#store.getHook(id)
+    if (current === undefined) throw new ApiError('HookDoesNotExist')
+    const expect = { script: current.script, enabled: current.enabled }
+    if (!(input.enabled ?? current.enabled)) return expect
+    const syntax = scriptSyntaxError(input.script ?? current.script, current.triggerId)
+    if (syntax !== undefined) throw notCompilingError(syntax)
+    return expect
   }
 
   /** Newest first (issue 22). */

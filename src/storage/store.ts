@@ -33,6 +33,11 @@ export interface HookPatch {
   readonly script?: string
   readonly enabled?: boolean
   readonly dependencies?: Readonly<Record<string, string>>
+  /**
+   * Write only when the hook still has this script and enabled state; otherwise answer
+   * `changed` and write nothing (the compile check of issue 18.7 holds for what is written).
+   */
+  readonly expect?: { readonly script: string; readonly enabled: boolean }
 }
 
 export interface HookFilter {
@@ -52,7 +57,7 @@ export type HookWriteResult =
       /** Ids of hooks that this write disabled (the exclusive switch, compat Q1). */
       readonly disabledIds: readonly string[]
     }
-  | { readonly ok: false; readonly reason: 'name-taken' | 'not-found' }
+  | { readonly ok: false; readonly reason: 'name-taken' | 'not-found' | 'changed' }
 
 export interface HookStore {
   /** Ordered by id (creation order); `total` counts every match regardless of the page. */

@@ -441,6 +441,63 @@ Applied 2 changes.
     assert.deepStrictEqual(await serverState(app), [])
   })
 
+  it('reports an enabled hook whose script does not compile before writing anything; a disabled one imports (issue 18.7)', async (t) => {
+    const app = await listeningApp(t)
+    const dir = tempDir(t)
+    const broken = 'module.exports = function (user, context, cb) {\n  cb(null, {})\n'
+    writeTree(dir, {
+      'hooks/a-claims.json': JSON.stringify({
+        name: 'a-claims',
+        script: './ok.js',
+        triggerId: 'credentials-exchange',
+        enabled: true,
+      }),
+      'hooks/ok.js': SCRIPT.cce,
+      'hooks/b-broken.json': JSON.stringify({
+        name: 'b-broken',
+        script: './broken.js',
+        triggerId: 'pre-user-registration',
+        enabled: true,
+      }),
+      'hooks/c-draft.json': JSON.stringify({
+        name: 'c-draft',
+        script: './broken.js',
+        triggerId: 'post-user-registration',
+        enabled: false,
+      }),
+      'hooks/broken.js': broken,
+    })
+    const args = ['--format', 'directory', '--in', dir, ...app.connection]
+    const result = await run('import', args)
+    assert.equal(result.code, 1)
+    assert.equal(
+      result.stderr,
+      `openhooks import: nothing was written; 1 problem:
+  hooks/b-broken.json: script: does not compile, and an enabled hook must: Unexpected end of input [hook.js:3:1]; fix it, or import it with enabled: false
+`,
+    )
+    assert.deepStrictEqual(await serverState(app), [])
+
+    writeTree(dir, {
+      'hooks/b-broken.json': JSON.stringify({
+        name: 'b-broken',
+        script: './broken.js',
+        triggerId: 'pre-user-registration',
+        enabled: false,
+      }),
+    })
+    const again = await run('import', args)
+    assert.equal(again.code, 0, again.stderr)
+    assert.deepStrictEqual(
+      (await serverState(app)).map((h) => [h.name, h.enabled]),
+      [
+        ['a-claims', true],
+        ['b-broken', false],
+        ['c-draft', false],
+      ],
+    )
+  })
+
   it('reports YAML problems with the entry index, and a keywords file that is not a JSON object', async (t) => {
     const app = await listeningApp(t)
     const dir = tempDir(t)

@@ -252,6 +252,126 @@ describe('dashboard in a browser', { skip: SKIP }, () => {
     }
   })
 
+  it("the editor's Live logs show each run by a real signup, with console output, outcome and duration; Save asks before saving a script that does not compile (issue 18, items 5 and 7)", async () => {
+    assert.ok(browser !== undefined && server !== undefined)
+    const url = server.url
+    const token = await adminToken()
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : undefined),
+      })
+      assert.ok(res.ok, `${method} ${path}: ${res.status} ${await res.clone().text()}`)
+      return (await res.json()) as Record<string, unknown>
+    }
+    const clientId = String((await call('POST', '/api/v2/clients', { name: 'Live App' })).client_id)
+    const crm = await call('POST', '/api/v2/hooks', {
+      name: 'crm-hook',
+      triggerId: 'post-user-registration',
+      enabled: true,
+      script:
+        "module.exports = function (user, context, cb) {\n  console.log('sent to the CRM:', user.email)\n  if (user.email.startsWith('fail')) throw new Error('the CRM said no')\n  cb()\n}\n",
+    })
+    const draft = await call('POST', '/api/v2/hooks', {
+      name: 'draft-hook',
+      triggerId: 'post-user-registration',
+      enabled: false,
+      script: 'module.exports = function (user, context, cb) { cb() }\n',
+    })
+    const signUp = (email: string) =>
+      call('POST', '/dbconnections/signup', {
+        client_id: clientId,
+        email,
+        password: 'Live-logs-pa55word!',
+        connection: 'Username-Password-Authentication',
+      })
+
+    const context = await browser.newContext({ viewport: VIEWPORTS.desktop })
+    const page = await context.newPage()
+    page.setDefaultTimeout(STEP_TIMEOUT_MS)
+    try {
+      await page.goto(url)
+      await page.getByLabel('Email').fill(EMAIL)
+      await page.getByLabel('Password').fill(PASSWORD)
+      await page.getByRole('button', { name: 'Sign in' }).click()
+      await page.getByRole('heading', { name: 'Hooks', level: 1 }).waitFor()
+
+      // Live logs: a success and a failure of post-user-registration, each with its output.
+      await page.getByRole('link', { name: 'Edit crm-hook' }).click()
+      await page.getByText('Live: waiting for this hook to run…').waitFor()
+      const live = page.getByRole('list', { name: 'Executions of this hook' })
+      await signUp('ada@example.com')
+      const success = live.getByRole('listitem').filter({ hasText: 'ada@example.com' })
+      await success.getByText('[log] sent to the CRM: ada@example.com').waitFor()
+      assert.match(await success.innerText(), /succeeded · \d+\.\d ms/)
+      await signUp('fail@example.com')
+      const failure = live.getByRole('listitem').filter({ hasText: 'fail@example.com' })
+      await failure.getByText('[log] sent to the CRM: fail@example.com').waitFor()
+      assert.match(await failure.innerText(), /failed \(hook-error\) · \d+\.\d ms/)
+      await failure.getByText('the CRM said no').waitFor()
+      await live.scrollIntoViewIfNeeded()
+      await page.screenshot({ path: join(SCREENSHOTS, 'live-logs.png') })
+
+      // A disabled hook: Save asks first; declining saves nothing, accepting saves.
+      await page.getByRole('link', { name: '← Hooks' }).click()
+      await page.getByRole('link', { name: 'Edit draft-hook' }).click()
+      await page.getByRole('heading', { name: /draft-hook/, level: 1 }).waitFor()
+      const broken = 'module.exports = function (user, context, cb) {\n  cb()\n'
+      await replaceScript(page, broken)
+      const questions: string[] = []
+      page.once('dialog', (dialog) => {
+        questions.push(dialog.message())
+        void dialog.dismiss()
+      })
+      await page.getByRole('button', { name: 'Save', exact: true }).click()
+      await page.getByText('Not saved: the script does not compile.').waitFor()
+      assert.deepStrictEqual(questions, [
+        'This script does not compile: Unexpected end of input [hook.js:3:1]\n\nA hook whose script does not compile cannot be enabled. Save it anyway?',
+      ])
+      await page.getByText('Compile error: Unexpected end of input [hook.js:3:1]').waitFor()
+      const stored = async () => (await call('GET', `/api/v2/hooks/${String(draft.id)}`)).script
+      assert.equal(await stored(), 'module.exports = function (user, context, cb) { cb() }\n')
+      page.once('dialog', (dialog) => void dialog.accept())
+      await page.getByRole('button', { name: 'Save', exact: true }).click()
+      await page
+        .getByRole('status')
+        .filter({ hasText: /^Saved at/ })
+        .waitFor()
+      assert.equal(await stored(), broken)
+
+      // An enabled hook: nothing to ask, the server refuses it and says why.
+      await page.getByRole('link', { name: '← Hooks' }).click()
+      await page.getByRole('link', { name: 'Edit crm-hook' }).click()
+      await page.getByRole('heading', { name: /crm-hook/, level: 1 }).waitFor()
+      let asked = false
+      page.once('dialog', (dialog) => {
+        asked = true
+        void dialog.dismiss()
+      })
+      await replaceScript(page, broken)
+      await page.getByRole('button', { name: 'Save', exact: true }).click()
+      await page
+        .getByText(
+          'Not saved: The script does not compile, so the hook cannot be enabled: Unexpected end of input [hook.js:3:1]',
+        )
+        .waitFor()
+      assert.equal(asked, false)
+    } catch (error) {
+      await page.screenshot({ path: join(SCREENSHOTS, 'failure-live.png') }).catch(() => undefined)
+      throw error
+    } finally {
+      await context.close()
+      // The walk-through below counts the hooks: leave none of these behind.
+      for (const hook of [crm, draft]) {
+        await fetch(`${url}/api/v2/hooks/${String(hook.id)}`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${token}` },
+        })
+      }
+    }
+  })
+
   it('walks through sign-in, hooks, editor, secrets, runner, enabling, rename, delete and sign-out', async () => {
     assert.ok(browser !== undefined && server !== undefined)
     const context = await browser.newContext({ viewport: VIEWPORTS.desktop })

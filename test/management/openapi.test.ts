@@ -145,6 +145,7 @@ test('GET /api/v2/openapi.json', async (t) => {
     const runner = [
       'post /hooks/{id}/test',
       'get /hooks/triggers/{triggerId}/sample-payload',
+      'post /hooks/triggers/{triggerId}/syntax-check',
       'get /hooks/{id}/logs/stream',
       'get /hooks/{id}/versions',
       'get /hooks/{id}/versions/{number}',

@@ -5,8 +5,9 @@ import {
   errorText,
   streamEvents,
   type Hook,
-  type LogEvent,
+  type HookExecution,
   type RunResult,
+  type SyntaxCheck,
 } from '../api'
 import { CodeEditor, type CodeEditorHandle } from '../code-editor'
 import { Dialog } from '../dialog'
@@ -18,6 +19,10 @@ import { HistoryPanel } from '../hook-history'
 import { hookCompletions } from '../completions'
 
 const LEAVE_QUESTION = 'This hook has unsaved changes. Leave without saving?'
+/** The question before saving a script that does not compile (issue 18.7). */
+const COMPILE_QUESTION = (error: string) =>
+  `This script does not compile: ${error}\n\nA hook whose script does not compile cannot be enabled. Save it anyway?`
+const NOT_SAVED_UNCOMPILED = 'the script does not compile.'
 /** Live log lines kept on screen. */
 const MAX_LIVE_EVENTS = 200
 
@@ -62,7 +67,26 @@ export default function HookEditorPage(props: { hookId: string }) {
     const script = editor.current.text()
     saving.current = true
     setSaveState({ kind: 'ok', text: 'Saving…' })
-    api<Hook>('PATCH', `/hooks/${hook.id}`, { script })
+    // issue 18.7: a script that does not compile cannot be enabled; ask before saving one.
+    api<SyntaxCheck>('POST', `/hooks/triggers/${hook.triggerId}/syntax-check`, { script })
+      .catch(() => undefined) // the server still refuses it for an enabled hook
+      .then((check) => {
+        if (check === undefined) return true
+        if (check.compiles) {
+          setCompileError(undefined)
+          editor.current?.showErrors([])
+          return true
+        }
+        const text = `${check.message} [hook.js:${check.line}:${check.column}]`
+        setCompileError(text)
+        editor.current?.showErrors([{ line: check.line, column: check.column, message: text }])
+        // An enabled hook cannot take it: the server's refusal says so.
+        return hook.enabled || window.confirm(COMPILE_QUESTION(text))
+      })
+      .then((go) => {
+        if (!go) throw new Error(NOT_SAVED_UNCOMPILED)
+        return api<Hook>('PATCH', `/hooks/${hook.id}`, { script })
+      })
       .then((updated) => {
         saved.current = updated.script
         setHook(updated)
@@ -596,7 +620,7 @@ function Runner(props: {
 // ---- Live logs ----
 
 function LiveLogs(props: { hook: Hook }) {
-  const [events, setEvents] = useState<LogEvent[]>([])
+  const [events, setEvents] = useState<HookExecution[]>([])
   const [paused, setPaused] = useState(false)
   const [state, setState] = useState<string>('Connecting…')
   const lastId = useRef<string | undefined>(undefined)
@@ -614,7 +638,7 @@ function LiveLogs(props: { hook: Hook }) {
       onEvent: (id, data) => {
         if (id !== '') lastId.current = id
         try {
-          const event = JSON.parse(data) as LogEvent
+          const event = JSON.parse(data) as HookExecution
           setEvents((list) => [event, ...list].slice(0, MAX_LIVE_EVENTS))
         } catch {
           // A malformed event is skipped; the stream goes on.
@@ -647,12 +671,20 @@ function LiveLogs(props: { hook: Hook }) {
       <p className="hint">
         Executions of this hook by real requests (the Runner's runs are shown in the Runner).
       </p>
-      <ol className="live-list" aria-label="Log events of this hook">
+      <ol className="live-list" aria-label="Executions of this hook">
         {events.map((e) => (
-          <li key={e.log_id}>
+          <li key={e.execution_id} className={e.outcome}>
             <time dateTime={e.date}>{new Date(e.date).toLocaleTimeString()}</time>{' '}
-            <code>{e.type}</code> {e.description}
-            <pre className="output">{JSON.stringify(e.details, null, 2)}</pre>
+            <strong>
+              {e.outcome === 'succeeded' ? 'succeeded' : `failed (${e.failure ?? ''})`}
+            </strong>
+            {e.failed_open === true && ' · failed open'} · {e.duration_ms.toFixed(1)} ms
+            {e.error !== undefined && <p className="error">{e.error}</p>}
+            <pre className="output">
+              {e.logs.length === 0
+                ? '(no console output)'
+                : e.logs.map((l) => `[${l.level}] ${l.message}`).join('\n')}
+            </pre>
           </li>
         ))}
       </ol>

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { ServerResponse } from 'node:http'
 import { Type } from 'typebox'
 import { ApiError } from '../../errors/api-error.js'
+import type { HookExecution, HookExecutionLog } from '../../hooks/execution-log.js'
 import type { HookService } from '../../hooks/hook-service.js'
 import type { SequencedTenantLog, TenantLogStore } from '../../storage/store.js'
 import type { TenantLogFeed } from '../../tenant-log/log-feed.js'
@@ -14,7 +15,7 @@ export const LOG_STREAM_HEARTBEAT_MS = 15_000
 export const MAX_LOG_STREAM_MS = 60 * 60 * 1000
 /** Streams open at once in this process. */
 export const MAX_LOG_STREAMS = 100
-/** Events replayed after `Last-Event-ID` on a reconnect. */
+/** Executions, and log events, replayed after `Last-Event-ID` on a reconnect (at most, each). */
 export const MAX_LOG_STREAM_REPLAY = 100
 /** What the client waits before reconnecting, in milliseconds (the SSE `retry` field). */
 const RECONNECT_DELAY_MS = 3_000
@@ -23,27 +24,75 @@ export interface LogStreamOptions {
   readonly hooks: HookService
   readonly feed: TenantLogFeed
   readonly store: TenantLogStore
+  readonly executions: HookExecutionLog
 }
 
-/** Digits of an event id on the stream: its `seq`, zero-padded so that ids compare as strings. */
+/** An execution on the wire (snake_case, like the tenant log's events); absent fields omitted. */
+export function toExecutionResponse(execution: HookExecution): Record<string, unknown> {
+  return {
+    execution_id: execution.id,
+    date: execution.date,
+    hook_id: execution.hookId,
+    hook_name: execution.hookName,
+    trigger_id: execution.triggerId,
+    outcome: execution.outcome,
+    ...(execution.failure !== undefined ? { failure: execution.failure } : undefined),
+    ...(execution.error !== undefined ? { error: execution.error } : undefined),
+    ...(execution.failedOpen === true ? { failed_open: true } : undefined),
+    duration_ms: Math.round(execution.durationMs * 1000) / 1000,
+    logs: execution.logs.map((l) => ({
+      level: l.level,
+      message: l.message,
+      timestamp: l.timestamp,
+    })),
+  }
+}
+
+
+/** Digits of a `seq` in an event id, zero-padded so that ids compare as strings. */
 const STREAM_ID_DIGITS = 16
 
-/** The `Last-Event-ID` of a reconnect as a `seq`: a stream id, or (older streams) a log id. */
-async function seqOfLastEventId(store: TenantLogStore, id: string): Promise<number | undefined> {
-  if (/^\d{1,16}$/.test(id)) return Number(id)
-  return store.logSeqOf(id)
+/**
+ * Where a stream stands, carried in every event's `id:` so that a reconnect's `Last-Event-ID`
+ * resumes both kinds of event: `<seq>` of the last tenant log event sent, then `.` and the id of
+ * the last execution sent (empty before the first).
+ */
+interface StreamPosition {
+  seq: number | undefined
+  executionId: string | undefined
+}
+
+function positionId({ seq, executionId }: StreamPosition): string {
+  return `${String(seq ?? 0).padStart(STREAM_ID_DIGITS, '0')}.${executionId ?? ''}`
 }
 
 /**
- * `GET /api/v2/hooks/{id}/logs/stream`: the hook's executions as they happen, on any node of the
- * cluster, as server-sent events (`event: log`, `id: <seq>`, `data: <log event JSON>`), for the
- * dashboard's real-time view. Events come in the order they were stored (`seq`, zero-padded in
- * `id:`); while the stream is open none is skipped. A reconnect with `Last-Event-ID` first
- * replays what it missed (at most MAX_LOG_STREAM_REPLAY events).
+ * A reconnect's `Last-Event-ID` as a position. Accepted: this stream's ids, a bare `seq` (the
+ * cluster stream's earlier ids), an execution id (the live log's earlier ids) or a log id.
+ */
+async function positionOf(store: TenantLogStore, id: string): Promise<StreamPosition> {
+  const combined = /^(\d{1,16})\.(.*)$/.exec(id)
+  if (combined !== null) {
+    return { seq: Number(combined[1]), executionId: combined[2] === '' ? undefined : combined[2] }
+  }
+  if (/^\d{1,16}$/.test(id)) return { seq: Number(id), executionId: undefined }
+  const seq = await store.logSeqOf(id)
+  return seq !== undefined ? { seq, executionId: undefined } : { seq: undefined, executionId: id }
+}
+
+/**
+ * `GET /api/v2/hooks/{id}/logs/stream`: the hook's live log, as server-sent events for the
+ * dashboard. Two kinds of event:
+ * - `event: execution`: every run of the hook by a real request on this node as it ends, with
+ *   its outcome, duration and console output (issue 18.5; kept in memory, execution-log.ts);
+ * - `event: log`: the hook's tenant log events as they are stored, written by any node of the
+ *   cluster, in `seq` order, none skipped while the stream is open (docs/cluster.md).
+ * Every event's `id:` is the stream's position (StreamPosition); a reconnect with `Last-Event-ID`
+ * first replays what it missed of both (at most MAX_LOG_STREAM_REPLAY of each).
  */
 export const logStreamRoutes: FastifyPluginAsyncTypebox<LogStreamOptions> = async (
   app,
-  { hooks, feed, store },
+  { hooks, feed, store, executions },
 ) => {
   const open = new Set<() => void>()
   app.addHook('preClose', async () => {
@@ -56,7 +105,7 @@ export const logStreamRoutes: FastifyPluginAsyncTypebox<LogStreamOptions> = asyn
     {
       config,
       schema: {
-        summary: "Stream a hook's log events (server-sent events)",
+        summary: "Stream a hook's live log: its executions and log events (server-sent events)",
         tags: ['hooks', 'logs'],
         params: Type.Object({ id: Type.String() }),
       },
@@ -67,6 +116,10 @@ export const logStreamRoutes: FastifyPluginAsyncTypebox<LogStreamOptions> = asyn
         throw new ApiError('ServiceUnavailable', { message: 'Too many log streams are open' })
       }
       const lastEventId = request.headers['last-event-id']
+      const resumed =
+        typeof lastEventId === 'string' && lastEventId !== ''
+          ? await positionOf(store, lastEventId)
+          : undefined
       const raw: ServerResponse = reply.raw
       reply.hijack()
       raw.writeHead(200, {
@@ -78,47 +131,59 @@ export const logStreamRoutes: FastifyPluginAsyncTypebox<LogStreamOptions> = asyn
         'x-request-id': request.id,
       })
       raw.write(`retry: ${RECONNECT_DELAY_MS}\n: stream of hook ${hook.id}\n\n`)
-      const send = ({ seq, log }: SequencedTenantLog) => {
+      const position: StreamPosition = {
+        seq: resumed?.seq,
+        executionId: resumed?.executionId,
+      }
+      const sendLog = ({ seq, log }: SequencedTenantLog) => {
+        position.seq = seq
         raw.write(
-          `event: log\nid: ${String(seq).padStart(STREAM_ID_DIGITS, '0')}\ndata: ${JSON.stringify(toLogResponse(log))}\n\n`,
+          `event: log\nid: ${positionId(position)}\ndata: ${JSON.stringify(toLogResponse(log))}\n\n`,
         )
       }
-      let unsubscribe = (): void => {}
+      const sendExecution = (execution: HookExecution) => {
+        position.executionId = execution.id
+        raw.write(
+          `event: execution\nid: ${positionId(position)}\ndata: ${JSON.stringify(toExecutionResponse(execution))}\n\n`,
+        )
+      }
+      const unsubscribers: (() => void)[] = []
       const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), LOG_STREAM_HEARTBEAT_MS)
       const limit = setTimeout(() => close(), MAX_LOG_STREAM_MS)
       const close = () => {
         if (!open.delete(close)) return
-        unsubscribe()
+        for (const unsubscribe of unsubscribers) unsubscribe()
         clearInterval(heartbeat)
         clearTimeout(limit)
         raw.end()
       }
       open.add(close)
       request.raw.on('close', close)
-      // Events that arrive while the missed ones are read wait, so the order holds.
+      if (resumed?.executionId !== undefined) {
+        const missed = executions.since(hook.id, resumed.executionId)
+        for (const execution of missed.slice(-MAX_LOG_STREAM_REPLAY)) sendExecution(execution)
+      }
+      unsubscribers.push(executions.subscribe(hook.id, sendExecution))
+      // Log events that arrive while the missed ones are read wait, so their order holds.
       let held: SequencedTenantLog[] | undefined = []
       try {
         const subscription = await feed.subscribe((event) => {
           if (event.log.hookId !== hook.id) return
           if (held !== undefined) held.push(event)
-          else send(event)
+          else sendLog(event)
         })
-        unsubscribe = subscription.unsubscribe
-        if (!open.has(close)) unsubscribe() // the client left meanwhile
-        const after =
-          typeof lastEventId === 'string' && lastEventId !== ''
-            ? await seqOfLastEventId(store, lastEventId)
-            : undefined
-        if (after !== undefined) {
+        unsubscribers.push(subscription.unsubscribe)
+        if (!open.has(close)) subscription.unsubscribe() // the client left meanwhile
+        if (resumed?.seq !== undefined) {
           const missed = await store.listLogsBySeq({
-            afterSeq: after,
+            afterSeq: resumed.seq,
             upToSeq: subscription.cursor,
             hookId: hook.id,
             take: MAX_LOG_STREAM_REPLAY,
           })
-          for (const event of missed) send(event)
+          for (const event of missed) sendLog(event)
         }
-        for (const event of held) send(event)
+        for (const event of held) sendLog(event)
         held = undefined
       } catch (error) {
         request.log.error({ err: error, event: 'log_stream.failed' }, 'the log stream failed')

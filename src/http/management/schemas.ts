@@ -87,6 +87,30 @@ export const UpdateHookBody = Type.Object(
 )
 export type UpdateHookBody = Static<typeof UpdateHookBody>
 
+/** `POST /hooks/triggers/{triggerId}/syntax-check` (openhooks extension, issue 18.7). */
+export const SyntaxCheckBody = Type.Object(
+  { script: Type.String({ minLength: 1, maxLength: MAX_SCRIPT_CHARS }) },
+  { additionalProperties: false },
+)
+export type SyntaxCheckBody = Static<typeof SyntaxCheckBody>
+
+/** Whether the script compiles; if not, the compiler's message at a place of the script. */
+export const SyntaxCheckResponse = Type.Union([
+  Type.Object({ compiles: Type.Literal(true) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      compiles: Type.Literal(false),
+      /** V8's message, e.g. `Unexpected end of input`. */
+      message: Type.String(),
+      /** 1-based line and column in the script itself. */
+      line: Type.Integer({ minimum: 1 }),
+      column: Type.Integer({ minimum: 1 }),
+    },
+    { additionalProperties: false },
+  ),
+])
+export type SyntaxCheckResponse = Static<typeof SyntaxCheckResponse>
+
 /** A hook as the API returns it (compat §2.3). */
 export const HookResponse = Type.Object(
   {

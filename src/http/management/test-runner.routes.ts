@@ -11,7 +11,9 @@ import { findTrigger, getTrigger } from '../../hooks/triggers/index.js'
 import type { TriggerDefinition, TriggerFailure } from '../../hooks/triggers/trigger.js'
 import type { Logger } from '../../logging/logger.js'
 import type { HookRunner } from '../../sandbox/runner.js'
+import { scriptSyntaxError } from '../../hooks/script-check.js'
 import type { ManagementRouteConfig } from './guard.js'
+import { SyntaxCheckBody, SyntaxCheckResponse } from './schemas.js'
 
 export interface TestRunnerOptions {
   readonly hooks: HookService
@@ -105,6 +107,29 @@ export const testRunnerRoutes: FastifyPluginAsyncTypebox<TestRunnerOptions> = as
       const trigger = findTrigger(request.params.triggerId)
       if (trigger === undefined) throw new ApiError('NotFound')
       return trigger.samplePayload
+    },
+  )
+
+  // issue 18.7: the dashboard asks before saving, and `openhooks import` reports before writing,
+  // a script that does not compile (and so cannot be enabled); parsed, never run.
+  app.post(
+    '/hooks/triggers/:triggerId/syntax-check',
+    {
+      config: sampleConfig,
+      schema: {
+        summary: 'Check that a script compiles for a trigger (the compile check of enabling)',
+        tags: ['hooks'],
+        params: Type.Object({
+          triggerId: Type.Unsafe<TriggerId>({ type: 'string', enum: [...TRIGGER_IDS] }),
+        }),
+        body: SyntaxCheckBody,
+        response: { 200: SyntaxCheckResponse },
+      },
+    },
+    async (request): Promise<SyntaxCheckResponse> => {
+      if (findTrigger(request.params.triggerId) === undefined) throw new ApiError('NotFound')
+      const error = scriptSyntaxError(request.body.script, request.params.triggerId)
+      return error === undefined ? { compiles: true } : { compiles: false, ...error }
     },
   )
 }

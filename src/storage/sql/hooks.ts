@@ -156,6 +156,13 @@ export function sqlHookStore({ db, timestamp }: SqlContext): HookStore {
           if (current === undefined) return { ok: false, reason: 'not-found' } as const
           // A hook's point never changes: the lock taken after reading it is the right one.
           if (patch.enabled === true) await lockEnabledHook(trx, current.trigger_id)
+          if (
+            patch.expect !== undefined &&
+            (current.script !== patch.expect.script ||
+              (current.enabled === 1) !== patch.expect.enabled)
+          ) {
+            return { ok: false, reason: 'changed' } as const
+          }
           if (patch.name !== undefined && patch.name !== current.name) {
             const taken = await trx
               .selectFrom('hooks')
