@@ -383,6 +383,8 @@ export interface TenantLogQuery {
 
 export interface TenantLogStore {
   appendLog(entry: Omit<TenantLogRecord, 'logId'>): Promise<TenantLogRecord>
+  /** Appends several events in one statement (all or none), in order. */
+  appendLogs(entries: readonly Omit<TenantLogRecord, 'logId'>[]): Promise<TenantLogRecord[]>
   listLogs(query: TenantLogQuery): Promise<{ items: TenantLogRecord[]; total: number }>
   getLog(logId: string): Promise<TenantLogRecord | undefined>
   /** Removes events older than `before` and, beyond `maxRows`, the oldest; returns how many. */

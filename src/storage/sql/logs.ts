@@ -23,13 +23,17 @@ function toLog(row: Selectable<TenantLogsTable>): TenantLogRecord {
 
 /** Tenant log events. */
 export function sqlTenantLogStore({ db }: SqlContext): TenantLogStore {
-  return {
-    async appendLog(entry: Omit<TenantLogRecord, 'logId'>): Promise<TenantLogRecord> {
-      const logId = ulid()
-      await db
-        .insertInto('tenant_logs')
-        .values({
-          log_id: logId,
+  const appendLogs = async (
+    entries: readonly Omit<TenantLogRecord, 'logId'>[],
+  ): Promise<TenantLogRecord[]> => {
+    if (entries.length === 0) return []
+    // ulid() is monotonic: the batch keeps its order in log_id.
+    const stored = entries.map((entry) => ({ ...entry, logId: ulid() }))
+    await db
+      .insertInto('tenant_logs')
+      .values(
+        stored.map((entry) => ({
+          log_id: entry.logId,
           date: entry.date,
           type: entry.type,
           description: entry.description ?? null,
@@ -41,10 +45,19 @@ export function sqlTenantLogStore({ db }: SqlContext): TenantLogStore {
           user_agent: entry.userAgent ?? null,
           hook_id: entry.hookId ?? null,
           details: JSON.stringify(entry.details),
-        })
-        .execute()
-      return { ...entry, logId }
+        })),
+      )
+      .execute()
+    return stored
+  }
+  return {
+    async appendLog(entry: Omit<TenantLogRecord, 'logId'>): Promise<TenantLogRecord> {
+      const [stored] = await appendLogs([entry])
+      if (stored === undefined) throw new Error('appendLogs returned nothing')
+      return stored
     },
+
+    appendLogs,
 
     async listLogs(query: TenantLogQuery): Promise<{ items: TenantLogRecord[]; total: number }> {
       let base = db.selectFrom('tenant_logs')
