@@ -26,6 +26,7 @@ import { managementScenario } from './scenarios/management.js'
 import { manyHooksScenario } from './scenarios/many-hooks.js'
 import { runtimeScenario } from './scenarios/runtime.js'
 import { signupScenario } from './scenarios/signup.js'
+import { tokenPeerScenario } from './scenarios/token-peer.js'
 import { tokenScenario } from './scenarios/token.js'
 import { updateDoc } from './update-doc.js'
 
@@ -37,6 +38,7 @@ export const SCENARIOS: readonly Scenario[] = [
   manyHooksScenario,
   managementScenario,
   cpuFloodScenario,
+  tokenPeerScenario,
 ]
 
 const DOCS_OUT = fileURLToPath(new URL('../docs/performance/', import.meta.url))

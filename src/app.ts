@@ -38,9 +38,10 @@ import { AttackProtection } from './flows/attack-protection.js'
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/token-bucket.js'
 import type { HookRunner } from './sandbox/runner.js'
 import { LocalChangeBus, type ChangeBus } from './storage/changes.js'
+import { CACHED_KINDS, withReadCache, type CachedKind } from './storage/read-cache.js'
 import type { Store } from './storage/store.js'
 import { TenantLogFeed, tenantLogWaker } from './tenant-log/log-feed.js'
-import { TenantLog, startTenantLogRetention } from './tenant-log/tenant-log.js'
+import { TenantLog, readAfterFlush, startTenantLogRetention } from './tenant-log/tenant-log.js'
 import { createTokenVerifier } from './tokens/access-token.js'
 import type { SigningKeys } from './tokens/signing-keys.js'
 import { OPENHOOKS_VERSION } from './version.js'
@@ -50,6 +51,8 @@ export const TENANT_NAME = 'openhooks'
 
 /** The change-bus kind of hooks (and their secrets and settings): the id is the hook's. */
 export const HOOK_CHANGE_KIND = 'hook'
+/** The change bus's kind for an attack-protection setting (its name as the id). */
+export const ATTACK_PROTECTION_SETTING_KIND = 'attack-protection-setting'
 
 /** Longest path parameter the router passes to a route, in characters. */
 export const MAX_PATH_PARAM_CHARS = 2_048
@@ -94,10 +97,29 @@ export interface AppDependencies {
   }
 }
 
+/**
+ * What a change notification names (issue 23): the kinds this process keeps in memory. The change
+ * bus (`Services.changes`, ADR 0008) carries them between nodes; `App.invalidate` and
+ * `App.onLocalChange` give an embedding process the same two ends without a bus.
+ */
+export type ChangeKind = CachedKind | 'hook' | 'attack-protection-setting'
+export const CHANGE_KINDS: readonly ChangeKind[] = [
+  ...CACHED_KINDS,
+  'hook',
+  'attack-protection-setting',
+]
+
+/** Something this process changed, for the other nodes. */
+export type LocalChangeListener = (kind: ChangeKind, id: string) => void
+
 export interface App {
   readonly server: FastifyInstance
   readonly hooks: HookService
   readonly tenantLog: TenantLog
+  /** Drops what this process holds of a record another node changed (see {@link ChangeKind}). */
+  readonly invalidate: (kind: ChangeKind, id: string) => void
+  /** Calls `listener` after every change this process makes to a record of a cached kind. */
+  readonly onLocalChange: (listener: LocalChangeListener) => void
 }
 
 /** Everything the routes use, built once from the dependencies, with the defaults resolved once. */
@@ -130,6 +152,8 @@ export interface Services {
   readonly detached: DetachedTasks
   /** Stops what the services started (tenant-log retention). */
   readonly stop: () => void
+  readonly invalidate: App['invalidate']
+  readonly onLocalChange: App['onLocalChange']
 }
 
 /**
@@ -137,8 +161,11 @@ export interface Services {
  * and the clock are resolved once and handed to every service that needs them.
  */
 export async function buildServices(deps: AppDependencies): Promise<Services> {
-  const { config, store } = deps
+  const { config } = deps
   const now = deps.now ?? Date.now
+  // Clients, grants and APIs from memory on the token path; every write here drops them (issue 23).
+  const readCache = withReadCache(deps.store, now)
+  const { store } = readCache
   const tenant = TENANT_NAME
   const hooksLogger = deps.logger.child({ component: 'hooks' })
   const hooks = new HookService({
@@ -196,6 +223,23 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
     attackProtection,
   }
   const smtp = config.smtp
+  // Clients, grants and APIs of the token path and the attack-protection settings are kept in
+  // memory (ADR 0011): a write on this node is published, and a write on any node drops the copy
+  // (ADR 0008). Hooks have their own subscription above.
+  readCache.onWrite((kind, id) => {
+    changes.publish({ kind, id })
+  })
+  for (const kind of CACHED_KINDS) {
+    changes.subscribe(kind, (id) => {
+      readCache.invalidate(kind, id)
+    })
+  }
+  attackProtection.onSettingsChange((name) => {
+    changes.publish({ kind: ATTACK_PROTECTION_SETTING_KIND, id: name })
+  })
+  changes.subscribe(ATTACK_PROTECTION_SETTING_KIND, () => {
+    attackProtection.invalidateSettings()
+  })
   const stopRetention = startTenantLogRetention({
     store,
     ...config.tenantLogs,
@@ -269,6 +313,29 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
     },
     detached,
     stop: stopRetention,
+    invalidate: (kind, id) => {
+      switch (kind) {
+        case 'hook':
+          hooks.changedElsewhere(id)
+          return
+        case 'attack-protection-setting':
+          attackProtection.invalidateSettings()
+          return
+        case 'client':
+        case 'client-grant':
+        case 'resource-server':
+          readCache.invalidate(kind, id)
+      }
+    },
+    onLocalChange: (listener) => {
+      readCache.onWrite(listener)
+      hooks.onChange((hookId) => {
+        listener('hook', hookId)
+      })
+      attackProtection.onSettingsChange((name) => {
+        listener('attack-protection-setting', name)
+      })
+    },
   }
 }
 
@@ -311,7 +378,11 @@ export async function registerRoutes(
   server.addHook('onClose', async () => {
     services.stop()
     await services.detached.drain()
+    // Events still queued for the group commit are written before the store closes.
+    await tenantLog.close()
   })
+  // Log reads see every event recorded on this node before them.
+  const logs = readAfterFlush(deps.store, tenantLog)
   await server.register(publicPlugin, {
     issuer: config.issuer,
     signingKeys: deps.signingKeys,
@@ -344,13 +415,13 @@ export async function registerRoutes(
       logger: deps.logger.child({ component: 'runner' }),
       dependencies: deps.dependencies,
     },
-    logStream: { hooks, feed: services.logFeed, store: deps.store, executions: services.executions },
+    logStream: { hooks, feed: services.logFeed, store: logs, executions: services.executions },
     directory: {
       tenant: services.tenant,
       clients: services.clients,
       apis: services.apis,
       users: services.users,
-      logs: deps.store,
+      logs,
       onPasswordChanged: (user) => {
         afterPasswordChange(services.changePassword, user)
       },
@@ -388,5 +459,11 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const services = await buildServices(deps)
   const server = createServer(deps, services.guard)
   await registerRoutes(server, services, deps)
-  return { server, hooks: services.hooks, tenantLog: services.tenantLog }
+  return {
+    server,
+    hooks: services.hooks,
+    tenantLog: services.tenantLog,
+    invalidate: services.invalidate,
+    onLocalChange: services.onLocalChange,
+  }
 }

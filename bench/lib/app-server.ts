@@ -14,6 +14,7 @@ import { loadConfig } from '../../src/config/load-config.js'
 import { createKeyring } from '../../src/crypto/keys.js'
 import type { TriggerId } from '../../src/hooks/hook.js'
 import { createLogger } from '../../src/logging/logger.js'
+import { egressPolicyOf } from '../../src/main.js'
 import { startProcessRunner } from '../../src/sandbox/process-runner.js'
 import type { HookRunner } from '../../src/sandbox/runner.js'
 import { openSqliteStore } from '../../src/storage/sql/sqlite.js'
@@ -87,6 +88,8 @@ async function start(spec: AppSpec): Promise<Running> {
               maxConcurrentCalls: config.sandbox.pointMaxConcurrent,
             },
             idlePollUs: config.sandbox.idlePollUs,
+            // As `openhooks serve` does: OPENHOOKS_EGRESS and OPENHOOKS_EGRESS_ALLOW of the spec.
+            egress: egressPolicyOf(config.sandbox.egress, undefined),
             ...(spec.maxWarmIsolates !== undefined
               ? { maxWarmIsolatesPerWorker: spec.maxWarmIsolates }
               : undefined),

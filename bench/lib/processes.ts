@@ -159,3 +159,19 @@ export async function startFetchTargetServer(
   const { url, port } = await started
   return { url, port, close: () => stop(child) }
 }
+
+/** Starts oidc-provider, the token endpoint's peer (bench/lib/oidc-provider-server.ts). */
+export async function startOidcProviderServer(): Promise<{
+  url: string
+  /** The form body of one client-credentials token request. */
+  body: string
+  pid: number
+  close(): Promise<void>
+}> {
+  const child = forkTs('./oidc-provider-server.ts', [], [])
+  const { url, body, pid } = await firstMessage<{ url: string; body: string; pid: number }>(
+    child,
+    'oidc-provider',
+  )
+  return { url, body, pid, close: () => stop(child) }
+}

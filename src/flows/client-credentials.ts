@@ -56,20 +56,15 @@ async function authenticateClient(
   request: ClientCredentialsRequest,
 ): Promise<ClientRecord> {
   const client = await deps.store.getClient(request.clientId)
-  // Counted before the check, per known client and address (finding 3).
-  const attempt =
-    client === undefined
-      ? undefined
-      : await deps.attackProtection?.beginClientAuth({
-          clientId: client.clientId,
-          ...requestFields(request),
-        })
   // Unknown client and wrong secret answer alike, as Auth0 does (compat §7.4).
-  if (client === undefined || !deps.hasher.verify(request.clientSecret, client.secretHash)) {
-    await attempt?.failed()
-    throw OAuthError.of('ClientUnauthorized')
-  }
-  await attempt?.succeeded()
+  if (client === undefined) throw OAuthError.of('ClientUnauthorized')
+  const matched = deps.hasher.verify(request.clientSecret, client.secretHash)
+  // Counted per known client and address before the answer (finding 3); may answer 429.
+  await deps.attackProtection?.settleClientAuth(
+    { clientId: client.clientId, ...requestFields(request) },
+    matched,
+  )
+  if (!matched) throw OAuthError.of('ClientUnauthorized')
   return client
 }
 

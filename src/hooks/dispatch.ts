@@ -27,6 +27,8 @@ export interface RunHookInput<Payload, Result, Failure extends TriggerFailure> {
   readonly hook: RunnableHook
   /** The hook's decrypted secrets, and only its own (compat §2.6, §3.8). */
   readonly secrets: Readonly<Record<string, string>>
+  /** `hookVersionKey(hook, secrets)`, when the caller computed it once for many runs. */
+  readonly versionKey?: string
   /** The trigger's wire body (compat §4); checked before the script is called. */
   readonly payload: unknown
   /** Overrides of the trigger's and the sandbox's limits. */
@@ -104,7 +106,7 @@ export async function runHook<Payload, Result, Failure extends TriggerFailure>(
   }
   outcome ??= await input.runner.run({
     hookId: hook.id,
-    versionKey: hookVersionKey(hook, input.secrets),
+    versionKey: input.versionKey ?? hookVersionKey(hook, input.secrets),
     script: hook.script,
     injectedClasses: trigger.errorClasses,
     args: trigger.buildArgs(check.payload, input.secrets),

@@ -3,7 +3,7 @@ import type { HookRunner } from '../sandbox/runner.js'
 import { DEFAULT_HOOK_SETTINGS, type HookRecord, type HookSettings } from '../storage/store.js'
 import type { DependencyLoader } from './dependencies.js'
 import type { HookExecutionLog, NewHookExecution } from './execution-log.js'
-import { runHook, type HookRun } from './dispatch.js'
+import { hookVersionKey, runHook, type HookRun } from './dispatch.js'
 import { redactDeep, redactOutcome } from './redact.js'
 import type { TriggerId } from './hook.js'
 import type { HookService } from './hook-service.js'
@@ -33,6 +33,8 @@ interface CachedHook {
   readonly hook: HookRecord | undefined
   readonly settings: HookSettings
   readonly secrets: Readonly<Record<string, string>>
+  /** The sandbox version key, hashed once per read of the hook rather than once per call. */
+  readonly versionKey: string
   readonly expiresAt: number
 }
 
@@ -168,10 +170,12 @@ export class HookDispatcher {
       hook === undefined
         ? DEFAULT_HOOK_SETTINGS
         : ((await this.#hooks.findSettings(hook.id)) ?? DEFAULT_HOOK_SETTINGS)
+    const secrets = hook === undefined ? {} : await this.#hooks.readSecrets(hook.id)
     const entry: CachedHook = {
       hook,
       settings,
-      secrets: hook === undefined ? {} : await this.#hooks.readSecrets(hook.id),
+      secrets,
+      versionKey: hook === undefined ? '' : hookVersionKey(hook, secrets),
       expiresAt: this.#now() + this.#cacheTtlMs,
     }
     if (generation === this.#generation) this.#cache.set(triggerId, entry)
@@ -183,13 +187,14 @@ export class HookDispatcher {
     payload: Payload,
     options: DispatchOptions = {},
   ): Promise<Dispatched<Result, Failure> | undefined> {
-    const { hook, secrets, settings } = await this.#enabled(trigger.id)
+    const { hook, secrets, settings, versionKey } = await this.#enabled(trigger.id)
     if (hook === undefined) return undefined
     const run = await runHook({
       runner: this.#runner,
       trigger,
       hook,
       secrets,
+      versionKey,
       payload,
       logger: this.#logger,
       dependencies: this.#dependencies,

@@ -118,6 +118,21 @@ function needles(secrets: Readonly<Record<string, string>>): string[] {
   return [...forms].sort((a, b) => b.length - a.length)
 }
 
+/**
+ * The needles of each secrets object, worked out once (issue 23): the dispatcher hands the same
+ * object to every run of a hook until the hook changes. Secrets objects are never mutated.
+ */
+const NEEDLES = new WeakMap<Readonly<Record<string, string>>, readonly string[]>()
+
+function needlesOf(secrets: Readonly<Record<string, string>>): readonly string[] {
+  let found = NEEDLES.get(secrets)
+  if (found === undefined) {
+    found = needles(secrets)
+    NEEDLES.set(secrets, found)
+  }
+  return found
+}
+
 function scrub(text: string, values: readonly string[]): string {
   let out = text
   for (const value of values) out = out.split(value).join(REDACTION)
@@ -126,7 +141,7 @@ function scrub(text: string, values: readonly string[]): string {
 
 /** Every string inside `value` (objects and arrays included) with the secret values removed. */
 export function redactDeep<T>(value: T, secrets: Readonly<Record<string, string>>): T {
-  const values = needles(secrets)
+  const values = needlesOf(secrets)
   if (values.length === 0) return value
   const walk = (item: unknown): unknown => {
     if (typeof item === 'string') return scrub(item, values)
@@ -147,7 +162,7 @@ export function redactLogs(
   logs: readonly LogEntry[],
   secrets: Readonly<Record<string, string>>,
 ): LogEntry[] {
-  const values = needles(secrets)
+  const values = needlesOf(secrets)
   if (values.length === 0) return [...logs]
   return logs.map((entry) => {
     const message = scrub(entry.message, values)

@@ -410,6 +410,8 @@ export interface TenantLogStore {
   lastLogSeq(): Promise<number>
   /** The `seq` of an event, by its log id. */
   logSeqOf(logId: string): Promise<number | undefined>
+  /** Appends several events in one statement (all or none), in order. */
+  appendLogs(entries: readonly Omit<TenantLogRecord, 'logId'>[]): Promise<TenantLogRecord[]>
   listLogs(query: TenantLogQuery): Promise<{ items: TenantLogRecord[]; total: number }>
   getLog(logId: string): Promise<TenantLogRecord | undefined>
   /** Removes events older than `before` and, beyond `maxRows`, the oldest; returns how many. */

@@ -33,7 +33,16 @@ describe('npm run bench, smoke profile', () => {
     })
     assert.deepStrictEqual(
       report.scenarios.map((s) => s.id),
-      ['token', 'runtime', 'signup', 'cold-start', 'many-hooks', 'management', 'cpu-flood'],
+      [
+        'token',
+        'runtime',
+        'signup',
+        'cold-start',
+        'many-hooks',
+        'management',
+        'cpu-flood',
+        'token-peer',
+      ],
     )
     for (const scenario of report.scenarios) {
       assert.ok(scenario.variants.length >= 2, scenario.id)
@@ -45,8 +54,9 @@ describe('npm run bench, smoke profile', () => {
       for (const ratio of scenario.ratios) assert.ok(Number.isFinite(ratio.value), ratio.label)
     }
     const targets = report.scenarios.flatMap((s) => s.targets.map((t) => t.label))
-    // Nine of the earlier scenarios and the cpu-flood one (issue 17, finding 6).
-    assert.equal(targets.length, 10)
+    // Nine of the earlier scenarios, the cpu-flood one (issue 17, finding 6) and the five of
+    // the comparison with oidc-provider (issue 23).
+    assert.equal(targets.length, 15)
 
     const json = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as BenchReport
     assert.deepStrictEqual(json, JSON.parse(JSON.stringify(report)))

@@ -26,6 +26,7 @@ import {
 } from '../../src/tokens/signing-keys.js'
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose'
 import type { SecretBox } from '../../src/crypto/keys.js'
+import { readAfterFlush } from '../../src/tenant-log/tenant-log.js'
 import type { DependencyLoader } from '../../src/hooks/dependencies.js'
 
 /** One RSA key for the whole test process: generating one per app would cost ~0.5 s each. */
@@ -228,7 +229,8 @@ export async function buildTestApp(t: TestContext, options: TestAppOptions = {})
   return {
     ...app,
     config,
-    store,
+    // Log reads write the group commit's queue first, as the Management API's do.
+    store: readAfterFlush(store, app.tenantLog),
     keyring,
     signingKeys,
     dataDir,

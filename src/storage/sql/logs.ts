@@ -1,4 +1,4 @@
-import { PostgresAdapter, sql, type Selectable } from 'kysely'
+import { PostgresAdapter, sql, type RawBuilder, type Selectable } from 'kysely'
 import type { TenantLogsTable } from '../schema.js'
 import type {
   SequencedLogQuery,
@@ -29,35 +29,60 @@ function toLog(row: Selectable<TenantLogsTable>): TenantLogRecord {
 
 /** Tenant log events. */
 export function sqlTenantLogStore({ db }: SqlContext): TenantLogStore {
-  // The next `seq` (migration 0008): PostgreSQL's sequence, whose numbers are taken in insert
-  // order and committed within the statement; SQLite has one writer, so max + 1 in the insert.
-  const nextSeq =
-    db.getExecutor().adapter instanceof PostgresAdapter
-      ? sql<number>`nextval('tenant_logs_seq_counter')`
-      : sql<number>`(select coalesce(max(seq), 0) + 1 from tenant_logs)`
-  return {
-    async appendLog(entry: Omit<TenantLogRecord, 'logId'>): Promise<TenantLogRecord> {
-      const logId = ulid()
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter
+  const appendLogs = async (
+    entries: readonly Omit<TenantLogRecord, 'logId'>[],
+  ): Promise<TenantLogRecord[]> => {
+    if (entries.length === 0) return []
+    // ulid() is monotonic: the batch keeps its order in log_id.
+    const stored = entries.map((entry) => ({ ...entry, logId: ulid() }))
+    const rows = (seqOf: (index: number) => number | RawBuilder<number>) =>
+      stored.map((entry, index) => ({
+        log_id: entry.logId,
+        date: entry.date,
+        type: entry.type,
+        description: entry.description ?? null,
+        client_id: entry.clientId ?? null,
+        client_name: entry.clientName ?? null,
+        user_id: entry.userId ?? null,
+        user_name: entry.userName ?? null,
+        ip: entry.ip ?? null,
+        user_agent: entry.userAgent ?? null,
+        hook_id: entry.hookId ?? null,
+        details: JSON.stringify(entry.details),
+        seq: seqOf(index),
+      }))
+    if (postgres) {
+      // The next `seq` (migration 0008): PostgreSQL's sequence, its numbers taken in insert order
+      // and committed with the statement.
       await db
         .insertInto('tenant_logs')
-        .values({
-          log_id: logId,
-          date: entry.date,
-          type: entry.type,
-          description: entry.description ?? null,
-          client_id: entry.clientId ?? null,
-          client_name: entry.clientName ?? null,
-          user_id: entry.userId ?? null,
-          user_name: entry.userName ?? null,
-          ip: entry.ip ?? null,
-          user_agent: entry.userAgent ?? null,
-          hook_id: entry.hookId ?? null,
-          details: JSON.stringify(entry.details),
-          seq: nextSeq,
-        })
+        .values(rows(() => sql<number>`nextval('tenant_logs_seq_counter')`))
         .execute()
-      return { ...entry, logId }
+      return stored
+    }
+    // SQLite has one writer: the numbers after the largest stored, read in the same transaction.
+    await db.transaction().execute(async (trx) => {
+      const last = await trx
+        .selectFrom('tenant_logs')
+        .select((eb) => eb.fn.max('seq').as('last'))
+        .executeTakeFirst()
+      const base = Number(last?.last ?? 0)
+      await trx
+        .insertInto('tenant_logs')
+        .values(rows((index) => base + 1 + index))
+        .execute()
+    })
+    return stored
+  }
+  return {
+    async appendLog(entry: Omit<TenantLogRecord, 'logId'>): Promise<TenantLogRecord> {
+      const [stored] = await appendLogs([entry])
+      if (stored === undefined) throw new Error('appendLogs returned nothing')
+      return stored
     },
+
+    appendLogs,
 
     async listLogsBySeq(query: SequencedLogQuery): Promise<SequencedTenantLog[]> {
       let rows = db
