@@ -300,6 +300,7 @@ export async function registerRoutes(
   await server.register(managementPlugin, {
     prefix: '/api/v2',
     guard: services.guard,
+    tenantLog,
     hooks,
     testRunner: {
       hooks,

@@ -13,6 +13,7 @@ import { Dialog } from '../dialog'
 import { linkHandler, setLeaveGuard } from '../router'
 import { pointOf } from '../triggers'
 import { errorPosition } from '../compile-error'
+import { HookActivity } from '../hook-activity'
 
 const LEAVE_QUESTION = 'This hook has unsaved changes. Leave without saving?'
 /** Live log lines kept on screen. */
@@ -181,6 +182,7 @@ export default function HookEditorPage(props: { hookId: string }) {
           />
           <SecretsPanel hook={hook} />
           <DependenciesPanel hook={hook} onChange={setHook} />
+          <HookActivity hookId={hook.id} version={hook} />
         </div>
       </div>
       <LiveLogs hook={hook} />

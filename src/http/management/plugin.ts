@@ -3,6 +3,7 @@ import { ApiError } from '../../errors/api-error.js'
 import type { HookService } from '../../hooks/hook-service.js'
 import { registerBodyParsers } from '../body-parsers.js'
 import { validatorCompiler } from '../validation.js'
+import { registerAuditTrail } from './audit.js'
 import { managementErrorHandler } from './error-handler.js'
 import { createGuard, type GuardOptions, type ManagementRouteConfig } from './guard.js'
 import {
@@ -19,6 +20,7 @@ import { logTypesRoutes } from './log-types.routes.js'
 import { testRunnerRoutes, type TestRunnerOptions } from './test-runner.routes.js'
 import { ticketRoutes, type TicketRoutesOptions } from './tickets.routes.js'
 import { OpenApiCollector } from './openapi.js'
+import type { TenantLog } from '../../tenant-log/tenant-log.js'
 
 export interface ManagementPluginOptions {
   readonly hooks: HookService
@@ -29,6 +31,8 @@ export interface ManagementPluginOptions {
   readonly testRunner: TestRunnerOptions
   readonly logStream: LogStreamOptions
   readonly guard: GuardOptions
+  /** Receives the `sapi`/`fapi` audit event of every write (src/http/management/audit.ts). */
+  readonly tenantLog: TenantLog
   readonly issuer: string
   readonly version: string
 }
@@ -53,6 +57,7 @@ export const managementPlugin: FastifyPluginAsync<ManagementPluginOptions> = asy
     throw new ApiError('NotFound')
   })
   app.addHook('onRequest', createGuard(options.guard))
+  registerAuditTrail(app, options.tenantLog)
 
   await app.register(hooksRoutes, { hooks: options.hooks })
   await app.register(hookVersionsRoutes, { hooks: options.hooks })
