@@ -62,7 +62,7 @@ export const DEPENDENCY_RULES = {
   },
   observability: {
     part: 'what operators watch: the Management API audit trail (`sapi`/`fapi`), Prometheus metrics, OpenTelemetry traces; small calls the other folders make',
-    may: ['tenant-log'],
+    may: ['sandbox/runner.ts', 'storage/store.ts', 'tenant-log'],
   },
   'tenant-log': {
     part: 'the tenant log (`/api/v2/logs`) and its live stream',

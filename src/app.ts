@@ -41,6 +41,8 @@ import { TenantLog, startTenantLogRetention } from './tenant-log/tenant-log.js'
 import { createTokenVerifier } from './tokens/access-token.js'
 import type { SigningKeys } from './tokens/signing-keys.js'
 import { OPENHOOKS_VERSION } from './version.js'
+import { Metrics, observeRunner } from './observability/metrics.js'
+import { metricsPlugin } from './http/metrics/plugin.js'
 
 /** The tenant name hooks see (`client.tenant`, `context.connection.tenant`). */
 export const TENANT_NAME = 'openhooks'
@@ -72,6 +74,11 @@ export interface AppDependencies {
   /** PEM certificate chain and key: the server speaks HTTPS (`OPENHOOKS_TLS_*`, read by main.ts). */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer }
   /**
+   * Prometheus metrics (docs/observability.md); created here when `config.metrics` is on and none
+   * is given. Without either, nothing is counted.
+   */
+  readonly metrics?: Metrics
+  /**
    * The dashboard (docs/dashboard.md): its operator account and the client id its tokens name
    * (the admin client). Without it, neither the SPA nor `/_dashboard` is served.
    */
@@ -87,6 +94,8 @@ export interface App {
   readonly server: FastifyInstance
   readonly hooks: HookService
   readonly tenantLog: TenantLog
+  /** Present when metrics are on (`OPENHOOKS_METRICS=on`). */
+  readonly metrics: Metrics | undefined
 }
 
 /** Everything the routes use, built once from the dependencies, with the defaults resolved once. */
@@ -111,6 +120,8 @@ export interface Services {
   readonly passwordTickets: PasswordTicketDeps
   /** Post-* hooks run after the response; closing the server waits for them (bounded). */
   readonly detached: DetachedTasks
+  /** Present when metrics are on. */
+  readonly metrics: Metrics | undefined
   /** Stops what the services started (tenant-log retention). */
   readonly stop: () => void
 }
@@ -123,6 +134,8 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
   const { config, store } = deps
   const now = deps.now ?? Date.now
   const tenant = TENANT_NAME
+  const metrics = deps.metrics ?? (config.metrics !== undefined ? new Metrics() : undefined)
+  metrics?.watchSandbox(() => deps.runner.stats())
   const hooksLogger = deps.logger.child({ component: 'hooks' })
   const hooks = new HookService({
     store,
@@ -137,13 +150,16 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
   })
   const dispatcher = new HookDispatcher({
     hooks,
-    runner: deps.runner,
+    // The flows' calls are counted; the Runner's (test-runner.routes.ts) are not.
+    runner: metrics !== undefined ? observeRunner(deps.runner, metrics) : deps.runner,
     logger: hooksLogger,
     dependencies: deps.dependencies,
     now,
   })
   const tenantLogLogger = deps.logger.child({ component: 'tenant-log' })
   const tenantLog = new TenantLog(store, tenantLogLogger)
+  const stopCounting =
+    metrics !== undefined ? tenantLog.subscribe((e) => metrics.tenantLogEvent(e)) : () => undefined
   const apis = new ApiService(store, {
     audience: config.managementAudience,
     lifetimeS: config.tokenLifetimeS,
@@ -188,6 +204,9 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
         ...config.rateLimit,
         store: deps.rateLimitStore ?? new MemoryRateLimitStore(config.rateLimit),
       },
+      ...(metrics !== undefined
+        ? { onRateLimited: () => metrics.managementRateLimited() }
+        : undefined),
       now,
     },
     mfa: {
@@ -232,12 +251,20 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
         : undefined),
     },
     detached,
-    stop: stopRetention,
+    metrics,
+    stop: () => {
+      stopRetention()
+      stopCounting()
+    },
   }
 }
 
 /** The Fastify instance with the server-wide options; no routes yet. */
-function createServer(deps: AppDependencies, guard: GuardOptions): FastifyInstance {
+function createServer(
+  deps: AppDependencies,
+  guard: GuardOptions,
+  metrics: Metrics | undefined,
+): FastifyInstance {
   // Typed as Fastify's logger so that the instance gets Fastify's default logger type parameter.
   const loggerInstance: FastifyBaseLogger = deps.logger
   const server = Fastify({
@@ -261,6 +288,16 @@ function createServer(deps: AppDependencies, guard: GuardOptions): FastifyInstan
   server.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id)
   })
+  if (metrics !== undefined) {
+    server.addHook('onResponse', async (request, reply) => {
+      metrics.httpRequest(
+        request.method,
+        request.routeOptions.url,
+        reply.statusCode,
+        reply.elapsedTime / 1000,
+      )
+    })
+  }
   return server
 }
 
@@ -281,6 +318,12 @@ export async function registerRoutes(
     signingKeys: deps.signingKeys,
     ping: () => deps.store.ping(),
   })
+  if (services.metrics !== undefined && config.metrics?.port === undefined) {
+    await server.register(metricsPlugin, {
+      metrics: services.metrics,
+      verifyToken: services.guard.verifyToken,
+    })
+  }
   await server.register(oauthPlugin, {
     mfa: services.mfa,
     clientCredentials: services.clientCredentials,
@@ -350,7 +393,12 @@ export async function registerRoutes(
  */
 export async function buildApp(deps: AppDependencies): Promise<App> {
   const services = await buildServices(deps)
-  const server = createServer(deps, services.guard)
+  const server = createServer(deps, services.guard, services.metrics)
   await registerRoutes(server, services, deps)
-  return { server, hooks: services.hooks, tenantLog: services.tenantLog }
+  return {
+    server,
+    hooks: services.hooks,
+    tenantLog: services.tenantLog,
+    metrics: services.metrics,
+  }
 }

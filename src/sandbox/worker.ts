@@ -246,6 +246,7 @@ function buildSlot(message: RunMessage, code: HookCode, key: string): Slot {
     heapBytes: 0,
     finishedCalls: 0,
   }
+  isolatesCreated++
   slot.isolate = new isolatedVm.Isolate({
     memoryLimit: message.limits.memoryMb,
     onCatastrophicError: onCatastrophicError(message.hookId),
@@ -639,6 +640,7 @@ function onHttp(
   }
   const limit = egressPolicy.maxRequestsPerCall
   if (call.requestsStarted >= limit) {
+    egressCounts.refused++
     addLog(
       call,
       'warn',
@@ -651,6 +653,7 @@ function onHttp(
   }
   const bytes = body === undefined ? undefined : ownedBytes(body)
   if (bytes !== undefined && bytes.length > MAX_EGRESS_REQUEST_BODY_BYTES) {
+    egressCounts.tooLarge++
     return `[openhooks] the request body is larger than ${MAX_EGRESS_REQUEST_BODY_BYTES} bytes`
   }
   call.requestsStarted++
@@ -670,6 +673,7 @@ function onHttp(
 }
 
 function requestDone(call: Call, requestId: number, result: EgressResult): void {
+  egressCounts[egressOutcome(result)]++
   if (call.ended || !call.requests.delete(requestId)) return
   touched.add(call)
   const meta = result.ok
@@ -1222,6 +1226,8 @@ function stats(): WorkerStats {
     idlePollFrames,
     idlePollPauses,
     idlePollBackoffs,
+    isolatesCreated,
+    egress: { ...egressCounts },
   }
 }
 
@@ -1301,6 +1307,20 @@ let pollOn = true
 let pollOffUntil = 0
 /** Frames the poll read, for the worker's stats (tests check that the poll runs at all). */
 let idlePollFrames = 0
+/** Cold starts and outbound requests by outcome since this worker started (WorkerStats). */
+let isolatesCreated = 0
+const egressCounts = { sent: 0, refused: 0, timedOut: 0, tooLarge: 0, failed: 0 }
+
+/** Which EgressCounts field an outbound request's result counts in. */
+function egressOutcome(result: EgressResult): keyof typeof egressCounts {
+  if (result.ok) return 'sent'
+  if (result.code === 'EGRESS_REFUSED') return 'refused'
+  if (result.code === 'ETIMEDOUT') return 'timedOut'
+  if (result.code === 'ERR_RESPONSE_TOO_LARGE' || result.code === 'EGRESS_BUFFER_FULL') {
+    return 'tooLarge'
+  }
+  return 'failed'
+}
 /** Gaps in a poll that were not another process taking the CPU, and polls ended by one that was. */
 let idlePollPauses = 0
 let idlePollBackoffs = 0
