@@ -32,7 +32,7 @@ export const MAX_AUDIT_ITEMS = 20
  * keys (secret names) with every value replaced.
  */
 const SENSITIVE_KEY =
-  /secret|passw|token|credential|authorization|private|api_?key|auth_token|otp|recovery_code/i
+  /secret|passw|credential|authorization|private|api_?key|otp|recovery_code|(^|_)token$/i
 
 /** Bodies that are maps of secret names to values (`/hooks/{id}/secrets`): names only. */
 const SECRET_MAP_PATH = /\/hooks\/[^/]+\/secrets$/
