@@ -352,6 +352,7 @@ export async function registerRoutes(
       dependencies: deps.dependencies,
     },
     logStream: { hooks, tenantLog, store: deps.store },
+    health: { logs: deps.store, now: services.now },
     directory: {
       tenant: services.tenant,
       clients: services.clients,

@@ -381,7 +381,18 @@ export interface TenantLogQuery {
   readonly page?: PageRequest
 }
 
+/** One hook run as a tenant log event records it (`details.hook`), for hook health. */
+export interface HookRunRecord {
+  readonly hookId: string
+  readonly date: string
+  /** The sandbox outcome kind (`ok`, `hook-error`, `timeout`, …). */
+  readonly outcome: string
+  readonly durationMs: number
+}
+
 export interface TenantLogStore {
+  /** The hook runs recorded since `since` (ISO date), newest first, at most `limit`. */
+  listHookRuns(since: string, limit: number): Promise<HookRunRecord[]>
   appendLog(entry: Omit<TenantLogRecord, 'logId'>): Promise<TenantLogRecord>
   listLogs(query: TenantLogQuery): Promise<{ items: TenantLogRecord[]; total: number }>
   getLog(logId: string): Promise<TenantLogRecord | undefined>

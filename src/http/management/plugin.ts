@@ -12,6 +12,7 @@ import {
 } from './attack-protection.routes.js'
 import { directoryRoutes, type DirectoryRoutesOptions } from './directory.routes.js'
 import { guardianRoutes, type GuardianRoutesOptions } from './guardian.routes.js'
+import { hookHealthRoutes, type HookHealthRoutesOptions } from './hook-health.routes.js'
 import { hookSettingsRoutes } from './hook-settings.routes.js'
 import { hookVersionsRoutes } from './hook-versions.routes.js'
 import { hooksRoutes } from './hooks.routes.js'
@@ -30,6 +31,7 @@ export interface ManagementPluginOptions {
   readonly attackProtection: AttackProtectionRoutesOptions
   readonly testRunner: TestRunnerOptions
   readonly logStream: LogStreamOptions
+  readonly health: HookHealthRoutesOptions
   readonly guard: GuardOptions
   /** Receives the `sapi`/`fapi` audit event of every write (src/http/management/audit.ts). */
   readonly tenantLog: TenantLog
@@ -62,6 +64,7 @@ export const managementPlugin: FastifyPluginAsync<ManagementPluginOptions> = asy
   await app.register(hooksRoutes, { hooks: options.hooks })
   await app.register(hookVersionsRoutes, { hooks: options.hooks })
   await app.register(hookSettingsRoutes, { hooks: options.hooks })
+  await app.register(hookHealthRoutes, options.health)
   await app.register(testRunnerRoutes, options.testRunner)
   await app.register(logStreamRoutes, options.logStream)
   await app.register(logTypesRoutes)

@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely'
 import type { TenantLogsTable } from '../schema.js'
-import type { TenantLogQuery, TenantLogRecord, TenantLogStore } from '../store.js'
+import type { HookRunRecord, TenantLogQuery, TenantLogRecord, TenantLogStore } from '../store.js'
 import { ulid } from '../ulid.js'
 import { parseObject, type SqlContext } from './context.js'
 
@@ -24,6 +24,28 @@ function toLog(row: Selectable<TenantLogsTable>): TenantLogRecord {
 /** Tenant log events. */
 export function sqlTenantLogStore({ db }: SqlContext): TenantLogStore {
   return {
+    async listHookRuns(since: string, limit: number): Promise<HookRunRecord[]> {
+      const rows = await db
+        .selectFrom('tenant_logs')
+        .select(['hook_id', 'date', 'details'])
+        .where('hook_id', 'is not', null)
+        .where('date', '>=', since)
+        .where('type', 'not in', ['sapi', 'fapi'])
+        .orderBy('log_id', 'desc')
+        .limit(limit)
+        .execute()
+      const runs: HookRunRecord[] = []
+      for (const row of rows) {
+        const hook = parseObject(row.details).hook
+        if (typeof hook !== 'object' || hook === null) continue
+        const { outcome, durationMs } = hook as Record<string, unknown>
+        if (row.hook_id === null || typeof outcome !== 'string') continue
+        if (typeof durationMs !== 'number') continue
+        runs.push({ hookId: row.hook_id, date: row.date, outcome, durationMs })
+      }
+      return runs
+    },
+
     async appendLog(entry: Omit<TenantLogRecord, 'logId'>): Promise<TenantLogRecord> {
       const logId = ulid()
       await db
