@@ -1,5 +1,5 @@
 /**
- * The decision of the worker's idle poll (worker.ts `pollChannel`) after a read of its channel
+ * The decision of the worker's idle poll (worker/channel.ts `pollChannel`) after a read of its channel
  * found nothing, kept apart so that its order can be tested without a scheduler.
  */
 

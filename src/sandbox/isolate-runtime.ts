@@ -7,7 +7,7 @@
  * sources, so that only the first worker process after a change pays for esbuild.
  *
  * {@link ISOLATE_RUNTIME_SOURCE} is the body of a function of the worker's five host callbacks
- * (`$0`–`$4`, see `./isolate/host.ts`): worker.ts compiles `(function ($0, $1, $2, $3, $4) {…})`
+ * (`$0`–`$4`, see `./isolate/host.ts`): worker/isolates.ts compiles `(function ($0, $1, $2, $3, $4) {…})`
  * once per isolate (from V8's code cache after the first) and calls it. The callbacks stay in the
  * runtime's closure, never on the global object (STYLE §9.2), and the call returns one dispatcher
  * function the worker calls for each entry:

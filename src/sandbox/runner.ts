@@ -49,7 +49,7 @@ export const MIN_WORKER_RSS_MB = 128
 
 /**
  * How long, in µs, an idle worker keeps reading its channel without blocking after its last
- * answer, before it sleeps in its event loop (worker.ts `pollChannel`); 0 turns it off. On a
+ * answer, before it sleeps in its event loop (worker/channel.ts `pollChannel`); 0 turns it off. On a
  * 2-vCPU VM that halts idle vCPUs it lowered the sequential p50 by a sixth to a quarter, and left
  * the token endpoint's throughput under load unchanged (docs/performance.md, fourth pass).
  */

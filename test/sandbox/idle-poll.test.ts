@@ -1,5 +1,5 @@
 /**
- * The worker's idle poll (worker.ts `pollChannel`): while a worker reads its channel without
+ * The worker's idle poll (worker/channel.ts `pollChannel`): while a worker reads its channel without
  * blocking, calls, large frames, stats and retirements still arrive whole and in order, and a
  * call with background work is unaffected. The window here is the longest allowed (10 ms) so that back-to-back
  * calls are read by the poll, not by the event loop.

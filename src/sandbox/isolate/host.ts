@@ -1,6 +1,6 @@
 /**
  * The isolate's channel to the worker: five host callbacks that take and return primitives only
- * (worker.ts `prepareSlot`), kept in this module's scope, never on the global object (STYLE §9.2).
+ * (worker/slots.ts `prepareSlot`), kept in this module's scope, never on the global object (STYLE §9.2).
  * {@link connectHost} receives them when the runtime starts.
  *
  * It also keeps the order of what the worker learns: a completion made while the hook function runs
@@ -39,7 +39,7 @@ let done: HostDone
 let http: HostHttp
 let service: HostService
 
-/** Takes the worker's callbacks, in the order worker.ts passes them ($0–$4). */
+/** Takes the worker's callbacks, in the order worker/slots.ts passes them ($0–$4). */
 export function connectHost(
   logCallback: HostLog,
   timerCallback: HostTimer,
