@@ -63,6 +63,10 @@ export const DEPENDENCY_RULES = {
     part: "the tenant's Guardian (MFA) settings and SMS templates",
     may: ['errors', 'storage/store.ts'],
   },
+  observability: {
+    part: 'what operators watch: the Management API audit trail (`sapi`/`fapi`), Prometheus metrics, OpenTelemetry traces; small calls the other folders make',
+    may: ['sandbox/runner.ts', 'storage/store.ts', 'tenant-log'],
+  },
   'tenant-log': {
     part: 'the tenant log (`/api/v2/logs`) and its live stream',
     may: ['logging', 'storage/changes.ts', 'storage/store.ts'],
@@ -118,6 +122,7 @@ export const DEPENDENCY_RULES = {
       'mfa',
       'operator',
       'tenant-log',
+      'observability',
       'dependencies/spec.ts',
       'tokens/management-scopes.ts',
     ],

@@ -45,6 +45,8 @@ import { TenantLog, readAfterFlush, startTenantLogRetention } from './tenant-log
 import { createTokenVerifier } from './tokens/access-token.js'
 import type { SigningKeys } from './tokens/signing-keys.js'
 import { OPENHOOKS_VERSION } from './version.js'
+import { Metrics, observeRunner } from './observability/metrics.js'
+import { metricsPlugin } from './http/metrics/plugin.js'
 
 /** The tenant name hooks see (`client.tenant`, `context.connection.tenant`). */
 export const TENANT_NAME = 'openhooks'
@@ -86,6 +88,11 @@ export interface AppDependencies {
   /** PEM certificate chain and key: the server speaks HTTPS (`OPENHOOKS_TLS_*`, read by main.ts). */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer }
   /**
+   * Prometheus metrics (docs/observability.md); created here when `config.metrics` is on and none
+   * is given. Without either, nothing is counted.
+   */
+  readonly metrics?: Metrics
+  /**
    * The dashboard (docs/dashboard.md): its operator account and the client id its tokens name
    * (the admin client). Without it, neither the SPA nor `/_dashboard` is served.
    */
@@ -120,6 +127,8 @@ export interface App {
   readonly invalidate: (kind: ChangeKind, id: string) => void
   /** Calls `listener` after every change this process makes to a record of a cached kind. */
   readonly onLocalChange: (listener: LocalChangeListener) => void
+  /** Present when metrics are on (`OPENHOOKS_METRICS=on`). */
+  readonly metrics: Metrics | undefined
 }
 
 /** Everything the routes use, built once from the dependencies, with the defaults resolved once. */
@@ -150,6 +159,8 @@ export interface Services {
   readonly passwordTickets: PasswordTicketDeps
   /** Post-* hooks run after the response; closing the server waits for them (bounded). */
   readonly detached: DetachedTasks
+  /** Present when metrics are on. */
+  readonly metrics: Metrics | undefined
   /** Stops what the services started (tenant-log retention). */
   readonly stop: () => void
   readonly invalidate: App['invalidate']
@@ -167,6 +178,8 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
   const readCache = withReadCache(deps.store, now)
   const { store } = readCache
   const tenant = TENANT_NAME
+  const metrics = deps.metrics ?? (config.metrics !== undefined ? new Metrics() : undefined)
+  metrics?.watchSandbox(() => deps.runner.stats())
   const hooksLogger = deps.logger.child({ component: 'hooks' })
   const hooks = new HookService({
     store,
@@ -178,7 +191,8 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
   const executions = new HookExecutionLog(now)
   const dispatcher = new HookDispatcher({
     hooks,
-    runner: deps.runner,
+    // The flows' calls are counted; the Runner's (test-runner.routes.ts) are not.
+    runner: metrics !== undefined ? observeRunner(deps.runner, metrics) : deps.runner,
     logger: hooksLogger,
     dependencies: deps.dependencies,
     executions,
@@ -204,6 +218,8 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
     // An insert commits within its statement timeout: a hole in `seq` older than that is final.
     gapWaitMs: 2 * config.database.statementTimeoutMs,
   })
+  const stopCounting =
+    metrics !== undefined ? tenantLog.subscribe((e) => metrics.tenantLogEvent(e)) : () => undefined
   const apis = new ApiService(store, {
     audience: config.managementAudience,
     lifetimeS: config.tokenLifetimeS,
@@ -268,6 +284,9 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
         ...config.rateLimit,
         store: deps.rateLimitStore ?? new MemoryRateLimitStore(config.rateLimit),
       },
+      ...(metrics !== undefined
+        ? { onRateLimited: () => metrics.managementRateLimited() }
+        : undefined),
       now,
     },
     mfa: {
@@ -312,7 +331,11 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
         : undefined),
     },
     detached,
-    stop: stopRetention,
+    metrics,
+    stop: () => {
+      stopRetention()
+      stopCounting()
+    },
     invalidate: (kind, id) => {
       switch (kind) {
         case 'hook':
@@ -340,7 +363,11 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
 }
 
 /** The Fastify instance with the server-wide options; no routes yet. */
-function createServer(deps: AppDependencies, guard: GuardOptions): FastifyInstance {
+function createServer(
+  deps: AppDependencies,
+  guard: GuardOptions,
+  metrics: Metrics | undefined,
+): FastifyInstance {
   // Typed as Fastify's logger so that the instance gets Fastify's default logger type parameter.
   const loggerInstance: FastifyBaseLogger = deps.logger
   const server = Fastify({
@@ -364,6 +391,16 @@ function createServer(deps: AppDependencies, guard: GuardOptions): FastifyInstan
   server.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id)
   })
+  if (metrics !== undefined) {
+    server.addHook('onResponse', async (request, reply) => {
+      metrics.httpRequest(
+        request.method,
+        request.routeOptions.url,
+        reply.statusCode,
+        reply.elapsedTime / 1000,
+      )
+    })
+  }
   return server
 }
 
@@ -389,6 +426,12 @@ export async function registerRoutes(
     ping: () => deps.store.ping(),
     sandboxUp: async () => (await deps.runner.stats()).workers.length > 0,
   })
+  if (services.metrics !== undefined && config.metrics?.port === undefined) {
+    await server.register(metricsPlugin, {
+      metrics: services.metrics,
+      verifyToken: services.guard.verifyToken,
+    })
+  }
   await server.register(oauthPlugin, {
     mfa: services.mfa,
     clientCredentials: services.clientCredentials,
@@ -408,6 +451,7 @@ export async function registerRoutes(
   await server.register(managementPlugin, {
     prefix: '/api/v2',
     guard: services.guard,
+    tenantLog,
     hooks,
     testRunner: {
       hooks,
@@ -416,6 +460,7 @@ export async function registerRoutes(
       dependencies: deps.dependencies,
     },
     logStream: { hooks, feed: services.logFeed, store: logs, executions: services.executions },
+    health: { logs: deps.store, now: services.now },
     directory: {
       tenant: services.tenant,
       clients: services.clients,
@@ -457,7 +502,7 @@ export async function registerRoutes(
  */
 export async function buildApp(deps: AppDependencies): Promise<App> {
   const services = await buildServices(deps)
-  const server = createServer(deps, services.guard)
+  const server = createServer(deps, services.guard, services.metrics)
   await registerRoutes(server, services, deps)
   return {
     server,
@@ -465,5 +510,6 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     tenantLog: services.tenantLog,
     invalidate: services.invalidate,
     onLocalChange: services.onLocalChange,
+    metrics: services.metrics,
   }
 }

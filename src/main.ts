@@ -14,6 +14,7 @@ import { credentialsExchange } from './hooks/triggers/credentials-exchange.js'
 import type { EgressPolicy } from './sandbox/egress.js'
 import { startProcessRunner } from './sandbox/process-runner.js'
 import { LocalChangeBus, type ChangeBus } from './storage/changes.js'
+import { startMetricsListener, type MetricsListener } from './observability/metrics-listener.js'
 import { openPostgresStore } from './storage/sql/postgres.js'
 import { PostgresChangeBus } from './storage/sql/postgres-changes.js'
 import { DATABASE_FILE, openSqliteStore } from './storage/sql/sqlite.js'
@@ -309,10 +310,12 @@ export async function startServer(
     await store.close()
     throw error
   }
+  let metricsListener: MetricsListener | undefined
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
     if (err !== undefined)
       logger.error({ err, event: 'server.crashed' }, 'shutting down after an error')
     else logger.info({ signal, event: 'server.stopping' }, 'shutting down')
+    await metricsListener?.close()
     await app.server.close()
     await runner.close()
     await changes.close()
@@ -321,7 +324,18 @@ export async function startServer(
   let url: string
   try {
     url = await app.server.listen({ port: config.port, host: config.host })
+    if (app.metrics !== undefined && config.metrics?.port !== undefined) {
+      metricsListener = await startMetricsListener(app.metrics, {
+        port: config.metrics.port,
+        host: config.metrics.host,
+      })
+      logger.info(
+        { event: 'metrics.listening', url: metricsListener.url },
+        'metrics are served on their own listener',
+      )
+    }
   } catch (error) {
+    await metricsListener?.close()
     await app.server.close()
     await runner.close()
     await changes.close()

@@ -33,6 +33,8 @@ export interface Config {
     readonly perSecond: number
   }
   readonly trustProxy: boolean
+  /** Prometheus metrics (docs/observability.md); `undefined` when OPENHOOKS_METRICS is off. */
+  readonly metrics: { readonly port: number | undefined; readonly host: string } | undefined
   /** PEM file paths (absolute) when the server speaks HTTPS; read by `main.ts` at start. */
   readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined
   readonly sandbox: {
@@ -256,6 +258,13 @@ export function loadConfig(
       perSecond: values.get('OPENHOOKS_RATE_LIMIT_PER_SECOND') as number,
     },
     trustProxy: values.get('OPENHOOKS_TRUST_PROXY') as boolean,
+    metrics:
+      values.get('OPENHOOKS_METRICS') === 'on'
+        ? {
+            port: values.get('OPENHOOKS_METRICS_PORT') as number | undefined,
+            host: values.get('OPENHOOKS_METRICS_HOST') as string,
+          }
+        : undefined,
     tls:
       tlsCert === undefined || tlsKey === undefined
         ? undefined

@@ -166,6 +166,30 @@ export const CONFIG_KEYS = [
       'Trust `X-Forwarded-*` headers, for the client address used in rate limiting and logs. Enable only behind a reverse proxy.',
   },
   {
+    env: 'OPENHOOKS_METRICS',
+    type: { kind: 'enum', values: ['on', 'off'] },
+    default: 'off',
+    description:
+      'Prometheus metrics (docs/observability.md). `on`: counted, and served as `GET /metrics` on the metrics port when `OPENHOOKS_METRICS_PORT` is set, otherwise on the main port to a bearer token with the `read:metrics` scope. `off`: nothing is counted and `/metrics` answers 404.',
+  },
+  {
+    env: 'OPENHOOKS_METRICS_PORT',
+    type: { kind: 'integer', min: 0, max: 65_535 },
+    default: undefined,
+    defaultText: 'unset (served on the main port, with a token)',
+    description:
+      'TCP port of a separate listener that serves only `GET /metrics`, without a token, on `OPENHOOKS_METRICS_HOST`. With it, the main port has no `/metrics`. Needs `OPENHOOKS_METRICS=on`.',
+  },
+  {
+    env: 'OPENHOOKS_METRICS_HOST',
+    type: { kind: 'string', minLength: 1 },
+    default: '127.0.0.1',
+    description:
+      'Address the metrics listener binds to. Loopback by default, so that metrics are never exposed with the public API by accident; set it to a private address for a Prometheus on another host.',
+    security:
+      'The metrics listener has no authentication: bind it to an address only your monitoring reaches.',
+  },
+  {
     env: 'OPENHOOKS_TLS_CERT',
     type: { kind: 'string', minLength: 1 },
     default: undefined,

@@ -261,6 +261,24 @@ export interface WorkerStats {
   readonly idlePollPauses: number
   /** Polls ended because another process wanted the CPU (polling then stays off for a while). */
   readonly idlePollBackoffs: number
+  /** Isolates created (cold starts), since the worker started. */
+  readonly isolatesCreated: number
+  /** Outbound requests of hooks by how they ended, since the worker started (docs/egress.md). */
+  readonly egress: EgressCounts
+}
+
+/** Outbound requests of hooks by outcome: counts since a worker started. */
+export interface EgressCounts {
+  /** Sent, and a response came back (whatever its status). */
+  readonly sent: number
+  /** Refused by the egress policy or a per-call limit before anything was sent. */
+  readonly refused: number
+  /** Ended by their timeout or the call's deadline. */
+  readonly timedOut: number
+  /** The request or response body was larger than its limit. */
+  readonly tooLarge: number
+  /** Failed otherwise (connection, TLS, invalid URL, too many redirects). */
+  readonly failed: number
 }
 
 export interface RunnerStats {

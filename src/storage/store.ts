@@ -401,7 +401,18 @@ export interface SequencedLogQuery {
   readonly take: number
 }
 
+/** One hook run as a tenant log event records it (`details.hook`), for hook health. */
+export interface HookRunRecord {
+  readonly hookId: string
+  readonly date: string
+  /** The sandbox outcome kind (`ok`, `hook-error`, `timeout`, …). */
+  readonly outcome: string
+  readonly durationMs: number
+}
+
 export interface TenantLogStore {
+  /** The hook runs recorded since `since` (ISO date), newest first, at most `limit`. */
+  listHookRuns(since: string, limit: number): Promise<HookRunRecord[]>
   /** Stores an event; it gets the next `seq` of the cluster as it is committed. */
   appendLog(entry: Omit<TenantLogRecord, 'logId'>): Promise<TenantLogRecord>
   /** The live stream's read: events by `seq` (the order they were committed in, on any node). */

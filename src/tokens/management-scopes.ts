@@ -26,6 +26,8 @@ export const MANAGEMENT_SCOPES = [
   'update:users',
   'delete:users',
   'read:logs',
+  // An openhooks addition (Auth0 has no metrics endpoint): GET /metrics on the main port.
+  'read:metrics',
   'create:user_tickets',
   'read:guardian_factors',
   'update:guardian_factors',

@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       tokenLifetimeS: 86_400,
       rateLimit: { enabled: true, burst: 50, perSecond: 16 },
       trustProxy: false,
+      metrics: undefined,
       tls: undefined,
       sandbox: {
         workers: undefined,

@@ -456,6 +456,18 @@ describe('dashboard in a browser', { skip: SKIP }, () => {
         !(await page.content()).includes(SECRET_VALUE),
         'the secret value is not on the page',
       )
+      // The Activity list: who changed what (the audit trail's sapi events of this hook).
+      const activity = page.locator('.activity-list')
+      await activity.getByText('added secret API_KEY').waitFor()
+      await activity.getByText('changed script').waitFor()
+      await activity.getByText('created the hook').waitFor()
+      assert.equal(
+        await activity
+          .locator('li', { hasText: 'added secret API_KEY' })
+          .locator('.who')
+          .innerText(),
+        EMAIL,
+      )
 
       // The Runner runs the editor's unsaved text, with the hook's secrets.
       await replaceScript(

@@ -28,6 +28,7 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jo
 import type { SecretBox } from '../../src/crypto/keys.js'
 import { readAfterFlush } from '../../src/tenant-log/tenant-log.js'
 import type { DependencyLoader } from '../../src/hooks/dependencies.js'
+import type { Metrics } from '../../src/observability/metrics.js'
 
 /** One RSA key for the whole test process: generating one per app would cost ~0.5 s each. */
 let sharedKey: Promise<{ kid: string; publicJwk: JWK; privateJwk: JWK }> | undefined
@@ -146,6 +147,8 @@ export interface TestAppOptions {
   readonly dashboard?: NonNullable<AppDependencies['dashboard']>
   /** Installs hooks' npm dependencies; without it they are stored unchecked. */
   readonly dependencies?: DependencyLoader
+  /** Counts into these metrics (several apps may share one). */
+  readonly metrics?: Metrics
 }
 
 /**
@@ -204,6 +207,7 @@ export async function buildTestApp(t: TestContext, options: TestAppOptions = {})
     ...(options.now !== undefined ? { now: options.now } : undefined),
     ...(options.dashboard !== undefined ? { dashboard: options.dashboard } : undefined),
     ...(options.dependencies !== undefined ? { dependencies: options.dependencies } : undefined),
+    ...(options.metrics !== undefined ? { metrics: options.metrics } : undefined),
   })
   await app.server.ready()
   t.after(async () => {

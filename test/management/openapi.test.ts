@@ -137,7 +137,7 @@ test('GET /api/v2/openapi.json', async (t) => {
     }
   })
 
-  await it("lists exactly Auth0's nine hook operations under /hooks, plus the Runner's, the log stream's, the versions' and the settings'", () => {
+  await it("lists exactly Auth0's nine hook operations under /hooks, plus the Runner's, the log stream's, the versions', the settings' and the health's", () => {
     const listed = Object.entries(doc.paths)
       .filter(([path]) => path === '/hooks' || path.startsWith('/hooks/'))
       .flatMap(([path, item]) => Object.keys(item).map((method) => `${method} ${path}`))
@@ -152,6 +152,7 @@ test('GET /api/v2/openapi.json', async (t) => {
       'post /hooks/{id}/versions/{number}/deploy',
       'get /hooks/{id}/settings',
       'patch /hooks/{id}/settings',
+      'get /hooks/health',
     ]
     assert.deepStrictEqual(listed, [...OPERATIONS.map(([m, p]) => `${m} ${p}`), ...runner].sort())
     assert.equal(doc.paths['/openapi.json'], undefined, 'the document does not list itself')

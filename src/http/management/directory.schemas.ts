@@ -341,6 +341,20 @@ export function toUserResponse(user: UserRecord, connectionName: string): Record
   }
 }
 
+/** `type:<code>`, `hook_id:<id>`, or `type:<code> AND hook_id:<id>` (either order). */
+export const LOGS_QUERY_PATTERN =
+  '^(type:[A-Za-z_]+|hook_id:[A-Za-z0-9_-]+)( AND (type:[A-Za-z_]+|hook_id:[A-Za-z0-9_-]+))?$'
+
+/** The filters of a `q` that matched LOGS_QUERY_PATTERN. */
+export function parseLogsQuery(q: string | undefined): { type?: string; hookId?: string } {
+  const filter: { type?: string; hookId?: string } = {}
+  for (const term of q === undefined ? [] : q.split(' AND ')) {
+    if (term.startsWith('type:')) filter.type = term.slice('type:'.length)
+    else filter.hookId = term.slice('hook_id:'.length)
+  }
+  return filter
+}
+
 export const LogsQuery = Type.Object({
   page: Type.Optional(Type.Integer({ minimum: 0 })),
   per_page: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
@@ -355,8 +369,9 @@ export const LogsQuery = Type.Object({
   ),
   q: Type.Optional(
     Type.String({
-      pattern: '^type:[A-Za-z_]+$',
-      description: 'Filter; openhooks supports `type:<code>`.',
+      pattern: LOGS_QUERY_PATTERN,
+      description:
+        "Filter in Auth0's query syntax; openhooks supports `type:<code>`, `hook_id:<id>` and both joined by ` AND `.",
     }),
   ),
 })

@@ -25,6 +25,8 @@ export interface GuardOptions {
   readonly verifyToken: (token: string) => Promise<TokenCheck>
   readonly rateLimit: BucketSettings & { readonly enabled: boolean; readonly store: RateLimitStore }
   readonly now?: () => number
+  /** Called for each request the rate limit refuses (the metrics' count). */
+  readonly onRateLimited?: () => void
 }
 
 /**
@@ -32,7 +34,7 @@ export interface GuardOptions {
  * the 429 error when the bucket is empty. With limits off, the headers show a full bucket.
  */
 export async function applyRateLimit(
-  options: Pick<GuardOptions, 'rateLimit' | 'now'>,
+  options: Pick<GuardOptions, 'rateLimit' | 'now' | 'onRateLimited'>,
   key: string,
   reply: FastifyReply,
 ): Promise<void> {
@@ -42,7 +44,10 @@ export async function applyRateLimit(
     void reply.header('x-ratelimit-limit', state.limit)
     void reply.header('x-ratelimit-remaining', state.remaining)
     void reply.header('x-ratelimit-reset', state.resetEpochS)
-    if (!state.allowed) throw new ApiError('TooManyRequests')
+    if (!state.allowed) {
+      options.onRateLimited?.()
+      throw new ApiError('TooManyRequests')
+    }
   } else {
     void reply.header('x-ratelimit-limit', options.rateLimit.burst)
     void reply.header('x-ratelimit-remaining', options.rateLimit.burst)

@@ -48,7 +48,6 @@ export function toExecutionResponse(execution: HookExecution): Record<string, un
   }
 }
 
-
 /** Digits of a `seq` in an event id, zero-padded so that ids compare as strings. */
 const STREAM_ID_DIGITS = 16
 

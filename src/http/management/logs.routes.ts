@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ApiError } from '../../errors/api-error.js'
 import type { TenantLogStore } from '../../storage/store.js'
-import { LogsQuery, toLogResponse } from './directory.schemas.js'
+import { LogsQuery, parseLogsQuery, toLogResponse } from './directory.schemas.js'
 import { listBody, pageOf } from './paging.js'
 import { IdParams, routeScope } from './directory.params.js'
 
@@ -22,11 +22,12 @@ export const logRoutes: FastifyPluginAsyncTypebox<LogRoutesOptions> = async (app
     },
     async (request) => {
       const q = request.query
-      const type = q.q?.slice('type:'.length)
+      const { type, hookId } = parseLogsQuery(q.q)
       const checkpoint = q.from !== undefined || q.take !== undefined
       const page = checkpoint ? undefined : pageOf(q, DEFAULT_LOGS_PER_PAGE)
       const { items, total } = await options.logs.listLogs({
         ...(type !== undefined ? { type } : undefined),
+        ...(hookId !== undefined ? { hookId } : undefined),
         ...(q.from !== undefined ? { from: q.from } : undefined),
         ...(q.take !== undefined ? { take: q.take } : undefined),
         ...(checkpoint && q.take === undefined ? { take: DEFAULT_LOGS_PER_PAGE } : undefined),

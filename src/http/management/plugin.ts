@@ -3,6 +3,7 @@ import { ApiError } from '../../errors/api-error.js'
 import type { HookService } from '../../hooks/hook-service.js'
 import { registerBodyParsers } from '../body-parsers.js'
 import { validatorCompiler } from '../validation.js'
+import { registerAuditTrail } from './audit.js'
 import { managementErrorHandler } from './error-handler.js'
 import { createGuard, type GuardOptions, type ManagementRouteConfig } from './guard.js'
 import {
@@ -11,6 +12,7 @@ import {
 } from './attack-protection.routes.js'
 import { directoryRoutes, type DirectoryRoutesOptions } from './directory.routes.js'
 import { guardianRoutes, type GuardianRoutesOptions } from './guardian.routes.js'
+import { hookHealthRoutes, type HookHealthRoutesOptions } from './hook-health.routes.js'
 import { hookSettingsRoutes } from './hook-settings.routes.js'
 import { hookVersionsRoutes } from './hook-versions.routes.js'
 import { hooksRoutes } from './hooks.routes.js'
@@ -19,6 +21,7 @@ import { logTypesRoutes } from './log-types.routes.js'
 import { testRunnerRoutes, type TestRunnerOptions } from './test-runner.routes.js'
 import { ticketRoutes, type TicketRoutesOptions } from './tickets.routes.js'
 import { OpenApiCollector } from './openapi.js'
+import type { TenantLog } from '../../tenant-log/tenant-log.js'
 
 export interface ManagementPluginOptions {
   readonly hooks: HookService
@@ -28,7 +31,10 @@ export interface ManagementPluginOptions {
   readonly attackProtection: AttackProtectionRoutesOptions
   readonly testRunner: TestRunnerOptions
   readonly logStream: LogStreamOptions
+  readonly health: HookHealthRoutesOptions
   readonly guard: GuardOptions
+  /** Receives the `sapi`/`fapi` audit event of every write (src/http/management/audit.ts). */
+  readonly tenantLog: TenantLog
   readonly issuer: string
   readonly version: string
 }
@@ -53,10 +59,12 @@ export const managementPlugin: FastifyPluginAsync<ManagementPluginOptions> = asy
     throw new ApiError('NotFound')
   })
   app.addHook('onRequest', createGuard(options.guard))
+  registerAuditTrail(app, options.tenantLog)
 
   await app.register(hooksRoutes, { hooks: options.hooks })
   await app.register(hookVersionsRoutes, { hooks: options.hooks })
   await app.register(hookSettingsRoutes, { hooks: options.hooks })
+  await app.register(hookHealthRoutes, options.health)
   await app.register(testRunnerRoutes, options.testRunner)
   await app.register(logStreamRoutes, options.logStream)
   await app.register(logTypesRoutes)

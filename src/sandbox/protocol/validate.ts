@@ -167,7 +167,14 @@ function parseStats(value: unknown): WorkerStats | undefined {
     isCount(value.inFlightCalls) &&
     isCount(value.idlePollFrames) &&
     isCount(value.idlePollPauses) &&
-    isCount(value.idlePollBackoffs)
+    isCount(value.idlePollBackoffs) &&
+    isCount(value.isolatesCreated) &&
+    isObject(value.egress) &&
+    isCount(value.egress.sent) &&
+    isCount(value.egress.refused) &&
+    isCount(value.egress.timedOut) &&
+    isCount(value.egress.tooLarge) &&
+    isCount(value.egress.failed)
   ) {
     return value as unknown as WorkerStats
   }

@@ -151,6 +151,7 @@ export function onHttp(
   }
   const limit = egressPolicy.maxRequestsPerCall
   if (call.requestsStarted >= limit) {
+    state.egress.refused++
     addLog(
       call,
       'warn',
@@ -163,6 +164,7 @@ export function onHttp(
   }
   const bytes = body === undefined ? undefined : ownedBytes(body)
   if (bytes !== undefined && bytes.length > MAX_EGRESS_REQUEST_BODY_BYTES) {
+    state.egress.tooLarge++
     return `[openhooks] the request body is larger than ${MAX_EGRESS_REQUEST_BODY_BYTES} bytes`
   }
   call.requestsStarted++
@@ -181,7 +183,19 @@ export function onHttp(
   return ''
 }
 
+/** Which WorkerStats egress count an outbound request's result goes to. */
+function egressOutcome(result: EgressResult): keyof typeof state.egress {
+  if (result.ok) return 'sent'
+  if (result.code === 'EGRESS_REFUSED') return 'refused'
+  if (result.code === 'ETIMEDOUT') return 'timedOut'
+  if (result.code === 'ERR_RESPONSE_TOO_LARGE' || result.code === 'EGRESS_BUFFER_FULL') {
+    return 'tooLarge'
+  }
+  return 'failed'
+}
+
 function requestDone(call: Call, requestId: number, result: EgressResult): void {
+  state.egress[egressOutcome(result)]++
   if (call.ended || !call.requests.delete(requestId)) return
   state.touched.add(call)
   const meta = result.ok

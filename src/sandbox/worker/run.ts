@@ -223,6 +223,8 @@ function stats(): WorkerStats {
     idlePollFrames: state.poll.frames,
     idlePollPauses: state.poll.pauses,
     idlePollBackoffs: state.poll.backoffs,
+    isolatesCreated: state.isolatesCreated,
+    egress: { ...state.egress },
   }
 }
 

@@ -55,6 +55,7 @@ export function buildSlot(message: RunMessage, code: HookCode, key: string): Slo
     heapBytes: 0,
     finishedCalls: 0,
   }
+  state.isolatesCreated++
   slot.isolate = new isolatedVm.Isolate({
     memoryLimit: message.limits.memoryMb,
     onCatastrophicError: onCatastrophicError(message.hookId),

@@ -128,6 +128,16 @@ export interface WorkerState {
   /** Calls whose completion or timers changed during the current entry. */
   readonly touched: Set<Call>
   readonly poll: IdlePollState
+  /** Isolates created (cold starts) since this worker started (WorkerStats). */
+  isolatesCreated: number
+  /** Outbound requests of hooks by outcome since this worker started (WorkerStats). */
+  readonly egress: {
+    sent: number
+    refused: number
+    timedOut: number
+    tooLarge: number
+    failed: number
+  }
 }
 
 // The worker is an entry point of its own: its settings come from the environment that
@@ -170,6 +180,8 @@ export const state: WorkerState = {
     budgetStart: 0,
     budgetSpentMs: 0,
   },
+  isolatesCreated: 0,
+  egress: { sent: 0, refused: 0, timedOut: 0, tooLarge: 0, failed: 0 },
 }
 
 function positiveIntFromEnv(name: string, fallback: number): number {

@@ -1,6 +1,7 @@
 import { PostgresAdapter, sql, type RawBuilder, type Selectable } from 'kysely'
 import type { TenantLogsTable } from '../schema.js'
 import type {
+  HookRunRecord,
   SequencedLogQuery,
   SequencedTenantLog,
   TenantLogQuery,
@@ -67,7 +68,7 @@ export function sqlTenantLogStore({ db }: SqlContext): TenantLogStore {
         .selectFrom('tenant_logs')
         .select((eb) => eb.fn.max('seq').as('last'))
         .executeTakeFirst()
-      const base = Number(last?.last ?? 0)
+      const base = last?.last ?? 0
       await trx
         .insertInto('tenant_logs')
         .values(rows((index) => base + 1 + index))
@@ -76,6 +77,28 @@ export function sqlTenantLogStore({ db }: SqlContext): TenantLogStore {
     return stored
   }
   return {
+    async listHookRuns(since: string, limit: number): Promise<HookRunRecord[]> {
+      const rows = await db
+        .selectFrom('tenant_logs')
+        .select(['hook_id', 'date', 'details'])
+        .where('hook_id', 'is not', null)
+        .where('date', '>=', since)
+        .where('type', 'not in', ['sapi', 'fapi'])
+        .orderBy('log_id', 'desc')
+        .limit(limit)
+        .execute()
+      const runs: HookRunRecord[] = []
+      for (const row of rows) {
+        const hook = parseObject(row.details).hook
+        if (typeof hook !== 'object' || hook === null) continue
+        const { outcome, durationMs } = hook as Record<string, unknown>
+        if (row.hook_id === null || typeof outcome !== 'string') continue
+        if (typeof durationMs !== 'number') continue
+        runs.push({ hookId: row.hook_id, date: row.date, outcome, durationMs })
+      }
+      return runs
+    },
+
     async appendLog(entry: Omit<TenantLogRecord, 'logId'>): Promise<TenantLogRecord> {
       const [stored] = await appendLogs([entry])
       if (stored === undefined) throw new Error('appendLogs returned nothing')
