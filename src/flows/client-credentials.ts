@@ -2,6 +2,7 @@ import type { ClientSecretHasher } from '../crypto/keys.js'
 import { OAuthError } from '../errors/api-error.js'
 import type { HookDispatcher } from '../hooks/hook-dispatcher.js'
 import type { AttackProtection } from './attack-protection.js'
+import { authenticateClient } from './client-auth.js'
 import { credentialsExchange } from '../hooks/triggers/credentials-exchange.js'
 import { describeFailure } from '../hooks/triggers/trigger.js'
 import type { ClientGrantStore, ClientRecord, ClientStore } from '../storage/store.js'
@@ -32,7 +33,8 @@ export interface TokenResponse {
 
 export interface ClientCredentialsDeps {
   readonly store: ClientStore & ClientGrantStore
-  readonly hasher: ClientSecretHasher
+  /** Client secrets. */
+  readonly clientSecrets: ClientSecretHasher
   readonly signingKeys: SigningKeys
   readonly issuer: string
   /** The tenant name hooks see as `client.tenant`. */
@@ -49,28 +51,6 @@ export interface ClientCredentialsDeps {
   readonly tenantLog?: TenantLog
   /** Throttles wrong client secrets per client and address (flows/attack-protection.ts). */
   readonly attackProtection?: AttackProtection
-}
-
-async function authenticateClient(
-  deps: ClientCredentialsDeps,
-  request: ClientCredentialsRequest,
-): Promise<ClientRecord> {
-  const client = await deps.store.getClient(request.clientId)
-  // Counted before the check, per known client and address (finding 3).
-  const attempt =
-    client === undefined
-      ? undefined
-      : await deps.attackProtection?.beginClientAuth({
-          clientId: client.clientId,
-          ...requestFields(request),
-        })
-  // Unknown client and wrong secret answer alike, as Auth0 does (compat §7.4).
-  if (client === undefined || !deps.hasher.verify(request.clientSecret, client.secretHash)) {
-    await attempt?.failed()
-    throw OAuthError.of('ClientUnauthorized')
-  }
-  await attempt?.succeeded()
-  return client
 }
 
 function narrowScopes(requested: string | undefined, granted: readonly string[]): string[] {
@@ -177,7 +157,7 @@ export async function issueClientCredentialsToken(
 ): Promise<TokenResponse> {
   let client: ClientRecord | undefined
   try {
-    client = await authenticateClient(deps, request)
+    client = await authenticateClient(deps, request, request, { allowPublic: false })
     if (!client.grantTypes.includes('client_credentials')) {
       throw OAuthError.of('GrantTypeNotAllowed', { grantType: 'client_credentials' })
     }
