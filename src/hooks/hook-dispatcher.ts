@@ -2,7 +2,7 @@ import type { Logger } from '../logging/logger.js'
 import type { HookRunner } from '../sandbox/runner.js'
 import { DEFAULT_HOOK_SETTINGS, type HookRecord, type HookSettings } from '../storage/store.js'
 import type { DependencyLoader } from './dependencies.js'
-import { runHook, type HookRun } from './dispatch.js'
+import { runHookForTrigger, type HookRun } from './dispatch.js'
 import { redactDeep, redactOutcome } from './redact.js'
 import type { TriggerId } from './hook.js'
 import type { HookService } from './hook-service.js'
@@ -125,7 +125,7 @@ export class HookDispatcher {
   ): Promise<Dispatched<Result, Failure> | undefined> {
     const { hook, secrets, settings } = await this.#enabled(trigger.id)
     if (hook === undefined) return undefined
-    const run = await runHook({
+    const run = await runHookForTrigger({
       runner: this.#runner,
       trigger,
       hook,

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { pino } from 'pino'
 import { loadConfig } from '../config/load-config.js'
-import { runHook } from '../hooks/dispatch.js'
+import { runHookForTrigger } from '../hooks/dispatch.js'
 import { redactRun } from '../hooks/hook-dispatcher.js'
 import { isTriggerId, MAX_SCRIPT_CHARS, TRIGGER_IDS, type TriggerId } from '../hooks/hook.js'
 import { runReport, type RunReport } from '../hooks/run-report.js'
@@ -110,7 +110,7 @@ export async function startLocalRunner(
       >
       const secrets = input.secrets ?? {}
       const run = redactRun(
-        await runHook({
+        await runHookForTrigger({
           runner,
           trigger,
           hook: {
