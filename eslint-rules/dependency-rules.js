@@ -38,7 +38,10 @@ export const DEPENDENCY_RULES = {
   errors: { part: 'the error catalogue and the three wire error types', may: [] },
   logging: { part: 'the pino logger', may: ['config'] },
   crypto: { part: 'key generation, sealing of secrets at rest, random tokens', may: [] },
-  'rate-limit': { part: 'token buckets for the Management API', may: [] },
+  'rate-limit': {
+    part: 'token buckets for the Management API, in memory or shared through the store',
+    may: ['storage/store.ts'],
+  },
   mail: { part: 'the SMTP client that sends password-reset mail', may: [] },
   sandbox: {
     part: 'worker processes running hook code in isolated-vm; knows nothing of hooks, HTTP or storage',
@@ -49,7 +52,7 @@ export const DEPENDENCY_RULES = {
     may: [],
   },
   storage: {
-    part: 'the `Store` contract (`store.ts`) and its Kysely implementation: one store per domain in `sql/`, the SQLite dialect in `sql/sqlite.ts`',
+    part: 'the `Store` contract (`store.ts`) and its Kysely implementation: one store per domain in `sql/`, the SQLite dialect in `sql/sqlite.ts`; the change bus between nodes (`changes.ts`, `sql/postgres-changes.ts`)',
     may: [],
   },
   tokens: {
@@ -62,7 +65,7 @@ export const DEPENDENCY_RULES = {
   },
   'tenant-log': {
     part: 'the tenant log (`/api/v2/logs`) and its live stream',
-    may: ['logging', 'storage/store.ts'],
+    may: ['logging', 'storage/changes.ts', 'storage/store.ts'],
   },
   directory: {
     part: 'the tenant directory: clients, resource servers and grants, users and their passwords (not the Deploy CLI "directory" format, which is in `src/cli/formats`)',
@@ -70,7 +73,7 @@ export const DEPENDENCY_RULES = {
   },
   operator: {
     part: "the dashboard's operator account and sessions",
-    may: ['crypto', 'directory/passwords.ts'],
+    may: ['crypto', 'directory/passwords.ts', 'storage/store.ts'],
   },
   hooks: {
     part: 'hook rules (names, enabling, secrets), the triggers and running a hook in the sandbox',
@@ -143,11 +146,13 @@ export const DEPENDENCY_RULES = {
     ],
   },
   local: {
-    part: 'what the `openhooks` command does on this machine without a server: `run` and `test` of hook files in the sandbox, and `token` minted from the data folder',
+    part: 'what the `openhooks` command does on this machine without a server: `run` and `test` of hook files in the sandbox (their npm dependencies installed and bundled as a save does), `types` (TypeScript declarations of hook scripts), and `token` minted from the data folder',
     may: [
       'cli/cli-io.ts',
       'config',
       'crypto',
+      'dependencies',
+      'errors',
       'hooks',
       'main.ts',
       'sandbox/process-runner.ts',

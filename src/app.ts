@@ -36,7 +36,9 @@ import { sendMail } from './mail/smtp.js'
 import { AttackProtection } from './flows/attack-protection.js'
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/token-bucket.js'
 import type { HookRunner } from './sandbox/runner.js'
+import { LocalChangeBus, type ChangeBus } from './storage/changes.js'
 import type { Store } from './storage/store.js'
+import { TenantLogFeed, tenantLogWaker } from './tenant-log/log-feed.js'
 import { TenantLog, startTenantLogRetention } from './tenant-log/tenant-log.js'
 import { createTokenVerifier } from './tokens/access-token.js'
 import type { SigningKeys } from './tokens/signing-keys.js'
@@ -44,6 +46,9 @@ import { OPENHOOKS_VERSION } from './version.js'
 
 /** The tenant name hooks see (`client.tenant`, `context.connection.tenant`). */
 export const TENANT_NAME = 'openhooks'
+
+/** The change-bus kind of hooks (and their secrets and settings): the id is the hook's. */
+export const HOOK_CHANGE_KIND = 'hook'
 
 /** Longest path parameter the router passes to a route, in characters. */
 export const MAX_PATH_PARAM_CHARS = 2_048
@@ -67,6 +72,11 @@ export interface AppDependencies {
    * declared dependencies are stored unchecked and `require` does not find them.
    */
   readonly dependencies?: DependencyLoader
+  /**
+   * Tells every node of a cluster what changed (ADR 0008): `PostgresChangeBus` on PostgreSQL; one
+   * process uses an in-process bus by default.
+   */
+  readonly changes?: ChangeBus
   /** Clock in epoch milliseconds, for tests. */
   readonly now?: () => number
   /** PEM certificate chain and key: the server speaks HTTPS (`OPENHOOKS_TLS_*`, read by main.ts). */
@@ -97,7 +107,11 @@ export interface Services {
   readonly tenant: string
   readonly hooks: HookService
   readonly dispatcher: HookDispatcher
+  /** The change bus (ADR 0008): publish a change so that every node drops its cached copy. */
+  readonly changes: ChangeBus
   readonly tenantLog: TenantLog
+  /** Every node's tenant log events as they are stored (the live streams). */
+  readonly logFeed: TenantLogFeed
   readonly apis: ApiService
   readonly users: UserService
   readonly clients: ClientService
@@ -131,19 +145,33 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
     dependencies: deps.dependencies,
     versionsKept: config.hookVersionsKept,
   })
-  // A saved hook, or a change to its secrets, must not run its old version again.
-  hooks.onChange((hookId) => {
-    deps.runner.retire(hookId)
-  })
   const dispatcher = new HookDispatcher({
     hooks,
     runner: deps.runner,
     logger: hooksLogger,
     dependencies: deps.dependencies,
     now,
+    cacheTtlMs: config.hookCacheTtlMs,
+  })
+  // A hook saved, enabled, disabled or deleted, or a change to its secrets, on any node (ADR
+  // 0008): every node forgets its cached enabled hooks and retires the isolates of the old version.
+  const changes = deps.changes ?? new LocalChangeBus()
+  hooks.onChange((hookId) => {
+    changes.publish({ kind: HOOK_CHANGE_KIND, id: hookId })
+  })
+  changes.subscribe(HOOK_CHANGE_KIND, (hookId) => {
+    dispatcher.invalidate()
+    if (hookId !== undefined) deps.runner.retire(hookId)
   })
   const tenantLogLogger = deps.logger.child({ component: 'tenant-log' })
-  const tenantLog = new TenantLog(store, tenantLogLogger)
+  const tenantLog = new TenantLog(store, tenantLogLogger, undefined, tenantLogWaker(changes))
+  const logFeed = new TenantLogFeed({
+    store,
+    changes,
+    logger: tenantLogLogger,
+    // An insert commits within its statement timeout: a hole in `seq` older than that is final.
+    gapWaitMs: 2 * config.database.statementTimeoutMs,
+  })
   const apis = new ApiService(store, {
     audience: config.managementAudience,
     lifetimeS: config.tokenLifetimeS,
@@ -173,7 +201,9 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
     tenant,
     hooks,
     dispatcher,
+    changes,
     tenantLog,
+    logFeed,
     apis,
     users,
     clients: new ClientService(store, deps.keyring.clientSecrets),
@@ -280,6 +310,7 @@ export async function registerRoutes(
     issuer: config.issuer,
     signingKeys: deps.signingKeys,
     ping: () => deps.store.ping(),
+    sandboxUp: async () => (await deps.runner.stats()).workers.length > 0,
   })
   await server.register(oauthPlugin, {
     mfa: services.mfa,
@@ -307,7 +338,7 @@ export async function registerRoutes(
       logger: deps.logger.child({ component: 'runner' }),
       dependencies: deps.dependencies,
     },
-    logStream: { hooks, tenantLog, store: deps.store },
+    logStream: { hooks, feed: services.logFeed, store: deps.store },
     directory: {
       tenant: services.tenant,
       clients: services.clients,
@@ -328,7 +359,7 @@ export async function registerRoutes(
     await server.register(dashboardSessionPlugin, {
       prefix: DASHBOARD_API_PREFIX,
       operator: deps.dashboard.operator,
-      sessions: new SessionStore(services.now),
+      sessions: new SessionStore(deps.store, services.now),
       limiter: new SignInLimiter(services.now),
       tenantLog,
       signingKeys: deps.signingKeys,

@@ -13,13 +13,20 @@ import { createLogger, type Logger } from './logging/logger.js'
 import { credentialsExchange } from './hooks/triggers/credentials-exchange.js'
 import type { EgressPolicy } from './sandbox/egress.js'
 import { startProcessRunner } from './sandbox/process-runner.js'
+import { LocalChangeBus, type ChangeBus } from './storage/changes.js'
 import { openPostgresStore } from './storage/sql/postgres.js'
+import { PostgresChangeBus } from './storage/sql/postgres-changes.js'
 import { DATABASE_FILE, openSqliteStore } from './storage/sql/sqlite.js'
 
 export { DATABASE_FILE }
 import type { Store } from './storage/store.js'
 import { ensureAdminClient, type AdminClientResult } from './tokens/admin-client.js'
-import { ensureOperatorAccount, type OperatorAccountResult } from './operator/operator-account.js'
+import {
+  ensureOperatorAccount,
+  ensureSharedOperatorAccount,
+  type OperatorAccountResult,
+} from './operator/operator-account.js'
+import { SharedRateLimitStore } from './rate-limit/token-bucket.js'
 import { loadOrCreateSigningKeys, type SigningKeys } from './tokens/signing-keys.js'
 
 /**
@@ -38,6 +45,8 @@ export interface Core {
   readonly keyring: Keyring
   readonly signingKeys: SigningKeys
   readonly admin: AdminClientResult
+  /** PostgreSQL: nodes share the database, so first-start credentials live in it (docs/cluster.md). */
+  readonly shared: boolean
 }
 
 export async function openCore(env: Readonly<Record<string, string | undefined>>): Promise<Core> {
@@ -51,13 +60,25 @@ export async function openCore(env: Readonly<Record<string, string | undefined>>
       'OPENHOOKS_MASTER_KEY is not set: the master key is kept in the data folder, next to the data it protects. Set it from a secret store in production.',
     )
   }
+  const shared = config.database.url !== undefined
   const store =
     config.database.url === undefined
-      ? await openSqliteStore({ filename: join(config.dataDir, DATABASE_FILE) })
+      ? await openSqliteStore({
+          filename: join(config.dataDir, DATABASE_FILE),
+          synchronous: config.database.sqliteSynchronous,
+        })
       : await openPostgresStore({
           connectionString: config.database.url,
           poolSize: config.database.poolSize,
           statementTimeoutMs: config.database.statementTimeoutMs,
+          onMigrated: (applied) => {
+            logger.info(
+              { event: 'storage.migrated', applied },
+              applied.length === 0
+                ? 'the database schema is up to date'
+                : `applied ${applied.length} database migrations`,
+            )
+          },
         })
   try {
     const keyring = createKeyring(master.key)
@@ -68,8 +89,10 @@ export async function openCore(env: Readonly<Record<string, string | undefined>>
       store,
       hasher: keyring.clientSecrets,
       managementAudience: config.managementAudience,
+      // Several nodes on PostgreSQL: the generated client lives in the database, not in a file.
+      shared,
     })
-    return { config, logger, store, keyring, signingKeys, admin }
+    return { config, logger, store, keyring, signingKeys, admin, shared }
   } catch (error) {
     await store.close()
     throw error
@@ -181,8 +204,10 @@ export async function startServer(
   if (core.admin.generatedSecret !== undefined) {
     print(
       [
-        'openhooks generated an admin client for the Management API (shown once; also saved in',
-        `${core.admin.credentialsFile ?? ''} with mode 0600):`,
+        core.admin.credentialsFile !== undefined
+          ? 'openhooks generated an admin client for the Management API (shown once; also saved in\n' +
+            `${core.admin.credentialsFile} with mode 0600):`
+          : 'openhooks generated an admin client for the Management API (shown once; only its hash is\nkept, in the database):',
         `  client_id:     ${core.admin.clientId}`,
         `  client_secret: ${core.admin.generatedSecret}`,
         `  audience:      ${config.managementAudience}`,
@@ -193,7 +218,9 @@ export async function startServer(
   // Only `serve` creates the operator account: it is the command that can print its password.
   let operator: OperatorAccountResult
   try {
-    operator = await ensureOperatorAccount({ configured: config.operator, dataDir: config.dataDir })
+    operator = core.shared
+      ? await ensureSharedOperatorAccount({ configured: config.operator, store })
+      : await ensureOperatorAccount({ configured: config.operator, dataDir: config.dataDir })
   } catch (error) {
     await store.close()
     throw error
@@ -229,11 +256,33 @@ export async function startServer(
     },
     egress: egressPolicyOf(config.sandbox.egress, egressCa),
   })
+  // Hook changes and tenant-log writes reach the other nodes through PostgreSQL (ADR 0008).
+  let changes: ChangeBus
+  if (config.database.url === undefined) changes = new LocalChangeBus()
+  else {
+    const changeLogger = logger.child({ component: 'change-bus' })
+    const bus = new PostgresChangeBus({
+      connectionString: config.database.url,
+      onError: (err, event) => {
+        changeLogger.warn({ err, event }, 'change bus: other nodes may see changes late')
+      },
+    })
+    try {
+      await bus.start()
+    } catch (error) {
+      await runner.close()
+      await store.close()
+      throw error
+    }
+    changes = bus
+  }
   const dependencies =
     config.dependencies.mode === 'off'
       ? undefined
       : new DependencyResolver({
           cacheDir: join(config.dataDir, DEPENDENCY_CACHE_DIR),
+          // Bundles and ranges made at a save, for every node (issue 20).
+          shared: store,
           registry: config.dependencies.registry,
           timeoutMs: config.dependencies.timeoutMs,
           // npm reads its configuration (registry, proxy, credentials) from the environment.
@@ -243,7 +292,12 @@ export async function startServer(
   try {
     app = await buildApp({
       ...core,
+      // One bucket per client for the whole cluster; one process keeps them in memory.
+      ...(core.shared
+        ? { rateLimitStore: new SharedRateLimitStore(config.rateLimit, store) }
+        : undefined),
       runner,
+      changes,
       dashboard: { operator: operator.account, clientId: core.admin.clientId },
       ...(dependencies !== undefined ? { dependencies } : undefined),
       ...(tls !== undefined ? { tls } : undefined),
@@ -251,6 +305,7 @@ export async function startServer(
   } catch (error) {
     // Worker processes and the database would keep the process alive after a failed start.
     await runner.close()
+    await changes.close()
     await store.close()
     throw error
   }
@@ -260,6 +315,7 @@ export async function startServer(
     else logger.info({ signal, event: 'server.stopping' }, 'shutting down')
     await app.server.close()
     await runner.close()
+    await changes.close()
     await store.close()
   })
   let url: string
@@ -268,6 +324,7 @@ export async function startServer(
   } catch (error) {
     await app.server.close()
     await runner.close()
+    await changes.close()
     await store.close()
     throw error
   }

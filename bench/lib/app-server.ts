@@ -61,7 +61,10 @@ async function start(spec: AppSpec): Promise<Running> {
     level: config.logLevel,
     destination: pino.destination('/dev/null'),
   })
-  const store = await openSqliteStore({ filename: join(dataDir, 'openhooks.db') })
+  const store = await openSqliteStore({
+    filename: join(dataDir, 'openhooks.db'),
+    synchronous: config.database.sqliteSynchronous,
+  })
   const keyring = createKeyring(config.masterKey ?? randomBytes(32))
   const signingKeys = await loadOrCreateSigningKeys(store, keyring.signingKeys)
   const admin = await ensureAdminClient({

@@ -1,5 +1,6 @@
+import { autocompletion, type CompletionContext } from '@codemirror/autocomplete'
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands'
-import { javascript } from '@codemirror/lang-javascript'
+import { javascript, javascriptLanguage } from '@codemirror/lang-javascript'
 import { json } from '@codemirror/lang-json'
 import {
   bracketMatching,
@@ -64,6 +65,32 @@ function measureWhileOffScreen(host: HTMLElement, view: EditorView): void {
   view.requestMeasure({ read: () => undefined, write: restore })
 }
 
+/** Completions for the text before the cursor on its line (`from`: offset into that text). */
+export type CompleteFn = (
+  before: string,
+  doc: string,
+) =>
+  | { from: number; options: { label: string; type: string; detail: string; info: string }[] }
+  | undefined
+
+/** CodeMirror's completion list, fed by `complete` (read through `latest`, so it may change). */
+function completionsFrom(latest: { current: { complete?: CompleteFn } }) {
+  return [
+    autocompletion(),
+    javascriptLanguage.data.of({
+      autocomplete: (context: CompletionContext) => {
+        const line = context.state.doc.lineAt(context.pos)
+        const found = latest.current.complete?.(
+          line.text.slice(0, context.pos - line.from),
+          context.state.doc.toString(),
+        )
+        if (found === undefined || found.options.length === 0) return null
+        return { from: line.from + found.from, options: found.options, validFor: /^[\w$]*$/ }
+      },
+    }),
+  ]
+}
+
 export interface CodeEditorHandle {
   text(): string
   /** Shows errors from the server (e.g. a compile error) in place. */
@@ -78,6 +105,8 @@ export function CodeEditor(props: {
   onSave?: () => void
   handle?: (handle: CodeEditorHandle | undefined) => void
   minHeight?: string
+  /** Completions of a hook script (JavaScript only). */
+  complete?: CompleteFn
 }) {
   const host = useRef<HTMLDivElement>(null)
   const latest = useRef(props)
@@ -100,6 +129,9 @@ export function CodeEditor(props: {
           props.language === 'javascript' ? javascript() : json(),
           lintGutter(),
           ...(props.language === 'javascript' ? [syntaxErrors] : []),
+          ...(props.language === 'javascript' && props.complete !== undefined
+            ? completionsFrom(latest)
+            : []),
           keymap.of([
             {
               key: 'Mod-s',

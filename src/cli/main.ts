@@ -5,6 +5,7 @@ import { EXPORT_USAGE, exportCommand } from './export.js'
 import { IMPORT_USAGE, importCommand } from './import.js'
 import { RUN_USAGE, runCommand } from '../local/run-command.js'
 import { TEST_USAGE, testCommand } from '../local/test-command.js'
+import { TYPES_USAGE, typesCommand } from '../local/types-command.js'
 import { MANAGEMENT_SCOPES } from '../tokens/management-scopes.js'
 
 const USAGE = `Usage: openhooks <command> [options]
@@ -22,10 +23,13 @@ Commands:
   import --format directory|yaml --in DIR [--dry-run] [--delete] [--keywords FILE]
                          Make the server's hooks match Auth0 Deploy CLI files (over HTTP).
                          "openhooks export --help" and "import --help" list their options.
-  run FILE --trigger T [--payload JSON|@FILE] [--secrets-file .env] [--egress MODE] [--json]
-                         Run a hook once on this machine, in the server's sandbox (no server).
+  run FILE --trigger T [--payload JSON|@FILE] [--secrets-file .env] [--egress MODE]
+      [--dependency NAME@RANGE] [--json]
+                         Run a hook once on this machine, in the server's sandbox (no server);
+                         npm dependencies beside the hook are installed as a save does.
   test [DIR] [--reporter spec|tap]
                          Run the *.hook-test.json cases under DIR (see docs/local-development.md).
+  types --out DIR        Write TypeScript declarations of each extensibility point's script.
   help                   Show this text.
 `
 
@@ -61,12 +65,14 @@ async function run(argv: readonly string[]): Promise<number> {
     case 'export':
     case 'import':
     case 'run':
-    case 'test': {
+    case 'test':
+    case 'types': {
       const [usage, handler] = {
         export: [EXPORT_USAGE, exportCommand] as const,
         import: [IMPORT_USAGE, importCommand] as const,
         run: [RUN_USAGE, runCommand] as const,
         test: [TEST_USAGE, testCommand] as const,
+        types: [TYPES_USAGE, typesCommand] as const,
       }[command]
       if (rest.includes('--help') || rest.includes('-h')) {
         process.stdout.write(usage)

@@ -14,6 +14,8 @@ export interface Config {
     readonly url: string | undefined
     readonly poolSize: number
     readonly statementTimeoutMs: number
+    /** SQLite's `synchronous` pragma (WAL mode): `full` survives a power cut, `normal` is faster. */
+    readonly sqliteSynchronous: 'full' | 'normal'
   }
   /** Always ends with `/`. */
   readonly issuer: string
@@ -70,6 +72,8 @@ export interface Config {
   }
   /** Newest versions kept per hook (issue 22). */
   readonly hookVersionsKept: number
+  /** How long the enabled hook of a trigger is cached, in milliseconds (`OPENHOOKS_HOOK_CACHE_TTL_MS`). */
+  readonly hookCacheTtlMs: number
   readonly tenantLogs: {
     readonly retentionDays: number
     readonly maxEvents: number
@@ -232,6 +236,7 @@ export function loadConfig(
       url: databaseUrl,
       poolSize: values.get('OPENHOOKS_DATABASE_POOL_SIZE') as number,
       statementTimeoutMs: values.get('OPENHOOKS_DATABASE_STATEMENT_TIMEOUT_MS') as number,
+      sqliteSynchronous: values.get('OPENHOOKS_SQLITE_SYNCHRONOUS') as 'full' | 'normal',
     },
     issuer,
     managementAudience: `${issuer}api/v2/`,
@@ -281,6 +286,7 @@ export function loadConfig(
       timeoutMs: values.get('OPENHOOKS_DEPENDENCY_TIMEOUT_MS') as number,
     },
     hookVersionsKept: values.get('OPENHOOKS_HOOK_VERSIONS_KEPT') as number,
+    hookCacheTtlMs: values.get('OPENHOOKS_HOOK_CACHE_TTL_MS') as number,
     tenantLogs: {
       retentionDays: values.get('OPENHOOKS_LOG_RETENTION_DAYS') as number,
       maxEvents: values.get('OPENHOOKS_LOG_MAX_EVENTS') as number,

@@ -60,10 +60,17 @@ export const CONFIG_KEYS = [
   },
   {
     env: 'OPENHOOKS_DATABASE_POOL_SIZE',
-    type: { kind: 'integer', min: 1, max: 1000 },
+    type: { kind: 'integer', min: 2, max: 1000 },
     default: 10,
     description:
-      'Connections each node keeps open to PostgreSQL at most. Ignored with the embedded SQLite database.',
+      'Connections each node keeps open to PostgreSQL at most (at least 2: first-start work holds a lock on one connection while it writes on another). Ignored with the embedded SQLite database.',
+  },
+  {
+    env: 'OPENHOOKS_SQLITE_SYNCHRONOUS',
+    type: { kind: 'enum', values: ['full', 'normal'] },
+    default: 'full',
+    description:
+      "SQLite's `synchronous` setting (the database is always in WAL mode). `full`: every commit is flushed to disk before the request is answered, so an acknowledged signup or password change survives a power cut. `normal`: faster, but the last commits before a power cut or OS crash may be lost (a killed process loses nothing either way). docs/performance.md gives the cost on the token endpoint. Ignored with PostgreSQL.",
   },
   {
     env: 'OPENHOOKS_DATABASE_STATEMENT_TIMEOUT_MS',
@@ -339,6 +346,13 @@ export const CONFIG_KEYS = [
     default: 100,
     description:
       'Newest versions kept per hook (`GET /api/v2/hooks/{id}/versions`); older ones are deleted when a new one is made. Deleting a hook deletes its versions.',
+  },
+  {
+    env: 'OPENHOOKS_HOOK_CACHE_TTL_MS',
+    type: { kind: 'integer', min: 0, max: 3_600_000 },
+    default: 1_000,
+    description:
+      "How long a node reuses the enabled hook of a trigger (with its secrets and settings) without reading the database, in milliseconds. A change made on any node reaches every node at once through the change bus (PostgreSQL `LISTEN/NOTIFY`, docs/cluster.md); this lifetime only bounds how stale a node can be when a notification is lost (the node's listening connection dropped). 0 reads the database on every run.",
   },
   {
     env: 'OPENHOOKS_SMTP_URL',

@@ -65,9 +65,27 @@ export interface BundledModule {
   readonly source: string
 }
 
+/**
+ * Where bundles and resolved ranges are shared between nodes (the database: issue 20). A save
+ * stores every bundle and range there; a run that finds neither in memory nor on disk reads them
+ * from there before it would ask the registry.
+ */
+export interface SharedDependencyCache {
+  getDependencyBundle(
+    key: string,
+  ): Promise<
+    { readonly name: string; readonly version: string; readonly source: string } | undefined
+  >
+  putDependencyBundle(bundle: BundledModule): Promise<void>
+  getDependencyRange(spec: string): Promise<string | undefined>
+  putDependencyRange(spec: string, version: string): Promise<void>
+}
+
 export interface DependencyResolverOptions {
   /** Folder of the cache, e.g. `$OPENHOOKS_DATA_DIR/deps`; created when missing. */
   readonly cacheDir: string
+  /** The cache every node shares; without it, each node has only its own disk cache. */
+  readonly shared?: SharedDependencyCache | undefined
   /** Registry URL; `undefined` uses npm's own configuration (`.npmrc`, `npm_config_registry`). */
   readonly registry?: string | undefined
   /** Environment of the npm processes (npm reads its configuration from it). */
@@ -85,6 +103,8 @@ export interface ResolverStats {
   readonly installs: number
   /** Bundles read from the disk cache. */
   readonly diskHits: number
+  /** Bundles read from the shared cache (another node's save). */
+  readonly sharedHits: number
 }
 
 interface NpmResult {
@@ -154,8 +174,11 @@ export class DependencyResolver {
   #lookups = 0
   #installs = 0
   #diskHits = 0
+  #sharedHits = 0
+  readonly #shared: SharedDependencyCache | undefined
 
   constructor(options: DependencyResolverOptions) {
+    this.#shared = options.shared
     this.#cacheDir = options.cacheDir
     this.#registry = options.registry
     this.#env = options.env
@@ -164,7 +187,12 @@ export class DependencyResolver {
   }
 
   stats(): ResolverStats {
-    return { lookups: this.#lookups, installs: this.#installs, diskHits: this.#diskHits }
+    return {
+      lookups: this.#lookups,
+      installs: this.#installs,
+      diskHits: this.#diskHits,
+      sharedHits: this.#sharedHits,
+    }
   }
 
   /**
@@ -218,6 +246,13 @@ export class DependencyResolver {
     }
     const version = await this.#resolveVersion(name, trimmed, fresh)
     const key = bundleKey(name, version)
+    const module = await this.#module(name, spec, version, key)
+    // A save stores the bundle where every node finds it (a no-op when it is there already).
+    if (fresh) await this.#shared?.putDependencyBundle(module)
+    return module
+  }
+
+  async #module(name: string, spec: string, version: string, key: string): Promise<BundledModule> {
     const loaded = this.#loaded.get(key)
     if (loaded !== undefined) return loaded
     let building = this.#building.get(key)
@@ -240,7 +275,11 @@ export class DependencyResolver {
     const resolvedAt = this.#rangeResolvedAt.get(rangeId)
     const recent = resolvedAt !== undefined && performance.now() - resolvedAt < RANGE_REUSE_MS
     if (!fresh || recent) {
-      const known = this.#ranges.get(rangeId) ?? (await this.#readRange(rangeFile))
+      // The shared cache before the disk: another node's later save may have moved the range.
+      const known =
+        this.#ranges.get(rangeId) ??
+        (await this.#shared?.getDependencyRange(rangeId)) ??
+        (await this.#readRange(rangeFile))
       if (known !== undefined) return known
     }
     this.#lookups++
@@ -267,6 +306,7 @@ export class DependencyResolver {
     }
     this.#ranges.set(rangeId, version)
     this.#rangeResolvedAt.set(rangeId, performance.now())
+    await this.#shared?.putDependencyRange(rangeId, version)
     await mkdir(join(this.#cacheDir, 'ranges'), { recursive: true })
     const temp = `${rangeFile}.${randomBytes(6).toString('hex')}`
     await writeFile(temp, JSON.stringify({ spec: rangeId, version }))
@@ -303,6 +343,11 @@ export class DependencyResolver {
       return { name, version, key, source }
     } catch (error) {
       if (errorCodeOf(error) !== 'ENOENT') throw error
+    }
+    const stored = await this.#shared?.getDependencyBundle(key)
+    if (stored !== undefined && stored.name === name && stored.version === version) {
+      this.#sharedHits++
+      return { name, version, key, source: stored.source }
     }
     const work = join(this.#cacheDir, `tmp-${randomBytes(8).toString('hex')}`)
     await mkdir(work, { recursive: true })

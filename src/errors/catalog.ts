@@ -310,6 +310,13 @@ export const MANAGEMENT_ERRORS = {
     message: 'The server is shutting down or its storage is unavailable',
     evidence: 'ours',
   },
+  StorageUnavailable: {
+    status: 503,
+    message: 'The database is unavailable. Try again shortly.',
+    errorCode: 'storage_unavailable',
+    evidence:
+      'ours: the database cannot be reached or did not answer within the statement timeout; sent with Retry-After (docs/cluster.md)',
+  },
 } as const satisfies Record<
   string,
   { status: number; message: string; errorCode?: string; evidence: string }
@@ -448,6 +455,12 @@ export const OAUTH_DESCRIPTIONS = {
     error: 'server_error',
     description: 'An internal server error occurred',
     evidence: 'ours: the cause is logged under the request id',
+  },
+  StorageUnavailable: {
+    error: 'temporarily_unavailable',
+    description: 'The database is unavailable. Try again shortly.',
+    evidence:
+      'RFC 6749 §4.1.2.1 code; ours: the database cannot be reached or did not answer within the statement timeout; sent with Retry-After (docs/cluster.md)',
   },
   HookCouldNotRun: {
     error: 'server_error',
@@ -654,6 +667,14 @@ export const DB_CONNECTIONS_ERRORS = {
     description: 'An internal server error occurred',
     evidence:
       'ours: also a sandbox crash during pre-user-registration ("The hook could not be run"); the cause is logged under the request id',
+  },
+  StorageUnavailable: {
+    status: 503,
+    name: 'ServiceUnavailableError',
+    code: 'storage_unavailable',
+    description: 'The database is unavailable. Try again shortly.',
+    evidence:
+      'ours: the /dbconnections error shape; the database cannot be reached or did not answer within the statement timeout (docs/cluster.md)',
   },
 } as const satisfies Record<
   string,

@@ -9,9 +9,9 @@ import type { HookService } from './hook-service.js'
 import type { TriggerDefinition, TriggerFailure } from './triggers/trigger.js'
 
 /**
- * How long the enabled hook of a trigger and its secrets are reused without asking the store, in
- * milliseconds. Changes made through this process invalidate at once; the TTL bounds how stale
- * another node's change can be.
+ * Default of how long the enabled hook of a trigger and its secrets are reused without asking the
+ * store, in milliseconds (`OPENHOOKS_HOOK_CACHE_TTL_MS`). A change made on any node invalidates at once (`invalidate()`, called by the change
+ * bus, ADR 0008); the TTL bounds how stale a node can be when a notification is lost.
  */
 export const ENABLED_HOOK_CACHE_TTL_MS = 1_000
 
@@ -77,6 +77,7 @@ export class HookDispatcher {
   readonly #logger: Logger
   readonly #now: () => number
   readonly #dependencies: DependencyLoader | undefined
+  readonly #cacheTtlMs: number
   readonly #cache = new Map<TriggerId, CachedHook>()
   /** Bumped by every change, so that a read that raced with a change is not cached. */
   #generation = 0
@@ -87,17 +88,24 @@ export class HookDispatcher {
     logger: Logger
     now?: () => number
     dependencies?: DependencyLoader | undefined
+    /** How long an enabled hook is cached, in milliseconds; ENABLED_HOOK_CACHE_TTL_MS by default. */
+    cacheTtlMs?: number
   }) {
+    this.#cacheTtlMs = options.cacheTtlMs ?? ENABLED_HOOK_CACHE_TTL_MS
     this.#dependencies = options.dependencies
     this.#hooks = options.hooks
     this.#runner = options.runner
     this.#logger = options.logger
     this.#now = options.now ?? Date.now
-    // Any change to any hook may change which hook of its trigger is enabled: drop everything.
-    options.hooks.onChange(() => {
-      this.#generation += 1
-      this.#cache.clear()
-    })
+  }
+
+  /**
+   * Forgets every cached hook: called for every hook change on any node (the change bus). Any
+   * change to any hook may change which hook of its trigger is enabled, so everything goes.
+   */
+  invalidate(): void {
+    this.#generation += 1
+    this.#cache.clear()
   }
 
   async #enabled(triggerId: TriggerId): Promise<CachedHook> {
@@ -113,7 +121,7 @@ export class HookDispatcher {
       hook,
       settings,
       secrets: hook === undefined ? {} : await this.#hooks.readSecrets(hook.id),
-      expiresAt: this.#now() + ENABLED_HOOK_CACHE_TTL_MS,
+      expiresAt: this.#now() + this.#cacheTtlMs,
     }
     if (generation === this.#generation) this.#cache.set(triggerId, entry)
     return entry

@@ -8,16 +8,21 @@
  * definitions and the Runner's report. No server, no database; no network unless asked.
  */
 import { readFileSync } from 'node:fs'
-import { basename } from 'node:path'
+import { homedir } from 'node:os'
+import { basename, join } from 'node:path'
 import { pino } from 'pino'
-import { loadConfig } from '../config/load-config.js'
+import { loadConfig, type Config } from '../config/load-config.js'
+import { DependencyError } from '../dependencies/dependency-error.js'
+import { DependencyResolver } from '../dependencies/resolver.js'
+import type { ManagementErrorBody } from '../errors/api-error.js'
+import { dependencyApiError } from '../hooks/dependencies.js'
 import { runHookForTrigger } from '../hooks/dispatch.js'
 import { redactRun } from '../hooks/hook-dispatcher.js'
 import { isTriggerId, MAX_SCRIPT_CHARS, TRIGGER_IDS, type TriggerId } from '../hooks/hook.js'
 import { runReport, type RunReport } from '../hooks/run-report.js'
 import { getTrigger } from '../hooks/triggers/index.js'
 import type { TriggerDefinition, TriggerFailure } from '../hooks/triggers/trigger.js'
-import { egressPolicyOf } from '../main.js'
+import { DEPENDENCY_CACHE_DIR, egressPolicyOf } from '../main.js'
 import { startProcessRunner } from '../sandbox/process-runner.js'
 import type { HookRunner } from '../sandbox/runner.js'
 import { UsageError } from '../cli/cli-io.js'
@@ -35,12 +40,16 @@ export interface LocalRunInput {
   /** Merged into the trigger's sample payload (objects deeply, everything else replaced). */
   readonly payload?: unknown
   readonly secrets?: Readonly<Record<string, string>>
+  /** npm dependencies, installed and bundled as a save does. */
+  readonly dependencies?: Readonly<Record<string, string>>
 }
 
 export type LocalRunResult =
   | { readonly kind: 'report'; readonly report: RunReport }
   /** The payload failed the trigger's argument checks; the script was not called. */
   | { readonly kind: 'invalid-payload'; readonly message: string }
+  /** A dependency cannot run (refused as a save refuses it): the Management API's error body. */
+  | { readonly kind: 'dependency-error'; readonly body: ManagementErrorBody }
 
 export interface LocalRunner {
   run(input: LocalRunInput): Promise<LocalRunResult>
@@ -85,6 +94,19 @@ export function readScript(file: string): string {
   return script
 }
 
+/**
+ * Where local runs cache installed and bundled dependencies: the server's cache when
+ * `OPENHOOKS_DATA_DIR` is set, else `$XDG_CACHE_HOME/openhooks/deps` (`~/.cache/openhooks/deps`).
+ */
+export function localDependencyCacheDir(
+  env: Readonly<Record<string, string | undefined>>,
+  config: Config,
+): string {
+  if ((env['OPENHOOKS_DATA_DIR'] ?? '') !== '') return join(config.dataDir, DEPENDENCY_CACHE_DIR)
+  const cache = env['XDG_CACHE_HOME'] ?? ''
+  return join(cache !== '' ? cache : join(homedir(), '.cache'), 'openhooks', DEPENDENCY_CACHE_DIR)
+}
+
 /** Starts the sandbox with the limits of `env` (as `serve` reads them) and the given egress. */
 export async function startLocalRunner(
   env: Readonly<Record<string, string | undefined>>,
@@ -100,6 +122,7 @@ export async function startLocalRunner(
     },
     egress: egressPolicyOf({ ...config.sandbox.egress, mode: egress }, undefined),
   })
+  let resolver: DependencyResolver | undefined
   return {
     async run(input) {
       const triggerId = triggerIdOf(input.trigger)
@@ -109,15 +132,29 @@ export async function startLocalRunner(
         TriggerFailure
       >
       const secrets = input.secrets ?? {}
+      const dependencies = input.dependencies ?? {}
+      if (Object.keys(dependencies).length > 0 && config.dependencies.mode !== 'off') {
+        resolver ??= new DependencyResolver({
+          cacheDir: localDependencyCacheDir(env, config),
+          registry: config.dependencies.registry,
+          timeoutMs: config.dependencies.timeoutMs,
+          env,
+        })
+        try {
+          // As a save: ranges resolved now, and a dependency that cannot run is refused.
+          await resolver.prepare(dependencies)
+        } catch (error) {
+          if (!(error instanceof DependencyError)) throw error
+          return { kind: 'dependency-error', body: dependencyApiError(error).toBody() }
+        }
+      }
+      const script = readScript(input.file)
       const run = redactRun(
         await runHookForTrigger({
           runner,
           trigger,
-          hook: {
-            id: `local:${basename(input.file)}`,
-            script: readScript(input.file),
-            dependencies: {},
-          },
+          hook: { id: `local:${basename(input.file)}`, script, dependencies },
+          ...(resolver !== undefined ? { dependencies: resolver } : undefined),
           secrets,
           payload: mergePayload(structuredClone(trigger.samplePayload), input.payload),
         }),

@@ -14,6 +14,7 @@ import {
   triggerIdOf,
   type EgressMode,
 } from './local-run.js'
+import { declaredDependencies } from './hook-dependencies.js'
 
 export const RUN_USAGE = `Usage: openhooks run FILE --trigger TRIGGER [options]
 
@@ -26,7 +27,12 @@ Options:
   --payload JSON|@FILE     merged into the trigger's sample payload (objects key by key)
   --secrets-file FILE      KEY=value lines: the hook's context.webtask.secrets
   --egress MODE            public, allowlist (OPENHOOKS_EGRESS_ALLOW) or none (default: none)
+  --dependency NAME@RANGE  an npm dependency (repeatable); added to those declared in a
+                           package.json beside the hook or in its Deploy CLI metadata (NAME.json)
   --json                   print one JSON object: {status, data, logs, durationMs}
+
+Dependencies are installed from the npm registry (OPENHOOKS_NPM_REGISTRY or npm's configuration)
+and bundled as a save does; one that cannot run is refused with the Management API's error body.
 
 Exit codes: 0 the hook succeeded, 1 the hook failed, 2 bad usage.
 `
@@ -68,12 +74,14 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
       'secrets-file': { type: 'string' },
       egress: { type: 'string' },
       json: { type: 'boolean' },
+      dependency: { type: 'string', multiple: true },
     },
   })
   if (positionals.length !== 1) throw new UsageError('Give exactly one hook file')
   const file = resolve(io.cwd, positionals[0] ?? '')
   const trigger = triggerIdOf(values.trigger)
   readScript(file) // a missing file is a usage error before the sandbox starts
+  const dependencies = declaredDependencies(file, values.dependency ?? [])
   let payload: unknown
   if (values.payload !== undefined) {
     payload = values.payload.startsWith('@')
@@ -91,10 +99,17 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<nu
 
   const runner = await startLocalRunner(io.env, egressOf(values.egress))
   try {
-    const result = await runner.run({ file, trigger, payload, secrets })
+    const result = await runner.run({ file, trigger, payload, secrets, dependencies })
     if (result.kind === 'invalid-payload') {
       io.err(`The payload does not fit ${trigger}: ${result.message}\n`)
       return EXIT_USAGE
+    }
+    if (result.kind === 'dependency-error') {
+      // The body a save of this hook would get from the Management API.
+      if (values.json === true)
+        io.out(`${JSON.stringify({ status: 'error', data: result.body, logs: [] })}\n`)
+      else io.out(`Error (dependencies):\n${JSON.stringify(result.body, null, 2)}\n`)
+      return EXIT_FAILURE
     }
     const { report } = result
     if (values.json === true) {

@@ -10,6 +10,7 @@ import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIo } from '../cli/cli-io.js'
 import { firstJsonErrorOffset, lineAndColumn } from './json-position.js'
 import { egressOf } from './run-command.js'
 import { startLocalRunner, type LocalRunner } from './local-run.js'
+import { declaredDependencies } from './hook-dependencies.js'
 
 export const TEST_USAGE = `Usage: openhooks test [DIR] [--reporter spec|tap] [--egress MODE]
 
@@ -105,11 +106,13 @@ async function runCase(
   const expect = test.expect as Record<string, unknown>
   let result
   try {
+    const hookFile = resolve(dirname(file), test.hook as string)
     result = await runner.run({
-      file: resolve(dirname(file), test.hook as string),
+      file: hookFile,
       trigger: test.trigger as string,
       payload: test.payload,
       secrets: (test.secrets as Record<string, string> | undefined) ?? {},
+      dependencies: declaredDependencies(hookFile),
     })
   } catch (error) {
     if (error instanceof UsageError) return { name, ok: false, details: error.message }
@@ -117,6 +120,13 @@ async function runCase(
   }
   if (result.kind === 'invalid-payload') {
     return { name, ok: false, details: `the payload does not fit the trigger: ${result.message}` }
+  }
+  if (result.kind === 'dependency-error') {
+    return {
+      name,
+      ok: false,
+      details: `a dependency cannot run:\n${JSON.stringify(result.body, null, 2)}`,
+    }
   }
   const { report } = result
   const wantError = expect.error !== undefined || expect.status === 'error'

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomToken } from '../crypto/keys.js'
 import { hashPassword, verifyPassword } from '../directory/passwords.js'
+import type { ClusterStore } from '../storage/store.js'
 
 /** Where the operator account lives: its e-mail and the scrypt hash of its password (mode 0600). */
 export const OPERATOR_FILE = 'operator.json'
@@ -20,6 +21,7 @@ export interface OperatorAccountResult {
   readonly account: OperatorAccount
   /** Set only when this start generated the account: the caller prints it once. */
   readonly generatedPassword?: string
+  /** Where only its hash is kept: the file, or `the database` (PostgreSQL). */
   readonly file: string
 }
 
@@ -82,4 +84,43 @@ export async function ensureOperatorAccount(options: {
   const account = { email: GENERATED_OPERATOR_EMAIL, passwordHash: await hashPassword(password) }
   save(file, account, true)
   return { account, generatedPassword: password, file }
+}
+
+/** What `OperatorAccountResult.file` says when the account is kept in the database. */
+export const OPERATOR_IN_DATABASE = 'the database'
+
+/**
+ * `ensureOperatorAccount` for several nodes on one database (PostgreSQL): the account is kept,
+ * hashed, in the database instead of a per-node file, and created or changed under the store's
+ * first-start lock, so that nodes starting together make exactly one account and only one of
+ * them prints a generated password. The rules are those of the file: configured credentials win
+ * (re-hashed only when they changed); otherwise the stored account, or a generated one.
+ */
+export async function ensureSharedOperatorAccount(options: {
+  configured: { email: string; password: string } | undefined
+  store: Pick<ClusterStore, 'whileLocked' | 'getOperatorAccount' | 'putOperatorAccount'>
+}): Promise<OperatorAccountResult> {
+  const { store, configured } = options
+  const file = OPERATOR_IN_DATABASE
+  // Hashing takes a while: done before the lock, used only when needed.
+  const password = configured?.password ?? randomToken(GENERATED_PASSWORD_BYTES)
+  const email = configured?.email ?? GENERATED_OPERATOR_EMAIL
+  const fresh = { email, passwordHash: await hashPassword(password) }
+  return store.whileLocked('openhooks.operator-account', async () => {
+    const saved = await store.getOperatorAccount()
+    if (configured !== undefined) {
+      if (
+        saved !== undefined &&
+        saved.email === configured.email &&
+        (await verifyPassword(configured.password, saved.passwordHash))
+      ) {
+        return { account: saved, file }
+      }
+      await store.putOperatorAccount(fresh, false)
+      return { account: fresh, file }
+    }
+    if (saved !== undefined) return { account: saved, file }
+    await store.putOperatorAccount(fresh, true)
+    return { account: fresh, generatedPassword: password, file }
+  })
 }

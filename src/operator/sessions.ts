@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { randomToken } from '../crypto/keys.js'
+import type { ClusterStore } from '../storage/store.js'
 
 /** Random bytes of a session id (the cookie value). */
 export const SESSION_ID_BYTES = 32
@@ -13,55 +14,49 @@ export const MAX_SESSIONS = 1_000
 export interface OperatorSession {
   readonly email: string
   readonly createdMs: number
-  lastSeenMs: number
+  readonly lastSeenMs: number
 }
+
+type SessionTable = Pick<
+  ClusterStore,
+  'createDashboardSession' | 'touchDashboardSession' | 'deleteDashboardSession'
+>
 
 const digest = (id: string) => createHash('sha256').update(id).digest('base64url')
 
 /**
- * Server-side dashboard sessions, in memory: the cookie holds a random id and this map holds only
- * its SHA-256, so a heap dump or log line never carries a usable cookie. A restart signs everyone
- * out (docs/dashboard.md).
+ * Server-side dashboard sessions, in the database so that a sign-in holds on every node of a
+ * cluster and across restarts: the cookie holds a random id and the database only its SHA-256,
+ * so a database dump or log line never carries a usable cookie.
  */
 export class SessionStore {
-  readonly #sessions = new Map<string, OperatorSession>()
+  readonly #table: SessionTable
   readonly #now: () => number
 
-  constructor(now: () => number = Date.now) {
+  constructor(table: SessionTable, now: () => number = Date.now) {
+    this.#table = table
     this.#now = now
   }
 
-  /** Starts a session; returns the id to put in the cookie. */
-  create(email: string): string {
+  /** Starts a session; returns the id to put in the cookie and the session. */
+  async create(email: string): Promise<{ id: string; session: OperatorSession }> {
     const id = randomToken(SESSION_ID_BYTES)
     const now = this.#now()
-    this.#sessions.set(digest(id), { email, createdMs: now, lastSeenMs: now })
-    if (this.#sessions.size > MAX_SESSIONS) {
-      const oldest = this.#sessions.keys().next()
-      if (oldest.done !== true) this.#sessions.delete(oldest.value)
-    }
-    return id
+    const session = { email, createdMs: now, lastSeenMs: now }
+    await this.#table.createDashboardSession({ idHash: digest(id), ...session }, MAX_SESSIONS)
+    return { id, session }
   }
 
   /** The live session of `id`, refreshed; `undefined` when unknown or expired (then forgotten). */
-  touch(id: string | undefined): OperatorSession | undefined {
+  async touch(id: string | undefined): Promise<OperatorSession | undefined> {
     if (id === undefined || id === '') return undefined
-    const key = digest(id)
-    const session = this.#sessions.get(key)
-    if (session === undefined) return undefined
-    const now = this.#now()
-    if (
-      now - session.lastSeenMs > SESSION_IDLE_TIMEOUT_MS ||
-      now - session.createdMs > SESSION_MAX_AGE_MS
-    ) {
-      this.#sessions.delete(key)
-      return undefined
-    }
-    session.lastSeenMs = now
-    // Re-insert so that Map order is least recently used first.
-    this.#sessions.delete(key)
-    this.#sessions.set(key, session)
-    return session
+    const found = await this.#table.touchDashboardSession(digest(id), this.#now(), {
+      idleMs: SESSION_IDLE_TIMEOUT_MS,
+      maxAgeMs: SESSION_MAX_AGE_MS,
+    })
+    return found === undefined
+      ? undefined
+      : { email: found.email, createdMs: found.createdMs, lastSeenMs: found.lastSeenMs }
   }
 
   /** When the session of `id` ends at the latest, in epoch milliseconds. */
@@ -72,8 +67,8 @@ export class SessionStore {
     )
   }
 
-  end(id: string | undefined): void {
-    if (id !== undefined && id !== '') this.#sessions.delete(digest(id))
+  async end(id: string | undefined): Promise<void> {
+    if (id !== undefined && id !== '') await this.#table.deleteDashboardSession(digest(id))
   }
 }
 

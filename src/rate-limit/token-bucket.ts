@@ -1,8 +1,9 @@
 /**
  * Token buckets, one per client (compat §2.8): `burst` requests at once, refilled at `perSecond`.
- * The store is an interface so that several nodes can share buckets (Redis) later; the memory
- * store serves one process.
+ * The memory store serves one process (SQLite); the shared store keeps the buckets in the
+ * database, so that a client sending to several nodes (PostgreSQL) draws from one bucket.
  */
+import type { ClusterStore } from '../storage/store.js'
 
 export interface BucketSettings {
   /** Bucket size: requests allowed at once. */
@@ -34,6 +35,54 @@ interface Bucket {
   updatedMs: number
 }
 
+/** The `X-RateLimit-*` view of a bucket holding `tokens` after a take (the same for both stores). */
+function stateOf(
+  settings: BucketSettings,
+  allowed: boolean,
+  tokens: number,
+  nowMs: number,
+): BucketState {
+  const secondsToFull = (settings.burst - tokens) / settings.perSecond
+  return {
+    allowed,
+    limit: settings.burst,
+    remaining: Math.floor(tokens),
+    resetEpochS: Math.ceil(nowMs / 1000 + secondsToFull),
+  }
+}
+
+/** How often the shared store removes buckets that are full again, at most, in milliseconds. */
+export const BUCKET_PRUNE_INTERVAL_MS = 60_000
+
+/**
+ * Buckets in the database, shared by every node: each take is one atomic statement
+ * (`ClusterStore.takeRateLimitToken`). Buckets untouched for longer than a refill from empty are
+ * full again and are removed now and then, by whichever node takes after the interval.
+ */
+export class SharedRateLimitStore implements RateLimitStore {
+  readonly #settings: BucketSettings
+  readonly #store: Pick<ClusterStore, 'takeRateLimitToken' | 'pruneRateLimitBuckets'>
+  #lastPruneMs = 0
+
+  constructor(
+    settings: BucketSettings,
+    store: Pick<ClusterStore, 'takeRateLimitToken' | 'pruneRateLimitBuckets'>,
+  ) {
+    this.#settings = settings
+    this.#store = store
+  }
+
+  async take(key: string, nowMs: number): Promise<BucketState> {
+    const { allowed, tokens } = await this.#store.takeRateLimitToken(key, this.#settings, nowMs)
+    if (nowMs - this.#lastPruneMs >= BUCKET_PRUNE_INTERVAL_MS) {
+      this.#lastPruneMs = nowMs
+      const fullAfterMs = (this.#settings.burst / this.#settings.perSecond) * 1000
+      await this.#store.pruneRateLimitBuckets(nowMs - fullAfterMs - BUCKET_PRUNE_INTERVAL_MS)
+    }
+    return stateOf(this.#settings, allowed, tokens, nowMs)
+  }
+}
+
 export class MemoryRateLimitStore implements RateLimitStore {
   readonly #settings: BucketSettings
   readonly #buckets = new Map<string, Bucket>()
@@ -57,12 +106,6 @@ export class MemoryRateLimitStore implements RateLimitStore {
       const oldest = this.#buckets.keys().next()
       if (oldest.done !== true) this.#buckets.delete(oldest.value)
     }
-    const secondsToFull = (burst - bucket.tokens) / perSecond
-    return Promise.resolve({
-      allowed,
-      limit: burst,
-      remaining: Math.floor(bucket.tokens),
-      resetEpochS: Math.ceil(nowMs / 1000 + secondsToFull),
-    })
+    return Promise.resolve(stateOf(this.#settings, allowed, bucket.tokens, nowMs))
   }
 }

@@ -143,6 +143,23 @@ export interface TenantLogsTable {
   hook_id: string | null
   /** JSON object. */
   details: string
+  /** Commit order across the cluster (migration 0008); set by the insert. */
+  seq: number | null
+}
+
+export interface DependencyBundlesTable {
+  key: string
+  name: string
+  version: string
+  source: string
+  source_sha256: string
+  created_at: string
+}
+
+export interface DependencyRangesTable {
+  spec: string
+  version: string
+  resolved_at: string
 }
 
 export interface PasswordTicketsTable {
@@ -207,6 +224,35 @@ export interface MfaSmsSendsTable {
   sent_at: string
 }
 
+/** One row per lock name (migration 0010): upserting it holds a row lock until commit. */
+export interface NamedLocksTable {
+  name: string
+}
+
+/** A Management API token bucket shared by every node (migration 0010). */
+export interface RateLimitBucketsTable {
+  bucket_key: string
+  tokens: number
+  updated_ms: number
+  allowed: number
+}
+
+/** A dashboard session; only the SHA-256 of its cookie value is kept (migration 0010). */
+export interface DashboardSessionsTable {
+  id_hash: string
+  email: string
+  created_ms: number
+  last_seen_ms: number
+}
+
+/** The dashboard's operator account, on PostgreSQL (migration 0010). */
+export interface OperatorAccountsTable {
+  id: string
+  email: string
+  password_hash: string
+  updated_at: string
+}
+
 export interface Database {
   hooks: HooksTable
   hook_secrets: HookSecretsTable
@@ -219,10 +265,16 @@ export interface Database {
   connections: ConnectionsTable
   users: UsersTable
   tenant_logs: TenantLogsTable
+  dependency_bundles: DependencyBundlesTable
+  dependency_ranges: DependencyRangesTable
   password_tickets: PasswordTicketsTable
   guardian_settings: GuardianSettingsTable
   mfa_tokens: MfaTokensTable
   mfa_authenticators: MfaAuthenticatorsTable
   mfa_challenges: MfaChallengesTable
   mfa_sms_sends: MfaSmsSendsTable
+  named_locks: NamedLocksTable
+  rate_limit_buckets: RateLimitBucketsTable
+  dashboard_sessions: DashboardSessionsTable
+  operator_accounts: OperatorAccountsTable
 }

@@ -381,8 +381,30 @@ export interface TenantLogQuery {
   readonly page?: PageRequest
 }
 
+/** An event with its place in the cluster-wide commit order (migration 0008). */
+export interface SequencedTenantLog {
+  readonly seq: number
+  readonly log: TenantLogRecord
+}
+
+export interface SequencedLogQuery {
+  /** Events with a larger `seq`, smallest first. */
+  readonly afterSeq: number
+  /** And at most this `seq`. */
+  readonly upToSeq?: number
+  readonly hookId?: string
+  readonly take: number
+}
+
 export interface TenantLogStore {
+  /** Stores an event; it gets the next `seq` of the cluster as it is committed. */
   appendLog(entry: Omit<TenantLogRecord, 'logId'>): Promise<TenantLogRecord>
+  /** The live stream's read: events by `seq` (the order they were committed in, on any node). */
+  listLogsBySeq(query: SequencedLogQuery): Promise<SequencedTenantLog[]>
+  /** The largest `seq` stored, 0 when there is none. */
+  lastLogSeq(): Promise<number>
+  /** The `seq` of an event, by its log id. */
+  logSeqOf(logId: string): Promise<number | undefined>
   listLogs(query: TenantLogQuery): Promise<{ items: TenantLogRecord[]; total: number }>
   getLog(logId: string): Promise<TenantLogRecord | undefined>
   /** Removes events older than `before` and, beyond `maxRows`, the oldest; returns how many. */
@@ -518,8 +540,92 @@ export interface KeyStore {
   insertSigningKeyIfNone(key: Omit<SigningKeyRecord, 'createdAt'>): Promise<SigningKeyRecord>
 }
 
+/** One bundled npm dependency of hooks, under its content address (migration 0009). */
+export interface DependencyBundleRecord {
+  readonly key: string
+  readonly name: string
+  readonly version: string
+  readonly source: string
+}
+
+/** Hooks' dependency bundles and resolved ranges, shared by every node (issue 20). */
+export interface DependencyBundleStore {
+  /** The bundle under `key`, or undefined (also when its stored digest does not match). */
+  getDependencyBundle(key: string): Promise<DependencyBundleRecord | undefined>
+  /** Stores a bundle; a bundle already under its key is kept. */
+  putDependencyBundle(bundle: DependencyBundleRecord): Promise<void>
+  /** The version `name@range` resolved to at the last save on any node. */
+  getDependencyRange(spec: string): Promise<string | undefined>
+  putDependencyRange(spec: string, version: string): Promise<void>
+}
+
+/** What a take from a token bucket found (ClusterStore.takeRateLimitToken). */
+export interface RateLimitTake {
+  /** A token was there and is now taken. */
+  readonly allowed: boolean
+  /** Tokens left in the bucket after the take (a fraction while it refills). */
+  readonly tokens: number
+}
+
+/** A dashboard session as stored: the SHA-256 of its cookie value, never the value. */
+export interface DashboardSessionRecord {
+  readonly idHash: string
+  readonly email: string
+  readonly createdMs: number
+  readonly lastSeenMs: number
+}
+
+/** The dashboard's one operator account. */
+export interface OperatorAccountRecord {
+  readonly email: string
+  readonly passwordHash: string
+}
+
+/**
+ * What every node of a cluster shares besides the tenant's data (issue 20, docs/cluster.md):
+ * token buckets, dashboard sessions, the operator account, and a lock for first-start work.
+ */
+export interface ClusterStore {
+  /**
+   * Refills `key`'s bucket for the time since its last take (at most `burst` tokens, `perSecond`
+   * per second) and takes one token if there is one, in one atomic statement: concurrent takes on
+   * any node see each other. A new bucket starts full.
+   */
+  takeRateLimitToken(
+    key: string,
+    settings: { readonly burst: number; readonly perSecond: number },
+    nowMs: number,
+  ): Promise<RateLimitTake>
+  /** Removes buckets untouched since `beforeMs` (they would be full again anyway). */
+  pruneRateLimitBuckets(beforeMs: number): Promise<void>
+  /** Stores a new session; beyond `maxSessions`, the least recently used ones are removed. */
+  createDashboardSession(session: DashboardSessionRecord, maxSessions: number): Promise<void>
+  /**
+   * The session of `idHash` if it is still live at `nowMs` (seen within `idleMs`, started within
+   * `maxAgeMs`), with its last use moved to `nowMs`; an expired one is removed.
+   */
+  touchDashboardSession(
+    idHash: string,
+    nowMs: number,
+    limits: { readonly idleMs: number; readonly maxAgeMs: number },
+  ): Promise<DashboardSessionRecord | undefined>
+  deleteDashboardSession(idHash: string): Promise<void>
+  getOperatorAccount(): Promise<OperatorAccountRecord | undefined>
+  /**
+   * Stores the operator account: replaces the stored one, or with `ifAbsent` only creates it;
+   * `false` when `ifAbsent` found one already.
+   */
+  putOperatorAccount(account: OperatorAccountRecord, ifAbsent: boolean): Promise<boolean>
+  /**
+   * Runs `work` while no other node runs work under the same `name` (first-start work such as
+   * creating the admin client). On PostgreSQL a session advisory lock; on SQLite, one process.
+   */
+  whileLocked<T>(name: string, work: () => Promise<T>): Promise<T>
+}
+
 export interface Store
   extends
+    ClusterStore,
     HookStore,
     HookVersionStore,
     HookSettingsStore,
@@ -532,7 +638,8 @@ export interface Store
     TenantLogStore,
     PasswordTicketStore,
     MfaStore,
-    KeyStore {
+    KeyStore,
+    DependencyBundleStore {
   /** Attack-protection settings and counters (src/storage/attack-protection.ts). */
   readonly attackProtection: AttackProtectionStore
   /** Resolves when the database answers a trivial query; rejects otherwise. */

@@ -58,16 +58,24 @@ export class TenantLog {
   readonly #logger: Logger
   readonly #now: () => Date
   readonly #listeners = new Set<TenantLogListener>()
+  readonly #onWritten: () => void
 
-  constructor(store: TenantLogStore, logger: Logger, now: () => Date = () => new Date()) {
+  /** `onWritten` is called after each stored event (it wakes every node's `TenantLogFeed`). */
+  constructor(
+    store: TenantLogStore,
+    logger: Logger,
+    now: () => Date = () => new Date(),
+    onWritten: () => void = () => {},
+  ) {
     this.#store = store
     this.#logger = logger
     this.#now = now
+    this.#onWritten = onWritten
   }
 
   /**
    * Calls `listener` with every event written from now on, in this process. Returns the function
-   * that stops it. (Several nodes each stream their own events; a shared bus comes with Redis.)
+   * that stops it. The live streams use `TenantLogFeed` instead, which sees every node's events.
    */
   subscribe(listener: TenantLogListener): () => void {
     this.#listeners.add(listener)
@@ -84,6 +92,7 @@ export class TenantLog {
         description: event.description ?? TENANT_LOG_TYPES[event.type],
         details: event.details ?? {},
       })
+      this.#onWritten()
       for (const listener of this.#listeners) {
         try {
           listener(stored)

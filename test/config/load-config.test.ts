@@ -9,7 +9,12 @@ describe('loadConfig', () => {
       port: 3000,
       host: '127.0.0.1',
       dataDir: '/srv/app/data',
-      database: { url: undefined, poolSize: 10, statementTimeoutMs: 5000 },
+      database: {
+        url: undefined,
+        poolSize: 10,
+        statementTimeoutMs: 5000,
+        sqliteSynchronous: 'full',
+      },
       issuer: 'http://localhost:3000/',
       managementAudience: 'http://localhost:3000/api/v2/',
       adminClient: undefined,
@@ -41,6 +46,7 @@ describe('loadConfig', () => {
       },
       dependencies: { mode: 'npm', registry: undefined, timeoutMs: 120_000 },
       hookVersionsKept: 100,
+      hookCacheTtlMs: 1_000,
       tenantLogs: { retentionDays: 30, maxEvents: 100_000 },
       smtp: undefined,
       signupPerIpPerMinute: 50,
@@ -214,6 +220,26 @@ describe('loadConfig', () => {
     )
   })
 
+  it('takes SQLite synchronous=normal on request, and refuses other values and a pool of one', () => {
+    assert.equal(
+      loadConfig({ OPENHOOKS_SQLITE_SYNCHRONOUS: 'normal' }).database.sqliteSynchronous,
+      'normal',
+    )
+    assert.throws(
+      () => loadConfig({ OPENHOOKS_SQLITE_SYNCHRONOUS: 'off' }),
+      /OPENHOOKS_SQLITE_SYNCHRONOUS/,
+    )
+    assert.throws(
+      () =>
+        loadConfig({
+          OPENHOOKS_DATABASE_URL: 'postgres://db.internal/openhooks',
+          OPENHOOKS_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+          OPENHOOKS_DATABASE_POOL_SIZE: '1',
+        }),
+      /OPENHOOKS_DATABASE_POOL_SIZE/,
+    )
+  })
+
   it('selects PostgreSQL by URL, with its pool settings, and requires the master key with it', () => {
     const key = Buffer.alloc(32, 7).toString('base64')
     const config = loadConfig({
@@ -226,6 +252,7 @@ describe('loadConfig', () => {
       url: 'postgres://openhooks:pw@db.internal:5432/openhooks?sslmode=require',
       poolSize: 25,
       statementTimeoutMs: 2000,
+      sqliteSynchronous: 'full',
     })
     assert.throws(
       () => loadConfig({ OPENHOOKS_DATABASE_URL: 'postgres://db.internal/openhooks' }),

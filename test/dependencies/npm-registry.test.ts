@@ -70,7 +70,7 @@ describe('dependencies from the npm registry', () => {
     const hook = fresh.res.json<{ id: string; dependencies: unknown }>()
     assert.deepStrictEqual(hook.dependencies, { lodash: '4.17.21', uuid: '^9.0.0' })
     const afterFirst = resolver.stats()
-    assert.deepStrictEqual(afterFirst, { lookups: 1, installs: 2, diskHits: 0 })
+    assert.deepStrictEqual(afterFirst, { lookups: 1, installs: 2, diskHits: 0, sharedHits: 0 })
 
     const run = await app.api('POST', `/api/v2/hooks/${hook.id}/test`, { payload: PAYLOAD })
     assert.deepStrictEqual(run.json<{ status: string; data: unknown }>().data, {

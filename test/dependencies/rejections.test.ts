@@ -416,7 +416,12 @@ describe('dependencies from a registry on loopback', () => {
       modules.map((m) => [m.name, m.version]),
       [['pure', '1.1.0']],
     )
-    assert.deepStrictEqual(restarted.stats(), { lookups: 0, installs: 0, diskHits: 1 })
+    assert.deepStrictEqual(restarted.stats(), {
+      lookups: 0,
+      installs: 0,
+      diskHits: 1,
+      sharedHits: 0,
+    })
     assert.equal(registry.requests.length, seen)
   })
 })

@@ -74,6 +74,11 @@ export interface PostgresCluster {
   detach(): void
   /** Signals a fast shutdown without waiting (for `process.on('exit')`). */
   kill(): void
+  /**
+   * Stops the server (fast shutdown: open connections are cut), waits `downMs`, and starts it
+   * again on the same folder and port; resolves once it accepts connections again.
+   */
+  restart(downMs?: number): Promise<void>
 }
 
 /** `initdb` refuses root: run the server binaries as the `postgres` user then. */
@@ -120,7 +125,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     '-c',
     'max_connections=400',
   ])
-  const child: ChildProcess = spawn(postgres, serverArgs, { stdio: 'ignore' })
+  let child: ChildProcess = spawn(postgres, serverArgs, { stdio: 'ignore' })
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`
   // The server's own pid (under `runuser` the child is only its parent): SIGINT is a fast shutdown.
   const signalServer = (): void => {
@@ -131,29 +136,47 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       child.kill('SIGINT')
     }
   }
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null) {
+  const halt = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve))
       signalServer()
       await exited
     }
+  }
+  const stop = async (): Promise<void> => {
+    await halt()
     rmSync(dir, { recursive: true, force: true })
   }
-  const deadline = Date.now() + POSTGRES_START_TIMEOUT_MS
-  for (;;) {
-    const client = new pg.Client({ connectionString: url })
-    try {
-      await client.connect()
-      await client.end()
-      return { url, stop, detach: () => child.unref(), kill: signalServer }
-    } catch (error) {
-      await client.end().catch(() => {})
-      if (child.exitCode !== null || Date.now() > deadline) {
-        await stop()
-        throw new Error(`PostgreSQL did not start on port ${port}`, { cause: error })
+  const waitReady = async (): Promise<void> => {
+    const deadline = Date.now() + POSTGRES_START_TIMEOUT_MS
+    for (;;) {
+      const client = new pg.Client({ connectionString: url })
+      try {
+        await client.connect()
+        await client.end()
+        return
+      } catch (error) {
+        await client.end().catch(() => {})
+        if (child.exitCode !== null || Date.now() > deadline) {
+          await stop()
+          throw new Error(`PostgreSQL did not start on port ${port}`, { cause: error })
+        }
+        await new Promise((resolve) => setTimeout(resolve, POSTGRES_PROBE_INTERVAL_MS))
       }
-      await new Promise((resolve) => setTimeout(resolve, POSTGRES_PROBE_INTERVAL_MS))
     }
+  }
+  await waitReady()
+  return {
+    url,
+    stop,
+    detach: () => child.unref(),
+    kill: signalServer,
+    async restart(downMs = 0) {
+      await halt()
+      await new Promise((resolve) => setTimeout(resolve, downMs))
+      child = spawn(postgres, serverArgs, { stdio: 'ignore' })
+      await waitReady()
+    },
   }
 }
 

@@ -18,8 +18,15 @@ export interface RunningServer {
   readonly exited: Promise<number | null>
 }
 
-/** Starts `openhooks serve` from source (through tsx) and waits until it listens. */
-export async function spawnServer(env: Record<string, string>): Promise<RunningServer> {
+/**
+ * Starts `openhooks serve` from source (through tsx) and waits until it listens, at most
+ * `startTimeoutMs` (SERVER_START_TIMEOUT_MS unless given).
+ */
+export async function spawnServer(
+  env: Record<string, string>,
+  options: { readonly startTimeoutMs?: number } = {},
+): Promise<RunningServer> {
+  const startTimeoutMs = options.startTimeoutMs ?? SERVER_START_TIMEOUT_MS
   const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'serve'], {
     // Tests reach only servers they start, and allow those explicitly (issue 9).
     env: {
@@ -38,10 +45,8 @@ export async function spawnServer(env: Record<string, string>): Promise<RunningS
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(
-        new Error(`server did not start within ${SERVER_START_TIMEOUT_MS} ms:\n${out}\n${err}`),
-      )
-    }, SERVER_START_TIMEOUT_MS)
+      reject(new Error(`server did not start within ${startTimeoutMs} ms:\n${out}\n${err}`))
+    }, startTimeoutMs)
     const poll = setInterval(() => {
       const match = /"event":"server.started","url":"([^"]+)"/.exec(out)
       if (match?.[1] !== undefined) {

@@ -4,6 +4,7 @@ import { test } from 'node:test'
 import pg from 'pg'
 import { migrationProvider } from '../../src/storage/migrations/index.js'
 import { openPostgresStore } from '../../src/storage/sql/postgres.js'
+import { describeClusterContract } from '../../src/storage/cluster.contract.js'
 import { describeStoreContract } from '../../src/storage/store.contract.js'
 import { createTestDatabase, postgresUnavailable } from '../helpers/postgres.js'
 
@@ -12,6 +13,13 @@ if (unavailable !== undefined) {
   test('Store contract: postgres', { skip: unavailable }, () => {})
 } else {
   describeStoreContract('postgres', async () => {
+    const database = await createTestDatabase()
+    return {
+      store: await openPostgresStore({ connectionString: database.url }),
+      cleanup: () => database.drop(),
+    }
+  })
+  describeClusterContract('postgres', async () => {
     const database = await createTestDatabase()
     return {
       store: await openPostgresStore({ connectionString: database.url }),

@@ -13,6 +13,9 @@ import { Dialog } from '../dialog'
 import { linkHandler, setLeaveGuard } from '../router'
 import { pointOf } from '../triggers'
 import { errorPosition } from '../compile-error'
+import { FailurePolicyPanel } from '../failure-policy'
+import { HistoryPanel } from '../hook-history'
+import { hookCompletions } from '../completions'
 
 const LEAVE_QUESTION = 'This hook has unsaved changes. Leave without saving?'
 /** Live log lines kept on screen. */
@@ -24,6 +27,8 @@ export default function HookEditorPage(props: { hookId: string }) {
   const [dirty, setDirty] = useState(false)
   const [saveState, setSaveState] = useState<{ kind: 'ok' | 'error'; text: string } | undefined>()
   const [compileError, setCompileError] = useState<string | undefined>()
+  /** Changes when a restore replaces the script: the editor is created anew with it. */
+  const [editorKey, setEditorKey] = useState(0)
   const editor = useRef<CodeEditorHandle | undefined>(undefined)
   const saved = useRef('')
   const saving = useRef(false)
@@ -155,10 +160,12 @@ export default function HookEditorPage(props: { hookId: string }) {
             </p>
           )}
           <CodeEditor
+            key={editorKey}
             initial={hook.script}
             language="javascript"
             label={`Script of ${hook.name}`}
             minHeight="24rem"
+            complete={(before, doc) => hookCompletions(hook.triggerId, before, doc)}
             handle={(h) => (editor.current = h)}
             onSave={save}
             onChange={(text) => {
@@ -181,8 +188,20 @@ export default function HookEditorPage(props: { hookId: string }) {
           />
           <SecretsPanel hook={hook} />
           <DependenciesPanel hook={hook} onChange={setHook} />
+          <FailurePolicyPanel hookId={hook.id} />
         </div>
       </div>
+      <HistoryPanel
+        hook={hook}
+        dirty={dirty}
+        onRestored={(restored) => {
+          saved.current = restored.script
+          setHook(restored)
+          setDirty(false)
+          setCompileError(undefined)
+          setEditorKey((k) => k + 1)
+        }}
+      />
       <LiveLogs hook={hook} />
     </div>
   )

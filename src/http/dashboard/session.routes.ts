@@ -97,8 +97,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
       `${SESSION_COOKIE_NAME}=${value}; Path=${DASHBOARD_API_PREFIX}; Max-Age=${maxAgeS}; HttpOnly; SameSite=Strict` +
         (secure(request) ? '; Secure' : ''),
     )
-  const session = (request: FastifyRequest) => {
-    const found = sessions.touch(readCookie(request, SESSION_COOKIE_NAME))
+  const session = async (request: FastifyRequest) => {
+    const found = await sessions.touch(readCookie(request, SESSION_COOKIE_NAME))
     if (found === undefined) throw new ApiError('DashboardNoSession')
     return found
   }
@@ -151,9 +151,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
         throw new ApiError('DashboardSignInFailed')
       }
       attempt.succeed()
-      const id = sessions.create(operator.email)
-      const started = sessions.touch(id)
-      if (started === undefined) throw new ApiError('InternalError')
+      const { id, session: started } = await sessions.create(operator.email)
       await tenantLog.record({
         type: 's',
         ...who(request),
@@ -169,12 +167,12 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
   )
 
   app.get('/session', async (request) => {
-    const current = session(request)
+    const current = await session(request)
     return { email: current.email, expires_at: new Date(sessions.expiresAt(current)).toISOString() }
   })
 
   app.post('/token', async (request) => {
-    const current = session(request)
+    const current = await session(request)
     const accessToken = await signAccessToken(options.signingKeys, {
       // What the dashboard changes is attributed to the operator (hook versions, issue 22).
       extraClaims: { [DASHBOARD_OPERATOR_CLAIM]: current.email },
@@ -193,8 +191,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
 
   app.delete('/session', async (request, reply) => {
     const id = readCookie(request, SESSION_COOKIE_NAME)
-    const current = sessions.touch(id)
-    sessions.end(id)
+    const current = await sessions.touch(id)
+    await sessions.end(id)
     if (current !== undefined) {
       await tenantLog.record({
         type: 'slo',

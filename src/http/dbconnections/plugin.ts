@@ -1,6 +1,7 @@
 import type { DetachedTasks } from '../../flows/detached.js'
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { DbConnectionsError } from '../../errors/api-error.js'
+import { isStorageUnavailable } from '../../errors/storage-unavailable.js'
 import type { PasswordTicketDeps } from '../../flows/password-ticket.js'
 import type { SignupDeps } from '../../flows/signup.js'
 import { BodyParseError, registerBodyParsers } from '../body-parsers.js'
@@ -23,6 +24,12 @@ export interface DbConnectionsPluginOptions {
 }
 
 function toDbConnectionsError(error: FastifyError | Error): DbConnectionsError {
+  if (
+    (!(error instanceof DbConnectionsError) || error.statusCode >= 500) &&
+    isStorageUnavailable(error)
+  ) {
+    return new DbConnectionsError('StorageUnavailable', { cause: error })
+  }
   if (error instanceof DbConnectionsError) return error
   if (error instanceof BodyParseError) {
     return new DbConnectionsError('InvalidBody', { description: error.message })

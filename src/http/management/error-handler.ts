@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError } from '../../errors/api-error.js'
+import { STORAGE_RETRY_AFTER_S, isStorageUnavailable } from '../../errors/storage-unavailable.js'
 import { BodyParseError } from '../body-parsers.js'
 import { formatValidationErrors } from '../validation.js'
 
@@ -7,6 +8,12 @@ import { formatValidationErrors } from '../validation.js'
 export const MAX_MANAGEMENT_BODY_BYTES = 1024 * 1024
 
 function toApiError(error: FastifyError | Error): ApiError {
+  if ((!(error instanceof ApiError) || error.statusCode >= 500) && isStorageUnavailable(error)) {
+    return new ApiError('StorageUnavailable', {
+      headers: { 'retry-after': String(STORAGE_RETRY_AFTER_S) },
+      cause: error,
+    })
+  }
   if (error instanceof ApiError) return error
   if (error instanceof BodyParseError) {
     return new ApiError('InvalidJson', { message: error.message })

@@ -3,8 +3,8 @@ import type { ServerResponse } from 'node:http'
 import { Type } from 'typebox'
 import { ApiError } from '../../errors/api-error.js'
 import type { HookService } from '../../hooks/hook-service.js'
-import type { TenantLogStore } from '../../storage/store.js'
-import type { TenantLog } from '../../tenant-log/tenant-log.js'
+import type { SequencedTenantLog, TenantLogStore } from '../../storage/store.js'
+import type { TenantLogFeed } from '../../tenant-log/log-feed.js'
 import { toLogResponse } from './directory.schemas.js'
 import type { ManagementRouteConfig } from './guard.js'
 
@@ -21,18 +21,29 @@ const RECONNECT_DELAY_MS = 3_000
 
 export interface LogStreamOptions {
   readonly hooks: HookService
-  readonly tenantLog: TenantLog
+  readonly feed: TenantLogFeed
   readonly store: TenantLogStore
 }
 
+/** Digits of an event id on the stream: its `seq`, zero-padded so that ids compare as strings. */
+const STREAM_ID_DIGITS = 16
+
+/** The `Last-Event-ID` of a reconnect as a `seq`: a stream id, or (older streams) a log id. */
+async function seqOfLastEventId(store: TenantLogStore, id: string): Promise<number | undefined> {
+  if (/^\d{1,16}$/.test(id)) return Number(id)
+  return store.logSeqOf(id)
+}
+
 /**
- * `GET /api/v2/hooks/{id}/logs/stream`: the hook's executions as they happen, as server-sent
- * events (`event: log`, `id: <log_id>`, `data: <log event JSON>`), for the dashboard's real-time
- * view. A reconnect with `Last-Event-ID` first replays what it missed.
+ * `GET /api/v2/hooks/{id}/logs/stream`: the hook's executions as they happen, on any node of the
+ * cluster, as server-sent events (`event: log`, `id: <seq>`, `data: <log event JSON>`), for the
+ * dashboard's real-time view. Events come in the order they were stored (`seq`, zero-padded in
+ * `id:`); while the stream is open none is skipped. A reconnect with `Last-Event-ID` first
+ * replays what it missed (at most MAX_LOG_STREAM_REPLAY events).
  */
 export const logStreamRoutes: FastifyPluginAsyncTypebox<LogStreamOptions> = async (
   app,
-  { hooks, tenantLog, store },
+  { hooks, feed, store },
 ) => {
   const open = new Set<() => void>()
   app.addHook('preClose', async () => {
@@ -67,22 +78,12 @@ export const logStreamRoutes: FastifyPluginAsyncTypebox<LogStreamOptions> = asyn
         'x-request-id': request.id,
       })
       raw.write(`retry: ${RECONNECT_DELAY_MS}\n: stream of hook ${hook.id}\n\n`)
-      const send = (event: Parameters<typeof toLogResponse>[0]) => {
+      const send = ({ seq, log }: SequencedTenantLog) => {
         raw.write(
-          `event: log\nid: ${event.logId}\ndata: ${JSON.stringify(toLogResponse(event))}\n\n`,
+          `event: log\nid: ${String(seq).padStart(STREAM_ID_DIGITS, '0')}\ndata: ${JSON.stringify(toLogResponse(log))}\n\n`,
         )
       }
-      if (typeof lastEventId === 'string' && lastEventId !== '') {
-        const missed = await store.listLogs({
-          hookId: hook.id,
-          from: lastEventId,
-          take: MAX_LOG_STREAM_REPLAY,
-        })
-        for (const event of missed.items) send(event)
-      }
-      const unsubscribe = tenantLog.subscribe((event) => {
-        if (event.hookId === hook.id) send(event)
-      })
+      let unsubscribe = (): void => {}
       const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), LOG_STREAM_HEARTBEAT_MS)
       const limit = setTimeout(() => close(), MAX_LOG_STREAM_MS)
       const close = () => {
@@ -94,6 +95,35 @@ export const logStreamRoutes: FastifyPluginAsyncTypebox<LogStreamOptions> = asyn
       }
       open.add(close)
       request.raw.on('close', close)
+      // Events that arrive while the missed ones are read wait, so the order holds.
+      let held: SequencedTenantLog[] | undefined = []
+      try {
+        const subscription = await feed.subscribe((event) => {
+          if (event.log.hookId !== hook.id) return
+          if (held !== undefined) held.push(event)
+          else send(event)
+        })
+        unsubscribe = subscription.unsubscribe
+        if (!open.has(close)) unsubscribe() // the client left meanwhile
+        const after =
+          typeof lastEventId === 'string' && lastEventId !== ''
+            ? await seqOfLastEventId(store, lastEventId)
+            : undefined
+        if (after !== undefined) {
+          const missed = await store.listLogsBySeq({
+            afterSeq: after,
+            upToSeq: subscription.cursor,
+            hookId: hook.id,
+            take: MAX_LOG_STREAM_REPLAY,
+          })
+          for (const event of missed) send(event)
+        }
+        for (const event of held) send(event)
+        held = undefined
+      } catch (error) {
+        request.log.error({ err: error, event: 'log_stream.failed' }, 'the log stream failed')
+        close()
+      }
     },
   )
 }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { OAuthError } from '../../errors/api-error.js'
+import { STORAGE_RETRY_AFTER_S, isStorageUnavailable } from '../../errors/storage-unavailable.js'
 import { presentedClient } from '../../flows/client-auth.js'
 import { findGrant, type TokenEndpointDeps } from '../../flows/grants/index.js'
 import { BodyParseError, registerBodyParsers } from '../body-parsers.js'
@@ -18,7 +19,12 @@ export function oauthErrorHandler(
   reply: FastifyReply,
 ): void {
   let oauthError: OAuthError
-  if (error instanceof OAuthError) oauthError = error
+  if ((!(error instanceof OAuthError) || error.statusCode >= 500) && isStorageUnavailable(error)) {
+    request.log.error({ err: error, event: 'request.failed' }, 'the database is unavailable')
+    oauthError = OAuthError.of('StorageUnavailable', {
+      headers: { 'retry-after': String(STORAGE_RETRY_AFTER_S) },
+    })
+  } else if (error instanceof OAuthError) oauthError = error
   else if (error instanceof BodyParseError)
     oauthError = new OAuthError('invalid_request', error.message)
   else if ((error as FastifyError).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {

@@ -6,6 +6,9 @@ import * as mfa from './0004-mfa.js'
 import * as attackProtection from './0005-attack-protection.js'
 import * as hookVersions from './0006-hook-versions.js'
 import * as hookSettings from './0007-hook-settings.js'
+import * as tenantLogSequence from './0008-tenant-log-sequence.js'
+import * as dependencyBundles from './0009-dependency-bundles.js'
+import * as cluster from './0010-cluster.js'
 
 /** Forward-only migrations, applied in key order at start-up. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +19,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-attack-protection': attackProtection,
   '0006-hook-versions': hookVersions,
   '0007-hook-settings': hookSettings,
+  '0008-tenant-log-sequence': tenantLogSequence,
+  '0009-dependency-bundles': dependencyBundles,
+  '0010-cluster': cluster,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -11,6 +11,7 @@ import type {
   PageRequest,
 } from '../store.js'
 import { ulid } from '../ulid.js'
+import { lockName } from './cluster.js'
 import { isUniqueViolation, parseStringMap, type SqlContext } from './context.js'
 import { SYSTEM_VERSIONING, hookCodeHash, recordHookVersion } from './hook-versions.js'
 
@@ -25,6 +26,15 @@ function toHook(row: Selectable<HooksTable>): HookRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }
+}
+
+/**
+ * The lock of a point's enabled hook: every transaction that may enable a hook of `triggerId`
+ * takes it first, so that concurrent enables (on any node) run one after the other and the last
+ * one wins, instead of failing on the one-enabled-per-point index.
+ */
+function lockEnabledHook(trx: Transaction<Database>, triggerId: string): Promise<void> {
+  return lockName(trx, `hooks.enabled:${triggerId}`)
 }
 
 /** Disables every enabled hook of `triggerId` except `exceptId`; returns their ids. */
@@ -85,6 +95,7 @@ export function sqlHookStore({ db, timestamp }: SqlContext): HookStore {
     ): Promise<HookWriteResult> {
       try {
         return await db.transaction().execute(async (trx) => {
+          if (hook.enabled !== false) await lockEnabledHook(trx, hook.triggerId)
           const taken = await trx
             .selectFrom('hooks')
             .select('id')
@@ -143,6 +154,8 @@ export function sqlHookStore({ db, timestamp }: SqlContext): HookStore {
             .where('id', '=', id)
             .executeTakeFirst()
           if (current === undefined) return { ok: false, reason: 'not-found' } as const
+          // A hook's point never changes: the lock taken after reading it is the right one.
+          if (patch.enabled === true) await lockEnabledHook(trx, current.trigger_id)
           if (patch.name !== undefined && patch.name !== current.name) {
             const taken = await trx
               .selectFrom('hooks')

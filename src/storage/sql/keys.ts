@@ -1,4 +1,5 @@
 import type { SigningKeyRecord, KeyStore } from '../store.js'
+import { lockName } from './cluster.js'
 import type { SqlContext } from './context.js'
 
 /** Token signing keys (private JWKs sealed). */
@@ -24,6 +25,8 @@ export function sqlKeyStore({ db, timestamp }: SqlContext): KeyStore {
       key: Omit<SigningKeyRecord, 'createdAt'>,
     ): Promise<SigningKeyRecord> {
       return db.transaction().execute(async (trx) => {
+        // Nodes starting together on an empty database: the first key wins on every node.
+        await lockName(trx, 'signing-keys')
         const existing = await trx
           .selectFrom('signing_keys')
           .selectAll()

@@ -1,6 +1,12 @@
-import type { Selectable } from 'kysely'
+import { PostgresAdapter, sql, type Selectable } from 'kysely'
 import type { TenantLogsTable } from '../schema.js'
-import type { TenantLogQuery, TenantLogRecord, TenantLogStore } from '../store.js'
+import type {
+  SequencedLogQuery,
+  SequencedTenantLog,
+  TenantLogQuery,
+  TenantLogRecord,
+  TenantLogStore,
+} from '../store.js'
 import { ulid } from '../ulid.js'
 import { parseObject, type SqlContext } from './context.js'
 
@@ -23,6 +29,12 @@ function toLog(row: Selectable<TenantLogsTable>): TenantLogRecord {
 
 /** Tenant log events. */
 export function sqlTenantLogStore({ db }: SqlContext): TenantLogStore {
+  // The next `seq` (migration 0008): PostgreSQL's sequence, whose numbers are taken in insert
+  // order and committed within the statement; SQLite has one writer, so max + 1 in the insert.
+  const nextSeq =
+    db.getExecutor().adapter instanceof PostgresAdapter
+      ? sql<number>`nextval('tenant_logs_seq_counter')`
+      : sql<number>`(select coalesce(max(seq), 0) + 1 from tenant_logs)`
   return {
     async appendLog(entry: Omit<TenantLogRecord, 'logId'>): Promise<TenantLogRecord> {
       const logId = ulid()
@@ -41,9 +53,39 @@ export function sqlTenantLogStore({ db }: SqlContext): TenantLogStore {
           user_agent: entry.userAgent ?? null,
           hook_id: entry.hookId ?? null,
           details: JSON.stringify(entry.details),
+          seq: nextSeq,
         })
         .execute()
       return { ...entry, logId }
+    },
+
+    async listLogsBySeq(query: SequencedLogQuery): Promise<SequencedTenantLog[]> {
+      let rows = db
+        .selectFrom('tenant_logs')
+        .selectAll()
+        .where('seq', '>', query.afterSeq)
+        .orderBy('seq', 'asc')
+        .limit(query.take)
+      if (query.upToSeq !== undefined) rows = rows.where('seq', '<=', query.upToSeq)
+      if (query.hookId !== undefined) rows = rows.where('hook_id', '=', query.hookId)
+      return (await rows.execute()).map((row) => ({ seq: Number(row.seq), log: toLog(row) }))
+    },
+
+    async lastLogSeq(): Promise<number> {
+      const row = await db
+        .selectFrom('tenant_logs')
+        .select((eb) => eb.fn.max('seq').as('last'))
+        .executeTakeFirst()
+      return row?.last ?? 0
+    },
+
+    async logSeqOf(logId: string): Promise<number | undefined> {
+      const row = await db
+        .selectFrom('tenant_logs')
+        .select('seq')
+        .where('log_id', '=', logId)
+        .executeTakeFirst()
+      return row?.seq ?? undefined
     },
 
     async listLogs(query: TenantLogQuery): Promise<{ items: TenantLogRecord[]; total: number }> {

@@ -8,6 +8,7 @@ import type {
   NewMfaChallenge,
 } from '../store.js'
 import { ulid } from '../ulid.js'
+import { lockName } from './cluster.js'
 import type { SqlContext } from './context.js'
 
 function toMfaToken(row: Selectable<MfaTokensTable>): MfaTokenRecord {
@@ -239,6 +240,9 @@ export function sqlMfaStore({ db, timestamp }: SqlContext): MfaStore {
       max: number,
     ): Promise<{ allowed: boolean; count: number }> {
       return db.transaction().execute(async (trx) => {
+        // Reservations for one number run one after the other on every node: the count below
+        // sees every send committed before it.
+        await lockName(trx, `mfa.sms:${phoneNumber}`)
         await trx
           .deleteFrom('mfa_sms_sends')
           .where('phone_number', '=', phoneNumber)

@@ -7,6 +7,7 @@ import pg from 'pg'
 import { migrationProvider } from '../migrations/index.js'
 import type { Database } from '../schema.js'
 import type { Store } from '../store.js'
+import type { WhileLocked } from './cluster.js'
 import { sqlStore } from './store.js'
 
 /** Default number of connections each node keeps to PostgreSQL. */
@@ -27,6 +28,8 @@ export interface PostgresStoreOptions {
   readonly statementTimeoutMs?: number
   /** Clock for `created_at`/`updated_at`; injectable for tests. */
   readonly now?: () => Date
+  /** Told the names of the migrations this start applied (none when another node had). */
+  readonly onMigrated?: (applied: readonly string[]) => void
 }
 
 /**
@@ -52,12 +55,35 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   pool.on('error', () => {})
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   try {
-    await migrate(db)
+    const applied = await migrate(db)
+    options.onMigrated?.(applied)
   } catch (error) {
     await db.destroy()
     throw error
   }
-  return sqlStore(db, options.now ?? (() => new Date()))
+  return sqlStore(db, options.now ?? (() => new Date()), advisoryLock(db))
+}
+
+/**
+ * `whileLocked` across nodes: a session advisory lock, held on one pooled connection while `work`
+ * runs on the others (the pool keeps at least two, see the configuration's minimum). The wait
+ * for another node's work may be longer than the statement timeout: that connection gets the
+ * migrations' longer one.
+ */
+function advisoryLock(db: Kysely<Database>): WhileLocked {
+  return async <T>(name: string, work: () => Promise<T>): Promise<T> =>
+    db.connection().execute(async (connection) => {
+      await sql`set statement_timeout = ${sql.lit(POSTGRES_MIGRATION_TIMEOUT_MS)}`.execute(
+        connection,
+      )
+      await sql`select pg_advisory_lock(hashtextextended(${name}, 0))`.execute(connection)
+      try {
+        return await work()
+      } finally {
+        await sql`select pg_advisory_unlock(hashtextextended(${name}, 0))`.execute(connection)
+        await sql`reset statement_timeout`.execute(connection)
+      }
+    })
 }
 
 /**
@@ -66,13 +92,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
  * empty database wait for the first and then find nothing left to do. The wait may be longer than
  * the pool's statement timeout, which would cancel it: this connection gets a longer one.
  */
-async function migrate(db: Kysely<Database>): Promise<void> {
-  await db.connection().execute(async (connection) => {
+async function migrate(db: Kysely<Database>): Promise<string[]> {
+  return db.connection().execute(async (connection) => {
     await sql`set statement_timeout = ${sql.lit(POSTGRES_MIGRATION_TIMEOUT_MS)}`.execute(connection)
     try {
       const migrator = new Migrator({ db: connection, provider: migrationProvider })
-      const { error } = await migrator.migrateToLatest()
+      const { error, results } = await migrator.migrateToLatest()
       if (error !== undefined) throw new Error('Database migration failed', { cause: error })
+      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
     } finally {
       await sql`reset statement_timeout`.execute(connection)
     }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import SqliteDatabase from 'better-sqlite3'
 import { openSqliteStore, withStatementCache } from './sqlite.js'
+import { describeClusterContract } from '../cluster.contract.js'
 import { describeStoreContract } from '../store.contract.js'
 
 describeStoreContract('sqlite (memory)', async () => ({
@@ -12,6 +13,16 @@ describeStoreContract('sqlite (memory)', async () => ({
 }))
 
 describeStoreContract('sqlite (file)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'openhooks-store-'))
+  return {
+    store: await openSqliteStore({ filename: join(dir, 'openhooks.db') }),
+    cleanup: () => {
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+})
+
+describeClusterContract('sqlite (file)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'openhooks-store-'))
   return {
     store: await openSqliteStore({ filename: join(dir, 'openhooks.db') }),

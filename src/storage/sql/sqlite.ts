@@ -24,6 +24,12 @@ export interface SqliteStoreOptions {
   readonly filename: string
   /** Clock for `created_at`/`updated_at`; injectable for tests. */
   readonly now?: () => Date
+  /**
+   * `full` (the default): a commit is on disk before it is acknowledged, and survives a power cut.
+   * `normal`: in WAL mode, the last commits before a power cut or OS crash may be lost (never on
+   * a process kill); faster, see docs/performance.md.
+   */
+  readonly synchronous?: 'full' | 'normal'
 }
 
 /**
@@ -91,7 +97,7 @@ function restrictDatabaseFiles(filename: string): void {
   }
 }
 
-/** Opens (and migrates) the embedded SQLite store. WAL mode; foreign keys on. */
+/** Opens (and migrates) the embedded SQLite store. WAL mode, `synchronous=FULL` unless told; foreign keys on. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   if (options.filename !== ':memory:') {
     mkdirSync(dirname(options.filename), { recursive: true })
@@ -101,7 +107,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   sqlite.pragma('journal_mode = WAL')
   if (options.filename !== ':memory:') restrictDatabaseFiles(options.filename)
   sqlite.pragma('foreign_keys = ON')
-  sqlite.pragma('synchronous = NORMAL')
+  sqlite.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(sqlite, STATEMENT_CACHE_SIZE) }),
   })

@@ -1,8 +1,10 @@
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../schema.js'
 import type { Store } from '../store.js'
+import { inProcessLock, sqlClusterStore, type WhileLocked } from './cluster.js'
 import { sqlClientGrantStore, sqlClientStore, sqlResourceServerStore } from './clients.js'
 import type { SqlContext } from './context.js'
+import { sqlDependencyBundleStore } from './dependency-bundles.js'
 import { sqlHookSettingsStore } from './hook-settings.js'
 import { sqlHookVersionStore } from './hook-versions.js'
 import { sqlHookStore } from './hooks.js'
@@ -15,11 +17,17 @@ import { SqlAttackProtectionStore, type AttackProtectionTables } from '../attack
 
 /**
  * The Kysely implementation of `Store`: the per-domain stores over one database handle. Which
- * database it is (the dialect) is decided by whoever opens the handle (`sqlite.ts`).
+ * database it is (the dialect) is decided by whoever opens the handle (`sqlite.ts`,
+ * `postgres.ts`), which also says how `whileLocked` excludes other nodes.
  */
-export function sqlStore(db: Kysely<Database>, now: () => Date): Store {
+export function sqlStore(
+  db: Kysely<Database>,
+  now: () => Date,
+  whileLocked: WhileLocked = inProcessLock(),
+): Store {
   const context: SqlContext = { db, timestamp: () => now().toISOString() }
   return {
+    ...sqlClusterStore(context, whileLocked),
     ...sqlHookStore(context),
     ...sqlHookVersionStore(context),
     ...sqlHookSettingsStore(context),
@@ -33,6 +41,7 @@ export function sqlStore(db: Kysely<Database>, now: () => Date): Store {
     ...sqlPasswordTicketStore(context),
     ...sqlMfaStore(context),
     ...sqlKeyStore(context),
+    ...sqlDependencyBundleStore(context),
     // Its own tables (migration 0005), seen through its own table map.
     attackProtection: new SqlAttackProtectionStore(db as unknown as Kysely<AttackProtectionTables>),
     async ping() {

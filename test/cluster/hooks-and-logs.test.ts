@@ -1,0 +1,234 @@
+/**
+ * Three real `openhooks serve` nodes on one real PostgreSQL database (issue 20, cluster tests 1
+ * and 7, and hooks' dependencies): a hook change made on one node is used by the others at once,
+ * a log stream on one node shows the events of the others, and a node that never saw a hook's
+ * save runs its npm dependencies without the registry.
+ *
+ * The nodes cache the enabled hook for ten minutes (`OPENHOOKS_HOOK_CACHE_TTL_MS`), so only the
+ * change bus can explain a node seeing a change made on another: the tests assert outcomes, not
+ * speed (the propagation latency is measured by `npm run bench:propagation`).
+ */
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { request, type IncomingMessage } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { startCluster, type Cluster, type ClusterNode } from '../helpers/cluster.js'
+import { postgresUnavailable } from '../helpers/postgres.js'
+import { startFakeRegistry, type FakeRegistry } from '../dependencies/fake-registry.js'
+
+const unavailable = postgresUnavailable()
+
+/** Longest wait for one event on a stream: a deadline for a broken stream, not a speed bound. */
+const EVENT_WAIT_MS = 30_000
+/** A registry address where nothing listens (the discard port). */
+const NO_REGISTRY = 'http://127.0.0.1:9/'
+const CLAIM = 'https://example.test/ran'
+
+function claimsOf(body: Record<string, unknown>): Record<string, unknown> {
+  const token = body.access_token
+  assert.equal(typeof token, 'string', JSON.stringify(body))
+  const payload = (token as string).split('.')[1] ?? ''
+  return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>
+}
+
+/** The value of the test claim in a token issued by `node`, or undefined when no hook ran. */
+async function claimOn(node: ClusterNode): Promise<unknown> {
+  const { status, body } = await node.exchange()
+  assert.equal(status, 200, JSON.stringify(body))
+  return claimsOf(body)[CLAIM]
+}
+
+function scriptSetting(value: string): string {
+  return `module.exports = function (client, scope, audience, context, cb) { cb(null, { '${CLAIM}': ${value} }) }`
+}
+
+interface LogStream {
+  next(): Promise<{ id: string; data: Record<string, unknown> }>
+  close(): void
+}
+
+async function openStream(node: ClusterNode, hookId: string): Promise<LogStream> {
+  const token = await node.token()
+  const url = new URL(`${node.url}/api/v2/hooks/${hookId}/logs/stream`)
+  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = request(url, { headers: { authorization: `Bearer ${token}` } })
+    req.on('error', reject)
+    req.on('response', resolve)
+    req.end()
+  })
+  assert.equal(response.statusCode, 200)
+  let buffer = ''
+  const events: { id: string; data: Record<string, unknown> }[] = []
+  const waiters: (() => void)[] = []
+  response.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString('utf8')
+    let end: number
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end)
+      buffer = buffer.slice(end + 2)
+      if (!block.includes('event: log')) continue
+      events.push({
+        id: /^id: (.*)$/m.exec(block)?.[1] ?? '',
+        data: JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? '{}') as Record<string, unknown>,
+      })
+      waiters.shift()?.()
+    }
+  })
+  return {
+    async next() {
+      if (events.length === 0) {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('no event in time')), EVENT_WAIT_MS)
+          waiters.push(() => {
+            clearTimeout(timer)
+            resolve()
+          })
+        })
+      }
+      const event = events.shift()
+      assert.ok(event)
+      return event
+    },
+    close: () => response.destroy(),
+  }
+}
+
+describe('a cluster of three nodes on PostgreSQL', { skip: unavailable }, () => {
+  let cluster: Cluster
+  let registry: FakeRegistry
+  let a: ClusterNode
+  let b: ClusterNode
+  let c: ClusterNode
+  // npm's own cache is private to this suite: fake tarballs must not reach the user's cache.
+  const npmCache = mkdtempSync(join(tmpdir(), 'openhooks-cluster-npm-'))
+
+  before(async () => {
+    registry = await startFakeRegistry([
+      { name: 'shared-dep', version: '1.0.0', files: { 'index.js': 'exports.v = "1.0.0"' } },
+      { name: 'shared-dep', version: '1.2.0', files: { 'index.js': 'exports.v = "1.2.0"' } },
+    ])
+    cluster = await startCluster({
+      nodes: 3,
+      env: {
+        OPENHOOKS_HOOK_CACHE_TTL_MS: '600000',
+        OPENHOOKS_DEPENDENCIES: 'npm',
+        npm_config_cache: npmCache,
+      },
+      // Only A can reach the registry; B and C have never seen it.
+      nodeEnv: [
+        { OPENHOOKS_NPM_REGISTRY: registry.url },
+        { OPENHOOKS_NPM_REGISTRY: NO_REGISTRY },
+        { OPENHOOKS_NPM_REGISTRY: NO_REGISTRY },
+      ],
+    })
+    ;[a, b, c] = cluster.nodes as [ClusterNode, ClusterNode, ClusterNode]
+  })
+  after(async () => {
+    await cluster.stop()
+    await registry.close()
+    rmSync(npmCache, { recursive: true, force: true })
+  })
+
+  it('(1) a hook enabled, changed, given secrets, disabled and deleted on A is used so on B', async () => {
+    const created = await a.api('POST', '/api/v2/hooks', {
+      name: 'cluster-hook',
+      script: scriptSetting("'v1'"),
+      triggerId: 'credentials-exchange',
+      enabled: false,
+    })
+    assert.equal(created.status, 201, JSON.stringify(created.body))
+    const hookId = (created.body as { id: string }).id
+    // B has read (and cached for ten minutes) that no hook is enabled.
+    assert.equal(await claimOn(b), undefined)
+
+    assert.equal((await a.api('PATCH', `/api/v2/hooks/${hookId}`, { enabled: true })).status, 200)
+    assert.equal(await claimOn(b), 'v1')
+
+    const saved = await a.api('PATCH', `/api/v2/hooks/${hookId}`, {
+      script: scriptSetting('context.webtask.secrets.COLOUR'),
+    })
+    assert.equal(saved.status, 200)
+    assert.equal(await claimOn(b), undefined) // the new version runs: no such secret yet
+    const secrets = await a.api('POST', `/api/v2/hooks/${hookId}/secrets`, { COLOUR: 'blue' })
+    assert.equal(secrets.status, 201, JSON.stringify(secrets.body))
+    assert.equal(await claimOn(b), 'blue')
+    const changed = await a.api('PATCH', `/api/v2/hooks/${hookId}/secrets`, { COLOUR: 'green' })
+    assert.equal(changed.status, 201, JSON.stringify(changed.body))
+    assert.equal(await claimOn(b), 'green')
+    assert.equal(await claimOn(c), 'green')
+
+    assert.equal((await a.api('PATCH', `/api/v2/hooks/${hookId}`, { enabled: false })).status, 200)
+    assert.equal(await claimOn(b), undefined)
+    assert.equal((await a.api('PATCH', `/api/v2/hooks/${hookId}`, { enabled: true })).status, 200)
+    assert.equal(await claimOn(b), 'green')
+    assert.equal((await a.api('DELETE', `/api/v2/hooks/${hookId}`)).status, 204)
+    assert.equal(await claimOn(b), undefined)
+    assert.equal(await claimOn(c), undefined)
+  })
+
+  it('(7) a log stream on A shows the exchanges done on B and C, in order, none missing', async () => {
+    const created = await a.api('POST', '/api/v2/hooks', {
+      name: 'streamed-hook',
+      script: scriptSetting("'streamed'"),
+      triggerId: 'credentials-exchange',
+      enabled: true,
+    })
+    assert.equal(created.status, 201, JSON.stringify(created.body))
+    const hookId = (created.body as { id: string }).id
+    const stream = await openStream(a, hookId)
+    try {
+      assert.equal(await claimOn(c), 'streamed')
+      const first = await stream.next()
+      assert.equal(first.data.type, 'seccft')
+      assert.equal(first.data.hook_id, hookId)
+
+      // Twelve more, at once, from both other nodes.
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => claimOn(i % 2 === 0 ? b : c)),
+      )
+      assert.deepStrictEqual(new Set(results), new Set(['streamed']))
+      const seen = [first]
+      for (let i = 0; i < 12; i++) seen.push(await stream.next())
+      const ids = seen.map((e) => e.id)
+      assert.deepStrictEqual(
+        ids,
+        [...ids].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)),
+        'ids increase',
+      )
+      assert.equal(new Set(ids).size, 13)
+      // Exactly the hook's events the database holds.
+      const listed = await a.api('GET', `/api/v2/logs?per_page=100`)
+      const stored = (listed.body as { log_id: string; hook_id?: string }[])
+        .filter((log) => log.hook_id === hookId)
+        .map((log) => log.log_id)
+      assert.deepStrictEqual(new Set(seen.map((e) => e.data.log_id)), new Set(stored))
+    } finally {
+      stream.close()
+      await a.api('DELETE', `/api/v2/hooks/${hookId}`)
+    }
+  })
+
+  it("runs a hook's npm dependencies on a node that never saw the save, without the registry", async () => {
+    const created = await a.api('POST', '/api/v2/hooks', {
+      name: 'dependent-hook',
+      script: scriptSetting("require('shared-dep').v"),
+      triggerId: 'credentials-exchange',
+      enabled: true,
+      dependencies: { 'shared-dep': '^1.0.0' },
+    })
+    assert.equal(created.status, 201, JSON.stringify(created.body))
+    const hookId = (created.body as { id: string }).id
+    const asked = registry.requests.length
+    assert.ok(asked > 0, 'A resolved the range against the registry')
+    try {
+      // B and C only know a registry address where nothing listens.
+      assert.equal(await claimOn(b), '1.2.0')
+      assert.equal(await claimOn(c), '1.2.0')
+      assert.equal(registry.requests.length, asked)
+    } finally {
+      await a.api('DELETE', `/api/v2/hooks/${hookId}`)
+    }
+  })
+})
