@@ -94,7 +94,7 @@ export const DEPENDENCY_RULES = {
     ],
   },
   flows: {
-    part: 'authentication flows that fire hooks: client credentials, password and MFA grants, signup, change password, password tickets',
+    part: 'authentication flows that fire hooks: the `/oauth/token` grant registry (`grants/`) and its one client-authentication module, the MFA API, signup, change password, password tickets, and the Runner (`test-run.ts`)',
     may: [
       'crypto',
       'directory',
@@ -130,11 +130,7 @@ export const DEPENDENCY_RULES = {
       {
         target: 'hooks',
         reason:
-          'the hooks routes call HookService directly and test-runner.routes.ts runs a hook end to end itself; to go through a flow (flows/test-run.ts)',
-      },
-      {
-        target: 'sandbox/runner.ts',
-        reason: 'test-runner.routes.ts takes the HookRunner type; goes with the hooks exception',
+          'the hooks routes call HookService directly and take the hook types and limits for their schemas; to go through a flow or a named service layer',
       },
       {
         target: 'directory',

@@ -2,23 +2,51 @@
 // Runs every *.test.ts below src/ and test/ with node's test runner through tsx. Node 20's
 // `--test` does not expand globs itself. Arguments narrow the set: `npm test -- sandbox` runs the
 // files whose path contains "sandbox".
+//
+// `--fast` (npm run test:fast) leaves out the slowest end-to-end files, listed in
+// scripts/slow-test-files.json by scripts/test-timings.js from a run's timings (docs/testing.md):
+// for the inner loop only; `npm test` runs everything and is what CI runs.
+// `--timings FILE` also writes each top-level test's duration to FILE (scripts/timing-reporter.js).
 import { spawnSync } from 'node:child_process'
-import { readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 const roots = ['src', 'test']
+const args = process.argv.slice(2)
 // `--coverage` (npm run test:coverage) adds node's coverage report (lines, branches, functions).
-const coverage = process.argv.includes('--coverage')
-const filters = process.argv.slice(2).filter((arg) => arg !== '--coverage')
+const coverage = args.includes('--coverage')
+const fast = args.includes('--fast')
+const timingsAt = args.indexOf('--timings')
+const timings = timingsAt >= 0 ? args[timingsAt + 1] : undefined
+if (timingsAt >= 0 && timings === undefined) {
+  console.error('--timings needs a file name')
+  process.exit(1)
+}
+const filters = args.filter(
+  (arg, i) => !['--coverage', '--fast', '--timings'].includes(arg) && i !== timingsAt + 1,
+)
+const slow = fast
+  ? new Set(JSON.parse(readFileSync(new URL('./slow-test-files.json', import.meta.url), 'utf8')))
+  : new Set()
 const files = roots
   .flatMap((root) => readdirSync(root, { recursive: true }).map((f) => join(root, String(f))))
   .filter((f) => f.endsWith('.test.ts') && !f.split('/').includes('node_modules'))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .filter((f) => !slow.has(f))
   .sort()
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`)
   process.exit(1)
 }
+const reporters =
+  timings === undefined
+    ? []
+    : [
+        '--test-reporter=tap',
+        '--test-reporter-destination=stdout',
+        `--test-reporter=${new URL('./timing-reporter.js', import.meta.url).href}`,
+        `--test-reporter-destination=${timings}`,
+      ]
 const result = spawnSync(
   process.execPath,
   [
@@ -27,6 +55,7 @@ const result = spawnSync(
     'tsx',
     '--test',
     ...(coverage ? ['--experimental-test-coverage'] : []),
+    ...reporters,
     `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`,
     ...files,
   ],

@@ -24,7 +24,7 @@ import { dashboardSessionPlugin } from './http/dashboard/plugin.js'
 import { DASHBOARD_API_PREFIX } from './http/dashboard/session.routes.js'
 import { dashboardStaticPlugin } from './http/dashboard/static.js'
 import { mfaPlugin } from './http/mfa/plugin.js'
-import type { MfaDeps } from './flows/mfa-sms.js'
+import type { MfaDeps } from './flows/user-tokens.js'
 import type { GuardOptions } from './http/management/guard.js'
 import { managementPlugin } from './http/management/plugin.js'
 import { oauthPlugin } from './http/oauth/plugin.js'
@@ -307,7 +307,7 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
     },
     clientCredentials: {
       store,
-      hasher: deps.keyring.clientSecrets,
+      clientSecrets: deps.keyring.clientSecrets,
       signingKeys: deps.signingKeys,
       issuer: config.issuer,
       tenant,

@@ -2,6 +2,7 @@ import type { ClientSecretHasher } from '../crypto/keys.js'
 import { OAuthError } from '../errors/api-error.js'
 import type { HookDispatcher } from '../hooks/hook-dispatcher.js'
 import type { AttackProtection } from './attack-protection.js'
+import { authenticateClient } from './client-auth.js'
 import { credentialsExchange } from '../hooks/triggers/credentials-exchange.js'
 import { describeFailure } from '../hooks/triggers/trigger.js'
 import type { ClientGrantStore, ClientRecord, ClientStore } from '../storage/store.js'
@@ -32,7 +33,8 @@ export interface TokenResponse {
 
 export interface ClientCredentialsDeps {
   readonly store: ClientStore & ClientGrantStore
-  readonly hasher: ClientSecretHasher
+  /** Client secrets. */
+  readonly clientSecrets: ClientSecretHasher
   readonly signingKeys: SigningKeys
   readonly issuer: string
   /** The tenant name hooks see as `client.tenant`. */
@@ -49,23 +51,6 @@ export interface ClientCredentialsDeps {
   readonly tenantLog?: TenantLog
   /** Throttles wrong client secrets per client and address (flows/attack-protection.ts). */
   readonly attackProtection?: AttackProtection
-}
-
-async function authenticateClient(
-  deps: ClientCredentialsDeps,
-  request: ClientCredentialsRequest,
-): Promise<ClientRecord> {
-  const client = await deps.store.getClient(request.clientId)
-  // Unknown client and wrong secret answer alike, as Auth0 does (compat §7.4).
-  if (client === undefined) throw OAuthError.of('ClientUnauthorized')
-  const matched = deps.hasher.verify(request.clientSecret, client.secretHash)
-  // Counted per known client and address before the answer (finding 3); may answer 429.
-  await deps.attackProtection?.settleClientAuth(
-    { clientId: client.clientId, ...requestFields(request) },
-    matched,
-  )
-  if (!matched) throw OAuthError.of('ClientUnauthorized')
-  return client
 }
 
 function narrowScopes(requested: string | undefined, granted: readonly string[]): string[] {
@@ -172,7 +157,7 @@ export async function issueClientCredentialsToken(
 ): Promise<TokenResponse> {
   let client: ClientRecord | undefined
   try {
-    client = await authenticateClient(deps, request)
+    client = await authenticateClient(deps, request, request, { allowPublic: false })
     if (!client.grantTypes.includes('client_credentials')) {
       throw OAuthError.of('GrantTypeNotAllowed', { grantType: 'client_credentials' })
     }

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import { pino } from 'pino'
 import { startProcessRunner } from '../sandbox/process-runner.js'
 import type { HookRunner, RunRequest } from '../sandbox/runner.js'
-import { canonicalJson, hookVersionKey, runHook } from './dispatch.js'
+import { canonicalJson, hookVersionKey, runHookForTrigger } from './dispatch.js'
 import { credentialsExchange } from './triggers/credentials-exchange.js'
 import { postUserRegistration } from './triggers/post-user-registration.js'
 import { preUserRegistration } from './triggers/pre-user-registration.js'
@@ -38,10 +38,10 @@ function hook(script: string, dependencies: Record<string, string> = {}) {
   return { id: `dispatch-${counter}`, script, dependencies }
 }
 
-describe('runHook', () => {
+describe('runHookForTrigger', () => {
   it('refuses a payload that fails the argument checks without calling the script', async () => {
     const before = requests.length
-    const run = await runHook({
+    const run = await runHookForTrigger({
       runner: recording,
       trigger: credentialsExchange,
       hook: hook('module.exports = function (c, s, a, ctx, cb) { cb() }'),
@@ -56,7 +56,7 @@ describe('runHook', () => {
   })
 
   it('runs credentials-exchange with its secrets and reads scopes and claims', async () => {
-    const run = await runHook({
+    const run = await runHookForTrigger({
       runner: recording,
       trigger: credentialsExchange,
       hook: hook(`module.exports = function (client, scope, audience, context, cb) {
@@ -85,7 +85,7 @@ describe('runHook', () => {
   })
 
   it('maps an InvalidScopeError to a 400 invalid_scope failure', async () => {
-    const run = await runHook({
+    const run = await runHookForTrigger({
       runner,
       trigger: credentialsExchange,
       hook: hook(
@@ -109,7 +109,7 @@ describe('runHook', () => {
   })
 
   it('a refused result is a failure of kind invalid-result', async () => {
-    const run = await runHook({
+    const run = await runHookForTrigger({
       runner,
       trigger: credentialsExchange,
       hook: hook('module.exports = function (c, s, a, ctx, cb) { cb(null, { scope: 42 }) }'),
@@ -123,7 +123,7 @@ describe('runHook', () => {
   })
 
   it('a timeout maps to the webtask text (Q18)', async () => {
-    const run = await runHook({
+    const run = await runHookForTrigger({
       runner,
       trigger: credentialsExchange,
       hook: hook('module.exports = function () {}'),
@@ -143,7 +143,7 @@ describe('runHook', () => {
     }`
     const h = hook(script)
     const payload = preUserRegistration.samplePayload
-    const allowed = await runHook({
+    const allowed = await runHookForTrigger({
       runner,
       trigger: preUserRegistration,
       hook: h,
@@ -153,7 +153,7 @@ describe('runHook', () => {
     assert.deepEqual(allowed.kind === 'succeeded' ? allowed.result : allowed, {
       userMetadata: { lang: 'en-us' },
     })
-    const denied = await runHook({
+    const denied = await runHookForTrigger({
       runner,
       trigger: preUserRegistration,
       hook: h,
@@ -169,7 +169,7 @@ describe('runHook', () => {
   })
 
   it('post-user-registration: cb() gives {}', async () => {
-    const run = await runHook({
+    const run = await runHookForTrigger({
       runner,
       trigger: postUserRegistration,
       hook: hook('module.exports = function (user, context, cb) { cb() }'),
@@ -180,7 +180,7 @@ describe('runHook', () => {
   })
 
   it('send-phone-message: (recipient, text, context)', async () => {
-    const run = await runHook({
+    const run = await runHookForTrigger({
       runner,
       trigger: sendPhoneMessage,
       hook: hook(
@@ -201,7 +201,13 @@ describe('runHook', () => {
     const payload = preUserRegistration.samplePayload
     const values: unknown[] = []
     for (const secrets of [{ S: 'a' }, { S: 'a' }, { S: 'b' }, { S: 'b' }]) {
-      const run = await runHook({ runner, trigger: preUserRegistration, hook: h, secrets, payload })
+      const run = await runHookForTrigger({
+        runner,
+        trigger: preUserRegistration,
+        hook: h,
+        secrets,
+        payload,
+      })
       values.push(run.kind === 'succeeded' ? run.result.appMetadata : run)
     }
     assert.deepEqual(values, [
@@ -218,7 +224,7 @@ describe('runHook', () => {
       { level: 'info' },
       { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
     )
-    await runHook({
+    await runHookForTrigger({
       runner,
       trigger: postUserRegistration,
       hook: {

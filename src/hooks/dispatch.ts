@@ -1,6 +1,9 @@
 /**
- * Runs one hook for one trigger: argument checks, `context.webtask`, the sandbox call, and the
- * trigger's reading of the outcome. Flows call this and turn the `HookRun` into their response.
+ * Runs one given hook for one trigger (`runHookForTrigger`): argument checks, `context.webtask`, the
+ * sandbox call, and the trigger's reading of the outcome. Flows call this through
+ * hook-dispatcher.ts, which first finds the trigger's enabled hook, or directly when the hook is
+ * given (the Runner, flows/test-run.ts; `openhooks run`), and turn the `HookRun` into their
+ * response.
  */
 import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
@@ -39,7 +42,7 @@ export interface RunHookInput<Payload, Result, Failure extends TriggerFailure> {
   readonly dependencies?: DependencyLoader | undefined
 }
 
-/** The outcome of `runHook`, for the flow to act on. */
+/** The outcome of `runHookForTrigger`, for the flow to act on. */
 export type HookRun<Result, Failure extends TriggerFailure> =
   /** The payload failed the trigger's argument checks; the script was not called (compat §3.3). */
   | { readonly kind: 'invalid-payload'; readonly message: string }
@@ -77,10 +80,10 @@ export function hookVersionKey(
  * Runs `hook` for `trigger` with `payload`.
  *
  * @example
- * const run = await runHook({ runner, trigger: credentialsExchange, hook, secrets, payload })
+ * const run = await runHookForTrigger({ runner, trigger: credentialsExchange, hook, secrets, payload })
  * if (run.kind === 'failed') return oauthError(run.failure)
  */
-export async function runHook<Payload, Result, Failure extends TriggerFailure>(
+export async function runHookForTrigger<Payload, Result, Failure extends TriggerFailure>(
   input: RunHookInput<Payload, Result, Failure>,
 ): Promise<HookRun<Result, Failure>> {
   const { trigger, hook } = input

@@ -3,7 +3,7 @@ import type { HookRunner } from '../sandbox/runner.js'
 import { DEFAULT_HOOK_SETTINGS, type HookRecord, type HookSettings } from '../storage/store.js'
 import type { DependencyLoader } from './dependencies.js'
 import type { HookExecutionLog, NewHookExecution } from './execution-log.js'
-import { hookVersionKey, runHook, type HookRun } from './dispatch.js'
+import { hookVersionKey, runHookForTrigger, type HookRun } from './dispatch.js'
 import { redactDeep, redactOutcome } from './redact.js'
 import type { TriggerId } from './hook.js'
 import type { HookService } from './hook-service.js'
@@ -189,7 +189,7 @@ export class HookDispatcher {
   ): Promise<Dispatched<Result, Failure> | undefined> {
     const { hook, secrets, settings, versionKey } = await this.#enabled(trigger.id)
     if (hook === undefined) return undefined
-    const run = await runHook({
+    const run = await runHookForTrigger({
       runner: this.#runner,
       trigger,
       hook,

@@ -16,7 +16,7 @@ import { DependencyError } from '../dependencies/dependency-error.js'
 import { DependencyResolver } from '../dependencies/resolver.js'
 import type { ManagementErrorBody } from '../errors/api-error.js'
 import { dependencyApiError } from '../hooks/dependencies.js'
-import { runHook } from '../hooks/dispatch.js'
+import { runHookForTrigger } from '../hooks/dispatch.js'
 import { redactRun } from '../hooks/hook-dispatcher.js'
 import { isTriggerId, MAX_SCRIPT_CHARS, TRIGGER_IDS, type TriggerId } from '../hooks/hook.js'
 import { runReport, type RunReport } from '../hooks/run-report.js'
@@ -150,7 +150,7 @@ export async function startLocalRunner(
       }
       const script = readScript(input.file)
       const run = redactRun(
-        await runHook({
+        await runHookForTrigger({
           runner,
           trigger,
           hook: { id: `local:${basename(input.file)}`, script, dependencies },

@@ -105,7 +105,7 @@ export interface TriggerDefinition<Payload, Result, Failure extends TriggerFailu
   /**
    * What a success with no data (`cb()`, `cb(null)`, `cb(null, null)`) gives: `'empty-object'` for
    * the points of Auth0's user-registration compiler, which turned it into `{}` (compat §3.3, §3.4);
-   * `'none'` where the compiler left it absent. Applied in `runHook`, so the Runner, the logs and
+   * `'none'` where the compiler left it absent. Applied in `runHookForTrigger`, so the Runner, the logs and
    * `parseResult` all see the same value.
    */
   readonly noDataResult: 'empty-object' | 'none'

@@ -4,11 +4,11 @@ import {
   challenge,
   deleteAuthenticator,
   listAuthenticators,
-  type MfaDeps,
 } from '../../flows/mfa-sms.js'
+import type { MfaDeps } from '../../flows/user-tokens.js'
 import { OAuthError } from '../../errors/api-error.js'
 import { registerBodyParsers } from '../body-parsers.js'
-import { oauthErrorHandler, param, userClientAuth } from '../oauth/plugin.js'
+import { oauthErrorHandler, param, requestClient } from '../oauth/plugin.js'
 import { requestOrigin } from '../request-origin.js'
 
 /** Largest accepted `/mfa/*` request body. */
@@ -61,7 +61,7 @@ export const mfaPlugin: FastifyPluginAsync<MfaPluginOptions> = async (app, { mfa
   app.post('/mfa/challenge', { bodyLimit: MAX_MFA_BODY_BYTES }, async (request, reply) => {
     const body = bodyOf(request)
     const response = await challenge(mfa, {
-      ...userClientAuth(request.headers.authorization, body),
+      ...requestClient(request.headers.authorization, body),
       mfaToken: param(body, 'mfa_token'),
       challengeType: param(body, 'challenge_type'),
       authenticatorId: param(body, 'authenticator_id'),

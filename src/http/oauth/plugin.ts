@@ -1,31 +1,16 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { OAuthError } from '../../errors/api-error.js'
 import { STORAGE_RETRY_AFTER_S, isStorageUnavailable } from '../../errors/storage-unavailable.js'
-import {
-  issueClientCredentialsToken,
-  type ClientCredentialsDeps,
-} from '../../flows/client-credentials.js'
-import {
-  issueMfaOobToken,
-  issuePasswordToken,
-  issueRecoveryCodeToken,
-  MFA_OOB_GRANT,
-  MFA_RECOVERY_CODE_GRANT,
-  PASSWORD_GRANT,
-  PASSWORD_REALM_GRANT,
-  type MfaDeps,
-} from '../../flows/mfa-sms.js'
+import { presentedClient } from '../../flows/client-auth.js'
+import { findGrant, type TokenEndpointDeps } from '../../flows/grants/index.js'
 import { BodyParseError, registerBodyParsers } from '../body-parsers.js'
 import { requestOrigin } from '../request-origin.js'
 
 /** Largest accepted token request body. */
 export const MAX_TOKEN_BODY_BYTES = 16 * 1024
 
-export interface OAuthPluginOptions {
-  readonly clientCredentials: ClientCredentialsDeps
-  /** The password and mfa-oob grants (docs/mfa.md). */
-  readonly mfa: MfaDeps
-}
+/** The dependencies of every grant (flows/grants). */
+export type OAuthPluginOptions = TokenEndpointDeps
 
 /** RFC 6749 §5.2 bodies for every error of the scope (`/oauth/token`, `/mfa/*`). */
 export function oauthErrorHandler(
@@ -67,56 +52,15 @@ export function param(body: Record<string, unknown>, name: string): string | und
   return value
 }
 
-/** Client credentials from HTTP Basic (RFC 6749 §2.3.1: each part form-urlencoded). */
-export function basicCredentials(
-  header: string | undefined,
-): { id: string; secret: string } | undefined {
-  const match = header === undefined ? null : /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(header)
-  if (match?.[1] === undefined) return undefined
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8')
-  const colon = decoded.indexOf(':')
-  if (colon < 0) return undefined
-  try {
-    return {
-      id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')),
-      secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')),
-    }
-  } catch {
-    return undefined
-  }
-}
-
-/** Named string parameters that are present, as an object without the absent ones. */
-function optionalParams<K extends string>(
-  body: Record<string, unknown>,
-  names: readonly K[],
-): Partial<Record<K, string>> {
-  const out: Partial<Record<K, string>> = {}
-  for (const name of names) {
-    const value = param(body, name)
-    if (value !== undefined) out[name] = value
-  }
-  return out
-}
-
 /**
- * Client id and secret of a user grant, from HTTP Basic or the body (not both). The secret may be
- * absent: public clients authenticate with their id alone.
+ * The client credentials of a request, from HTTP Basic or the body (not both;
+ * flows/client-auth.ts `presentedClient`).
  */
-export function userClientAuth(
+export function requestClient(
   authorization: string | undefined,
   body: Record<string, unknown>,
 ): { clientId: string | undefined; clientSecret: string | undefined } {
-  const basic = basicCredentials(authorization)
-  const bodyId = param(body, 'client_id')
-  const bodySecret = param(body, 'client_secret')
-  if (basic !== undefined && bodySecret !== undefined) {
-    throw OAuthError.of('OneAuthenticationMethod')
-  }
-  if (basic !== undefined && bodyId !== undefined && bodyId !== basic.id) {
-    throw OAuthError.of('ClientIdMismatch')
-  }
-  return { clientId: basic?.id ?? bodyId, clientSecret: basic?.secret ?? bodySecret }
+  return presentedClient(authorization, param(body, 'client_id'), param(body, 'client_secret'))
 }
 
 /** `/oauth/token` with RFC 6749 error bodies. */
@@ -133,70 +77,17 @@ export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, o
     if (grantType === undefined || grantType === '') {
       throw OAuthError.of('MissingParameter', { name: 'grant_type' })
     }
-    const noStore = { 'cache-control': 'no-store', pragma: 'no-cache' }
-    if (grantType === PASSWORD_GRANT || grantType === PASSWORD_REALM_GRANT) {
-      const response = await issuePasswordToken(options.mfa, {
-        grantType,
-        ...userClientAuth(request.headers.authorization, body),
-        username: param(body, 'username'),
-        password: param(body, 'password'),
-        ...optionalParams(body, ['realm', 'audience', 'scope']),
-        ...requestOrigin(request),
-      })
-      return reply.headers(noStore).send(response)
-    }
-    if (grantType === MFA_OOB_GRANT) {
-      const response = await issueMfaOobToken(options.mfa, {
-        ...userClientAuth(request.headers.authorization, body),
-        mfaToken: param(body, 'mfa_token'),
-        oobCode: param(body, 'oob_code'),
-        bindingCode: param(body, 'binding_code'),
-        ...requestOrigin(request),
-      })
-      return reply.headers(noStore).send(response)
-    }
-    if (grantType === MFA_RECOVERY_CODE_GRANT) {
-      const response = await issueRecoveryCodeToken(options.mfa, {
-        ...userClientAuth(request.headers.authorization, body),
-        mfaToken: param(body, 'mfa_token'),
-        recoveryCode: param(body, 'recovery_code'),
-        ...requestOrigin(request),
-      })
-      return reply.headers(noStore).send(response)
-    }
-    if (grantType !== 'client_credentials') {
+    const grant = findGrant(grantType)
+    if (grant === undefined) {
       throw OAuthError.of('UnsupportedGrantType', { grantType })
     }
-
-    const basic = basicCredentials(request.headers.authorization)
-    const bodyId = param(body, 'client_id')
-    const bodySecret = param(body, 'client_secret')
-    if (basic !== undefined && bodySecret !== undefined) {
-      throw OAuthError.of('OneAuthenticationMethod')
-    }
-    if (basic !== undefined && bodyId !== undefined && bodyId !== basic.id) {
-      throw OAuthError.of('ClientIdMismatch')
-    }
-    const clientId = basic?.id ?? bodyId
-    const clientSecret = basic?.secret ?? bodySecret
-    if (clientId === undefined || clientId === '') {
-      throw OAuthError.of('MissingParameter', { name: 'client_id' })
-    }
-    if (clientSecret === undefined || clientSecret === '') {
-      throw OAuthError.of('ClientAuthenticationRequired', {
-        headers: { 'www-authenticate': 'Basic realm="openhooks"' },
-      })
-    }
-
-    const response = await issueClientCredentialsToken(options.clientCredentials, {
-      clientId,
-      clientSecret,
-      audience: param(body, 'audience'),
-      scope: param(body, 'scope'),
-      ip: request.ip,
-      ...(request.headers['user-agent'] !== undefined
-        ? { userAgent: request.headers['user-agent'] }
-        : undefined),
+    const client = requestClient(request.headers.authorization, body)
+    const params: Record<string, string | undefined> = {}
+    for (const name of grant.parameters) params[name] = param(body, name)
+    const response = await grant.issue(options, {
+      ...client,
+      params,
+      origin: requestOrigin(request),
     })
     return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send(response)
   })

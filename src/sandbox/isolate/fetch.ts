@@ -1,5 +1,6 @@
 import { Blob, blobStates } from './blob.js'
-import { FormData, extractFormData } from './bodies.js'
+import { FormData } from './bodies.js'
+import { extractFormData } from './multipart.js'
 import {
   currentCallId,
   fail,

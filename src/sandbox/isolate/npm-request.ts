@@ -1,4 +1,4 @@
-import { requestFormData } from './bodies.js'
+import { requestFormData } from './multipart.js'
 import { bufferOf } from './buffer.js'
 import { requireBuiltin } from './builtins.js'
 import { define } from './define.js'

@@ -1,4 +1,4 @@
-import { completeWebClasses } from './bodies.js'
+import { completeWebClasses } from './web-classes.js'
 
 import { Blob } from './blob.js'
 import { File, FormData } from './bodies.js'

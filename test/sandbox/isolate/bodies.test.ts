@@ -1,5 +1,5 @@
 /**
- * The isolate's bodies (src/sandbox/isolate/bodies.ts) as plain modules in this Node.js process:
+ * The isolate's bodies (src/sandbox/isolate/bodies.ts, multipart.ts, streams.ts) as plain modules in this Node.js process:
  * multipart/form-data written and read back, the errors of a bad body, and the ReadableStream of
  * a buffered body. Random bytes (the multipart boundary) come from the worker's own service
  * (host-services.ts), connected as the worker connects it. The end-to-end twin, through a worker
@@ -9,13 +9,9 @@ import assert from 'node:assert/strict'
 import { before, describe, it } from 'node:test'
 import { hostService } from '../../../src/sandbox/host-services.js'
 import { Blob } from '../../../src/sandbox/isolate/blob.js'
-import {
-  File,
-  FormData,
-  ReadableStream,
-  extractFormData,
-  parseMultipart,
-} from '../../../src/sandbox/isolate/bodies.js'
+import { File, FormData } from '../../../src/sandbox/isolate/bodies.js'
+import { extractFormData, parseMultipart } from '../../../src/sandbox/isolate/multipart.js'
+import { ReadableStream } from '../../../src/sandbox/isolate/streams.js'
 import { connectHost } from '../../../src/sandbox/isolate/host.js'
 import { MAX_FORM_PARTS } from '../../../src/sandbox/isolate/limits.js'
 
