@@ -61,3 +61,55 @@ export function hookHealth(runs: readonly HookRunRecord[], nowMs: number): HookH
     last24h: figures(list),
   }))
 }
+
+/** The windows a health series covers, with their bucket counts. */
+export const HEALTH_SERIES_WINDOWS = ['1h', '24h'] as const
+export type HealthSeriesWindow = (typeof HEALTH_SERIES_WINDOWS)[number]
+/** Buckets of the last-hour series: one per 5 minutes. */
+export const SERIES_1H_BUCKETS = 12
+/** Buckets of the last-24-hours series: one per hour. */
+export const SERIES_24H_BUCKETS = 24
+
+const SERIES_SHAPE: Record<HealthSeriesWindow, { windowMs: number; buckets: number }> = {
+  '1h': { windowMs: HOUR_MS, buckets: SERIES_1H_BUCKETS },
+  '24h': { windowMs: DAY_MS, buckets: SERIES_24H_BUCKETS },
+}
+
+export interface HealthBucket extends HealthFigures {
+  /** Start of the bucket (exclusive), epoch milliseconds; it ends `bucketMs` later (inclusive). */
+  readonly startMs: number
+}
+
+export interface HealthSeries {
+  readonly bucketMs: number
+  /** Oldest first; the last bucket ends at the time of the answer. */
+  readonly buckets: readonly HealthBucket[]
+}
+
+/**
+ * The runs of one hook over `window` before `nowMs`, in equal buckets (empty ones included), so a
+ * chart shows calls, failures and duration percentiles over time.
+ */
+export function healthSeries(
+  runs: readonly HookRunRecord[],
+  nowMs: number,
+  window: HealthSeriesWindow,
+): HealthSeries {
+  const { windowMs, buckets } = SERIES_SHAPE[window]
+  const bucketMs = windowMs / buckets
+  const start = nowMs - windowMs
+  const grouped: HookRunRecord[][] = Array.from({ length: buckets }, () => [])
+  for (const run of runs) {
+    const at = Date.parse(run.date)
+    if (!(at > start && at <= nowMs)) continue
+    const index = Math.min(buckets - 1, Math.ceil((at - start) / bucketMs) - 1)
+    grouped[index]?.push(run)
+  }
+  return {
+    bucketMs,
+    buckets: grouped.map((list, index) => ({
+      startMs: start + index * bucketMs,
+      ...figures(list),
+    })),
+  }
+}
