@@ -18,6 +18,7 @@ import { FailurePolicyPanel } from '../failure-policy'
 import { HistoryPanel } from '../hook-history'
 import { hookCompletions } from '../completions'
 import { HookActivity } from '../hook-activity'
+import { HookHealthPanel } from '../health-chart'
 
 const LEAVE_QUESTION = 'This hook has unsaved changes. Leave without saving?'
 /** The question before saving a script that does not compile (issue 18.7). */
@@ -213,6 +214,7 @@ export default function HookEditorPage(props: { hookId: string }) {
           />
           <SecretsPanel hook={hook} />
           <DependenciesPanel hook={hook} onChange={setHook} />
+          <HookHealthPanel hookId={hook.id} version={hook} />
           <FailurePolicyPanel hookId={hook.id} />
           <HookActivity hookId={hook.id} version={hook} />
         </div>

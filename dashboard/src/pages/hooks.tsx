@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react'
 import { api, errorText, type Hook, type TriggerId } from '../api'
 import { Dialog } from '../dialog'
+import { HealthSummary, useHookHealth, type HookHealth } from '../hook-health'
 import { linkHandler } from '../router'
 import { POINTS, type ExtensibilityPoint } from '../triggers'
 
@@ -19,6 +20,7 @@ export function HooksPage() {
   const [loadError, setLoadError] = useState<string | undefined>()
   const [pending, setPending] = useState<Pending | undefined>()
   const [status, setStatus] = useState<string | undefined>()
+  const health = useHookHealth()
 
   const reload = useCallback(() => {
     api<Hook[]>('GET', '/hooks')
@@ -53,12 +55,21 @@ export function HooksPage() {
           reload()
         }}
       />
+      {health.error !== undefined && (
+        <p className="error" role="alert">
+          Could not load hook health: {health.error}{' '}
+          <button type="button" onClick={health.reload}>
+            Retry
+          </button>
+        </p>
+      )}
       {hooks !== undefined &&
         POINTS.map((point) => (
           <PointSection
             key={point.id}
             point={point}
             hooks={hooks.filter((h) => h.triggerId === point.id)}
+            health={health.health}
             onChoose={(target) =>
               setPending({
                 kind: 'enable',
@@ -175,6 +186,7 @@ function CreateHook(props: { onCreated: (hook: Hook) => void }) {
 function PointSection(props: {
   point: ExtensibilityPoint
   hooks: Hook[]
+  health: Map<string, HookHealth> | undefined
   onChoose: (target: Hook | undefined) => void
   onRename: (hook: Hook) => void
   onDelete: (hook: Hook) => void
@@ -226,6 +238,9 @@ function PointSection(props: {
                 >
                   {h.name}
                 </a>
+                {props.health !== undefined && (
+                  <HealthSummary hookName={h.name} health={props.health.get(h.id)} />
+                )}
                 <span className="row-actions">
                   <a
                     className="icon-button"
