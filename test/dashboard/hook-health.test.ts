@@ -4,7 +4,7 @@
  * SPA and no Prometheus. Two hooks run real token exchanges, one of them failing once; the Hooks
  * page shows each hook's calls, failures and p50/p99 as the API computes them, the failing hook
  * wears the red badge, and the editor's chart holds the same calls and failures.
- * With OPENHOOKS_DOCS_SCREENSHOT=1 the test also writes docs/images/hook-health*.png.
+ * With OPENHOOKS_DOCS_SCREENSHOT=1 the test also writes docs/screenshots/hook-health*.png.
  */
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
@@ -31,7 +31,7 @@ const SKIP =
     : false
 const SCREENSHOTS = join(ROOT, 'test-output', 'screenshots')
 /** Where the README's screenshots go, when OPENHOOKS_DOCS_SCREENSHOT=1. */
-const DOCS_IMAGES = join(ROOT, 'docs', 'images')
+const DOCS_IMAGES = join(ROOT, 'docs', 'screenshots')
 const DOCS_SCREENSHOT = process.env['OPENHOOKS_DOCS_SCREENSHOT'] === '1'
 /** Longest wait for one browser step, in milliseconds. */
 const STEP_TIMEOUT_MS = 15_000
