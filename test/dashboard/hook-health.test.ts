@@ -217,7 +217,11 @@ describe('hook health on the Hooks page and in the editor', { skip: SKIP }, () =
       // 1 failure in 3 calls is above the threshold: the flaky hook stands out, in red.
       const badge = page.locator('[data-health="flaky-hook"] .badge.failing')
       assert.equal(await badge.innerText(), 'failing 33 %')
-      const color = await badge.evaluate((el) => getComputedStyle(el).backgroundColor)
+      // Runs in the page (the tests' types have no DOM): the badge's computed background.
+      type Styles = { getComputedStyle: (el: unknown) => { backgroundColor: string } }
+      const color = await badge.evaluate(
+        (el) => (globalThis as unknown as Styles).getComputedStyle(el).backgroundColor,
+      )
       assert.equal(color, 'rgb(179, 38, 30)', 'the badge is red (--danger)')
       assert.equal(await page.locator('[data-health="healthy-hook"] .badge.failing').count(), 0)
       await page.screenshot({ path: join(SCREENSHOTS, 'hook-health.png'), fullPage: true })
@@ -237,19 +241,14 @@ describe('hook health on the Hooks page and in the editor', { skip: SKIP }, () =
         await panel.getByRole('button', { name: button }).click()
         const chart = panel.getByRole('img', { name: `${button}: 3 calls, 1 failed` })
         await chart.waitFor()
-        const buckets = await chart
-          .locator('[data-bucket]')
-          .evaluateAll((groups) =>
-            groups.map((g) => [
-              Number(g.getAttribute('data-calls')),
-              Number(g.getAttribute('data-failures')),
-            ]),
-          )
+        const buckets = await chart.locator('[data-bucket]').all()
+        let [bucketCalls, bucketFailures] = [0, 0]
+        for (const bucket of buckets) {
+          bucketCalls += Number(await bucket.getAttribute('data-calls'))
+          bucketFailures += Number(await bucket.getAttribute('data-failures'))
+        }
         assert.equal(buckets.length, button === 'Last hour' ? 12 : 24)
-        assert.deepEqual(
-          buckets.reduce(([c, f], [bc, bf]) => [c + (bc ?? 0), f + (bf ?? 0)], [0, 0]),
-          [figures.calls, figures.failures],
-        )
+        assert.deepEqual([bucketCalls, bucketFailures], [figures.calls, figures.failures])
         assert.equal(await panel.locator('.health-figures').innerText(), shown(figures))
         assert.ok((await chart.locator('polyline.p99').getAttribute('points')) !== '')
       }

@@ -71,10 +71,12 @@ it('adds a series of equal buckets over the last hour or day, for one hook on re
 
   const hour = await app.api('GET', '/api/v2/hooks/health?series=1h&hook_id=hook-a')
   assert.equal(hour.statusCode, 200, hour.body)
-  const [a, ...others] = hour.json() as {
-    hook_id: string
-    series: { window: string; bucket_ms: number; buckets: Record<string, unknown>[] }
-  }[]
+  const [a, ...others] = hour.json<
+    {
+      hook_id: string
+      series: { window: string; bucket_ms: number; buckets: Record<string, unknown>[] }
+    }[]
+  >()
   assert.deepEqual(others, [], 'only the hook asked for')
   assert.equal(a?.hook_id, 'hook-a')
   assert.equal(a.series.window, '1h')
@@ -90,10 +92,12 @@ it('adds a series of equal buckets over the last hour or day, for one hook on re
 
   const day = await app.api('GET', '/api/v2/hooks/health?series=24h')
   assert.equal(day.statusCode, 200, day.body)
-  const list = day.json() as {
-    hook_id: string
-    series: { bucket_ms: number; buckets: { start: string; calls: number; failures: number }[] }
-  }[]
+  const list = day.json<
+    {
+      hook_id: string
+      series: { bucket_ms: number; buckets: { start: string; calls: number; failures: number }[] }
+    }[]
+  >()
   assert.deepEqual(
     list.map((h) => h.hook_id),
     ['hook-a', 'hook-b'],
@@ -114,10 +118,10 @@ it('adds a series of equal buckets over the last hour or day, for one hook on re
 
   const plain = await app.api('GET', '/api/v2/hooks/health')
   assert.ok(
-    (plain.json() as object[]).every((h) => !('series' in h)),
+    plain.json<object[]>().every((h) => !('series' in h)),
     'no series unless asked',
   )
   const bad = await app.api('GET', '/api/v2/hooks/health?series=7d')
   assert.equal(bad.statusCode, 400, bad.body)
-  assert.equal((bad.json() as { error: string }).error, 'Bad Request')
+  assert.equal(bad.json<{ error: string }>().error, 'Bad Request')
 })
