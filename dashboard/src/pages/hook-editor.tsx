@@ -643,6 +643,9 @@ function LiveLogs(props: { hook: Hook }) {
         if (id !== '') lastId.current = id
         try {
           const event = JSON.parse(data) as HookExecution
+          // The stream also carries the hook's tenant log events (such as the `sapi` audit event
+          // of a save): this list shows executions only, which have a duration.
+          if (typeof event.duration_ms !== 'number') return
           setEvents((list) => [event, ...list].slice(0, MAX_LIVE_EVENTS))
         } catch {
           // A malformed event is skipped; the stream goes on.
