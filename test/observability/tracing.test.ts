@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { tracingRequested } from '../../src/observability/tracing.js'
 import { managementToken, spawnServer } from '../helpers/spawn-server.js'
 
 /** How long the spans may take to arrive: a deadline for a broken exporter, not a speed bound. */
@@ -197,4 +198,17 @@ test('a token exchange exports one trace over OTLP, and the hook passes it on', 
   )
   server.child.kill('SIGTERM')
   assert.equal(await server.exited, 0)
+})
+
+test('the OTEL_* variables that turn traces on, and those that keep them off', () => {
+  const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }
+  assert.equal(tracingRequested({}), false)
+  assert.equal(tracingRequested(endpoint), true)
+  assert.equal(tracingRequested({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c/v1/traces' }), true)
+  assert.equal(tracingRequested({ OTEL_TRACES_EXPORTER: 'otlp' }), true)
+  assert.equal(tracingRequested({ OTEL_TRACES_EXPORTER: 'console, OTLP' }), true)
+  assert.equal(tracingRequested({ ...endpoint, OTEL_TRACES_EXPORTER: 'none' }), false)
+  assert.equal(tracingRequested({ ...endpoint, OTEL_TRACES_EXPORTER: 'zipkin' }), false)
+  assert.equal(tracingRequested({ ...endpoint, OTEL_SDK_DISABLED: 'true' }), false)
+  assert.equal(tracingRequested({ OTEL_EXPORTER_OTLP_ENDPOINT: '' }), false)
 })
