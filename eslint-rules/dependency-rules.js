@@ -103,6 +103,8 @@ export const DEPENDENCY_RULES = {
       'logging',
       'mail',
       'mfa',
+      // withSpan: the spans of a request's trace (client authentication, signing).
+      'observability/tracing.ts',
       'sandbox/runner.ts',
       // The attack-protection counters' store contract (its tables came after the split by domain).
       'storage/attack-protection.ts',

@@ -23,7 +23,8 @@ if (timingsAt >= 0 && timings === undefined) {
   process.exit(1)
 }
 const filters = args.filter(
-  (arg, i) => !['--coverage', '--fast', '--timings'].includes(arg) && i !== timingsAt + 1,
+  (arg, i) =>
+    !['--coverage', '--fast', '--timings'].includes(arg) && (timingsAt < 0 || i !== timingsAt + 1),
 )
 const slow = fast
   ? new Set(JSON.parse(readFileSync(new URL('./slow-test-files.json', import.meta.url), 'utf8')))

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { Config } from './config/load-config.js'
 import type { Keyring } from './crypto/keys.js'
 import { ApiService } from './directory/apis.js'
@@ -46,6 +46,12 @@ import { createTokenVerifier } from './tokens/access-token.js'
 import type { SigningKeys } from './tokens/signing-keys.js'
 import { OPENHOOKS_VERSION } from './version.js'
 import { Metrics, observeRunner } from './observability/metrics.js'
+import {
+  startHttpSpan,
+  traceRunner,
+  tracingEnabled,
+  type HttpSpan,
+} from './observability/tracing.js'
 import { metricsPlugin } from './http/metrics/plugin.js'
 
 /** The tenant name hooks see (`client.tenant`, `context.connection.tenant`). */
@@ -191,8 +197,8 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
   const executions = new HookExecutionLog(now)
   const dispatcher = new HookDispatcher({
     hooks,
-    // The flows' calls are counted; the Runner's (test-runner.routes.ts) are not.
-    runner: metrics !== undefined ? observeRunner(deps.runner, metrics) : deps.runner,
+    // The flows' calls are counted and traced; the Runner's (test-runner.routes.ts) are not.
+    runner: flowRunner(deps.runner, metrics),
     logger: hooksLogger,
     dependencies: deps.dependencies,
     executions,
@@ -362,6 +368,12 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
   }
 }
 
+/** The runner of the flows: counted when metrics are on, a span per call when tracing is. */
+function flowRunner(runner: HookRunner, metrics: Metrics | undefined): HookRunner {
+  const counted = metrics !== undefined ? observeRunner(runner, metrics) : runner
+  return tracingEnabled() ? traceRunner(counted) : counted
+}
+
 /** The Fastify instance with the server-wide options; no routes yet. */
 function createServer(
   deps: AppDependencies,
@@ -388,6 +400,7 @@ function createServer(
     ...((deps.tls !== undefined ? { https: deps.tls } : {}) as object),
   })
   answerOversizedBodiesAfterReading(server)
+  if (tracingEnabled()) traceRequests(server)
   server.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id)
   })
@@ -402,6 +415,34 @@ function createServer(
     })
   }
   return server
+}
+
+/**
+ * A server span per request (docs/observability.md): started first, before any other hook, as the
+ * child of an incoming `traceparent`; the handler runs in its context (entered again before the
+ * handler, since reading the body leaves it), so the flows' spans are its children.
+ */
+function traceRequests(server: FastifyInstance): void {
+  const spans = new WeakMap<FastifyRequest, HttpSpan>()
+  server.addHook('onRequest', (request, _reply, done) => {
+    const span = startHttpSpan(request)
+    if (span === undefined) {
+      done()
+      return
+    }
+    spans.set(request, span)
+    span.enter(done)
+  })
+  server.addHook('preHandler', (request, _reply, done) => {
+    const span = spans.get(request)
+    if (span === undefined) done()
+    else span.enter(done)
+  })
+  server.addHook('onResponse', (request, reply, done) => {
+    spans.get(request)?.end(request.routeOptions.url, reply.statusCode)
+    spans.delete(request)
+    done()
+  })
 }
 
 /** Registers every plugin and route on `server`, explicitly (STYLE §1). */

@@ -21,6 +21,8 @@ import { DATABASE_FILE, openSqliteStore } from './storage/sql/sqlite.js'
 
 export { DATABASE_FILE }
 import type { Store } from './storage/store.js'
+import { startTracing } from './observability/tracing.js'
+import { OPENHOOKS_VERSION } from './version.js'
 import { ensureAdminClient, type AdminClientResult } from './tokens/admin-client.js'
 import {
   ensureOperatorAccount,
@@ -197,6 +199,12 @@ export async function startServer(
   print: (text: string) => void,
 ): Promise<App & { url: string }> {
   const settings = loadConfig(env)
+  // Spans over OTLP when the OTEL_* variables ask for them (docs/observability.md); started before
+  // anything that makes spans. Nothing else is open yet if it fails.
+  const tracing = await startTracing(env, {
+    name: env.OTEL_SERVICE_NAME ?? 'openhooks',
+    version: OPENHOOKS_VERSION,
+  })
   const tls = settings.tls === undefined ? undefined : readTlsFiles(settings.tls)
   const egressCaFile = settings.sandbox.egress.caFile
   const egressCa = egressCaFile === undefined ? undefined : readEgressCaFile(egressCaFile)
@@ -289,6 +297,7 @@ export async function startServer(
           // npm reads its configuration (registry, proxy, credentials) from the environment.
           env,
         })
+  if (tracing.enabled) logger.info({ event: 'tracing.started' }, 'spans are exported over OTLP')
   let app: App
   try {
     app = await buildApp({
@@ -308,6 +317,7 @@ export async function startServer(
     await runner.close()
     await changes.close()
     await store.close()
+    await tracing.stop()
     throw error
   }
   let metricsListener: MetricsListener | undefined
@@ -320,6 +330,8 @@ export async function startServer(
     await runner.close()
     await changes.close()
     await store.close()
+    // The spans of the last requests are exported before the process ends.
+    await tracing.stop()
   })
   let url: string
   try {
@@ -340,6 +352,7 @@ export async function startServer(
     await runner.close()
     await changes.close()
     await store.close()
+    await tracing.stop()
     throw error
   }
   // `openhooks token` reads it, so that its tokens carry the issuer this server checks.

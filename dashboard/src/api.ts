@@ -249,14 +249,15 @@ export interface LogEvent {
 
 /**
  * Reads a server-sent event stream with fetch (EventSource cannot send an Authorization header).
- * Calls `onEvent` for each `data:` block; resolves when the stream ends or `signal` aborts.
+ * Calls `onEvent` for each `data:` block, with its `event:` name (`message` when it has none);
+ * resolves when the stream ends or `signal` aborts.
  */
 export async function streamEvents(
   path: string,
   options: {
     signal: AbortSignal
     lastEventId?: string
-    onEvent: (id: string, data: string) => void
+    onEvent: (id: string, data: string, event: string) => void
   },
 ): Promise<void> {
   const response = await fetch(`/api/v2${path}`, {
@@ -280,12 +281,14 @@ export async function streamEvents(
         const block = buffer.slice(0, end)
         buffer = buffer.slice(end + 2)
         let id = ''
+        let event = 'message'
         const data: string[] = []
         for (const line of block.split('\n')) {
           if (line.startsWith('id:')) id = line.slice(3).trim()
+          else if (line.startsWith('event:')) event = line.slice(6).trim()
           else if (line.startsWith('data:')) data.push(line.slice(5).trimStart())
         }
-        if (data.length > 0) options.onEvent(id, data.join('\n'))
+        if (data.length > 0) options.onEvent(id, data.join('\n'), event)
       }
     }
   } catch (error) {

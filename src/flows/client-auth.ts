@@ -9,6 +9,7 @@
  */
 import type { ClientSecretHasher } from '../crypto/keys.js'
 import { OAuthError } from '../errors/api-error.js'
+import { withSpan } from '../observability/tracing.js'
 import type { ClientRecord, ClientStore } from '../storage/store.js'
 import type { AttackProtection, AttemptOrigin } from './attack-protection.js'
 
@@ -85,7 +86,19 @@ export function requireClientSecret(auth: ClientAuth): { clientId: string; clien
  * authenticates with its id alone where `allowPublic` says so (the user grants); any other must
  * send its secret, which attack protection counts when it is wrong and clears when it is right.
  */
-export async function authenticateClient(
+export function authenticateClient(
+  deps: ClientAuthDeps,
+  auth: ClientAuth,
+  origin: AttemptOrigin,
+  options: { readonly allowPublic: boolean },
+): Promise<ClientRecord> {
+  // A span of the trace of the request (docs/observability.md); the client id, never the secret.
+  return withSpan('client.authenticate', { 'oauth.client_id': auth.clientId ?? '' }, () =>
+    checkClient(deps, auth, origin, options),
+  )
+}
+
+async function checkClient(
   deps: ClientAuthDeps,
   auth: ClientAuth,
   origin: AttemptOrigin,

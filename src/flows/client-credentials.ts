@@ -7,6 +7,7 @@ import { credentialsExchange } from '../hooks/triggers/credentials-exchange.js'
 import { describeFailure } from '../hooks/triggers/trigger.js'
 import type { ClientGrantStore, ClientRecord, ClientStore } from '../storage/store.js'
 import type { TenantLog } from '../tenant-log/tenant-log.js'
+import { withSpan } from '../observability/tracing.js'
 import { signAccessToken } from '../tokens/access-token.js'
 import type { SigningKeys } from '../tokens/signing-keys.js'
 import { failedOpenDescription, failedOpenDetails, hookLogDetails } from './hook-log.js'
@@ -183,14 +184,18 @@ export async function issueClientCredentialsToken(
         narrowScopes(request.scope, grant.scope),
       ),
     )
-    const accessToken = await signAccessToken(deps.signingKeys, {
-      issuer: deps.issuer,
-      clientId: client.clientId,
-      audience: request.audience,
-      scopes: exchange.scopes,
-      extraClaims: exchange.claims,
-      lifetimeS: api.lifetimeS,
-    })
+    const clientId = client.clientId
+    const audience = request.audience
+    const accessToken = await withSpan('token.sign', {}, () =>
+      signAccessToken(deps.signingKeys, {
+        issuer: deps.issuer,
+        clientId,
+        audience,
+        scopes: exchange.scopes,
+        extraClaims: exchange.claims,
+        lifetimeS: api.lifetimeS,
+      }),
+    )
     void deps.tenantLog?.record({
       type: 'seccft',
       clientId: client.clientId,

@@ -20,6 +20,7 @@ import type {
   UserStore,
 } from '../storage/store.js'
 import type { TenantLog, TenantLogEvent } from '../tenant-log/tenant-log.js'
+import { withSpan } from '../observability/tracing.js'
 import { signAccessToken } from '../tokens/access-token.js'
 import type { SigningKeys } from '../tokens/signing-keys.js'
 import type { AttackProtection } from './attack-protection.js'
@@ -144,16 +145,18 @@ export async function signUserToken(
   grantType: string,
 ): Promise<TokenResponse> {
   const api = await resolveUserAudience(deps, audience)
-  const accessToken = await signAccessToken(deps.signingKeys, {
-    issuer: deps.issuer,
-    clientId,
-    audience,
-    scopes,
-    lifetimeS: api.lifetimeS,
-    subject: toWireUserId(user.id),
-    grantType,
-    nowS: Math.floor(deps.now() / 1000),
-  })
+  const accessToken = await withSpan('token.sign', {}, () =>
+    signAccessToken(deps.signingKeys, {
+      issuer: deps.issuer,
+      clientId,
+      audience,
+      scopes,
+      lifetimeS: api.lifetimeS,
+      subject: toWireUserId(user.id),
+      grantType,
+      nowS: Math.floor(deps.now() / 1000),
+    }),
+  )
   return {
     access_token: accessToken,
     token_type: 'Bearer',

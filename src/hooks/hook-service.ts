@@ -207,23 +207,31 @@ export class HookService {
 
   /**
    * issue 18.7: a write that leaves the hook enabled with a new script, or enables it, needs a
-   * script that compiles; a disabled hook may hold any script (as on Auth0). Returns the state
-   * the check saw, which the write requires (so a concurrent enable cannot slip past it), or
-   * undefined when the write cannot enable a script that was not checked.
+   * script that compiles; a disabled hook may hold any script (as on Auth0). Returns the part of
+   * the hook's state the decision depended on, which the write then requires (so a concurrent
+   * enable or script change cannot slip past it), or undefined when the decision depended on
+   * none: a new script that compiles may be written whatever the hook's state, so concurrent
+   * saves of good scripts never conflict.
    */
   async #checkCompiles(
     id: string,
     input: UpdateHookInput,
-  ): Promise<{ script: string; enabled: boolean } | undefined> {
+  ): Promise<{ script?: string; enabled?: boolean } | undefined> {
     if (input.enabled === false) return undefined
     if (input.script === undefined && input.enabled !== true) return undefined
     const current = await this.#store.getHook(id)
     if (current === undefined) throw new ApiError('HookDoesNotExist')
-    const expect = { script: current.script, enabled: current.enabled }
-    if (!(input.enabled ?? current.enabled)) return expect
-    const syntax = scriptSyntaxError(input.script ?? current.script, current.triggerId)
-    if (syntax !== undefined) throw notCompilingError(syntax)
-    return expect
+    if (input.script === undefined) {
+      // Enabling the stored script: it must compile, and still be the one stored at the write.
+      const syntax = scriptSyntaxError(current.script, current.triggerId)
+      if (syntax !== undefined) throw notCompilingError(syntax)
+      return { script: current.script }
+    }
+    const syntax = scriptSyntaxError(input.script, current.triggerId)
+    if (syntax === undefined) return undefined
+    // A script that does not compile: only into a hook that stays disabled.
+    if (input.enabled === true || current.enabled) throw notCompilingError(syntax)
+    return { enabled: false }
   }
 
   /** Newest first (issue 22). */

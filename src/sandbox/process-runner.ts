@@ -21,7 +21,7 @@ import type { EgressPolicy } from './egress.js'
 import { checkLaneLimits, DEFAULT_LANE_LIMITS, Lane } from './lanes.js'
 import type { LaneLimits } from './lanes.js'
 import { validateInjectedClasses } from './prelude.js'
-import { isolateKey } from './protocol.js'
+import { isolateKey, TRACEPARENT } from './protocol.js'
 import {
   DEFAULT_RUN_LIMITS,
   MAX_IDLE_POLL_US,
@@ -440,6 +440,9 @@ function startRun(pool: PoolState, request: RunRequest): Promise<RunOutcome> {
         args,
         limits,
         deadlineAt: Date.now() + limits.timeoutMs,
+        ...(request.traceparent !== undefined && TRACEPARENT.test(request.traceparent)
+          ? { traceparent: request.traceparent }
+          : undefined),
       },
       code: {
         script: request.script,

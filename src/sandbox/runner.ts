@@ -146,6 +146,11 @@ export interface RunRequest {
    * may have workers of its own. Without it, only the runner's `maxPendingCalls` applies.
    */
   readonly lane?: string
+  /**
+   * A W3C `traceparent` header value (the caller's span of this call): the hook's outbound
+   * requests carry it unless the hook sets its own (docs/egress.md). Ignored unless well formed.
+   */
+  readonly traceparent?: string
 }
 
 export type LogLevel = 'log' | 'info' | 'warn' | 'error' | 'debug'

@@ -34,10 +34,11 @@ export interface HookPatch {
   readonly enabled?: boolean
   readonly dependencies?: Readonly<Record<string, string>>
   /**
-   * Write only when the hook still has this script and enabled state; otherwise answer
-   * `changed` and write nothing (the compile check of issue 18.7 holds for what is written).
+   * Write only when the hook still has the script and the enabled state given here (each when
+   * given); otherwise answer `changed` and write nothing (the compile check of issue 18.7 holds
+   * for what is written).
    */
-  readonly expect?: { readonly script: string; readonly enabled: boolean }
+  readonly expect?: { readonly script?: string; readonly enabled?: boolean }
 }
 
 export interface HookFilter {

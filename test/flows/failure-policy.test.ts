@@ -8,9 +8,9 @@ import type { LightMyRequestResponse } from 'fastify'
 import { FAILED_OPEN_DESCRIPTION } from '../../src/flows/hook-log.js'
 import type { HookRunner } from '../../src/sandbox/runner.js'
 import { buildTestApp, startAppRunner, type TestApp } from '../helpers/build-test-app.js'
+import { exchange, setUpExchange } from '../helpers/exchange.js'
 import { assertError, assertHookDoesNotExist, assertJson } from '../helpers/management.js'
 
-const AUDIENCE = 'https://api.example.com/'
 /** Short per-call limits, so that timeouts cost little. */
 const HOOK_TIMEOUT_MS = 400
 
@@ -24,46 +24,6 @@ async function setPolicy(app: TestApp, hookId: string, policy: 'open' | 'closed'
     failurePolicy: policy,
   })
   assertJson(res, 200, { failurePolicy: policy })
-}
-
-async function exchangeSetUp(app: TestApp, script: string) {
-  await app.api('POST', '/api/v2/resource-servers', {
-    identifier: AUDIENCE,
-    scopes: [{ value: 'read:things' }],
-  })
-  const client = (await app.api('POST', '/api/v2/clients', { name: 'Worker' })).json<{
-    client_id: string
-    client_secret: string
-  }>()
-  await app.api('POST', '/api/v2/client-grants', {
-    client_id: client.client_id,
-    audience: AUDIENCE,
-    scope: ['read:things'],
-  })
-  const hook = await app.api('POST', '/api/v2/hooks', {
-    name: 'exchange',
-    script,
-    triggerId: 'credentials-exchange',
-  })
-  assert.equal(hook.statusCode, 201, hook.body)
-  return { client, hookId: hook.json<{ id: string }>().id }
-}
-
-function exchange(
-  app: TestApp,
-  client: { client_id: string; client_secret: string },
-): Promise<LightMyRequestResponse> {
-  return app.server.inject({
-    method: 'POST',
-    url: '/oauth/token',
-    headers: { 'content-type': 'application/json' },
-    payload: JSON.stringify({
-      grant_type: 'client_credentials',
-      client_id: client.client_id,
-      client_secret: client.client_secret,
-      audience: AUDIENCE,
-    }),
-  })
 }
 
 function signup(app: TestApp, clientId: string): Promise<LightMyRequestResponse> {
@@ -173,7 +133,7 @@ describe('the failure policy in the flows', () => {
 
   it('closed: a hook that times out fails the token exchange (as on Auth0)', async (t) => {
     const app = await buildTestApp(t, { runner })
-    const { client } = await exchangeSetUp(app, NEVER_CALLS_BACK)
+    const { client } = await setUpExchange(app, NEVER_CALLS_BACK)
     const res = await exchange(app, client)
     assert.equal(res.statusCode, 500, res.body)
     assert.deepStrictEqual(res.json(), {
@@ -184,7 +144,7 @@ describe('the failure policy in the flows', () => {
 
   it('open: a hook that times out lets the exchange through, as if no hook were enabled, and the log says so', async (t) => {
     const app = await buildTestApp(t, { runner })
-    const { client, hookId } = await exchangeSetUp(app, NEVER_CALLS_BACK)
+    const { client, hookId } = await setUpExchange(app, NEVER_CALLS_BACK)
     await setPolicy(app, hookId, 'open')
     const res = await exchange(app, client)
     assert.equal(res.statusCode, 200, res.body)
@@ -206,7 +166,7 @@ describe('the failure policy in the flows', () => {
   for (const policy of ['open', 'closed'] as const) {
     it(`${policy}: a hook that calls back with an error still denies the exchange`, async (t) => {
       const app = await buildTestApp(t, { runner })
-      const { client, hookId } = await exchangeSetUp(app, DENIES)
+      const { client, hookId } = await setUpExchange(app, DENIES)
       await setPolicy(app, hookId, policy)
       const res = await exchange(app, client)
       // Auth0's answer to a plain Error from the hook (compat §4.1).

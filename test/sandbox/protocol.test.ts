@@ -181,6 +181,32 @@ describe('FrameDecoder', () => {
     assert.deepEqual(new FrameDecoder(1024).push(frame), [{ ok: true, value: run }])
   })
 
+  it("carries a warm run's traceparent, with a JSON header; the worker refuses a malformed one", () => {
+    const run = {
+      t: 'run' as const,
+      id: 1,
+      hookId: 'h',
+      versionKey: 'v',
+      args: '[]',
+      limits: DEFAULT_RUN_LIMITS,
+      deadlineAt: 1,
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    }
+    const frame = encodeFrame(run)
+    assert.equal(frame.readUInt32LE(4) & 0x4000_0000, 0)
+    const [decoded] = new FrameDecoder(1024).push(frame)
+    assert.deepEqual(decoded, { ok: true, value: run })
+    assert.deepEqual(parseParentMessage(run), run)
+    for (const traceparent of [
+      '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\nx-injected: 1',
+      '00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01',
+      '',
+      7,
+    ]) {
+      assert.equal(parseParentMessage({ ...run, traceparent }), undefined, String(traceparent))
+    }
+  })
+
   it('reports a zero-length frame as soon as its split length field is complete', () => {
     const decoder = new FrameDecoder(1024)
     assert.deepEqual(decoder.push(Buffer.alloc(2)), [])

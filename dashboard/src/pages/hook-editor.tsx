@@ -639,8 +639,11 @@ function LiveLogs(props: { hook: Hook }) {
     streamEvents(`/hooks/${props.hook.id}/logs/stream`, {
       signal: controller.signal,
       ...(lastId.current !== undefined ? { lastEventId: lastId.current } : undefined),
-      onEvent: (id, data) => {
+      onEvent: (id, data, event) => {
         if (id !== '') lastId.current = id
+        // The stream also carries the hook's tenant log events (`event: log`), shown on the Logs
+        // page; this list shows the executions.
+        if (event !== 'execution') return
         try {
           const event = JSON.parse(data) as HookExecution
           // The stream also carries the hook's tenant log events (such as the `sapi` audit event

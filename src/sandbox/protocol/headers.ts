@@ -60,7 +60,8 @@ const LONE_SURROGATE = /\p{Surrogate}/u
 
 export function compactHeader(message: ParentMessage | WorkerMessage): Compact | undefined {
   if (message.t === 'run') {
-    if (message.code !== undefined) return undefined
+    // A run with code, or with a traceparent (tracing on), travels as JSON.
+    if (message.code !== undefined || message.traceparent !== undefined) return undefined
     if (LONE_SURROGATE.test(message.hookId) || LONE_SURROGATE.test(message.versionKey)) {
       return undefined
     }
@@ -180,6 +181,7 @@ export function split(
       code: message.code,
       limits: message.limits,
       deadlineAt: message.deadlineAt,
+      traceparent: message.traceparent,
     }
     return [header, message.args]
   }

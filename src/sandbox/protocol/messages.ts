@@ -17,6 +17,12 @@ export const MAX_WORKER_FRAME_BYTES = 16 * 1024 * 1024
 /** Largest frame a worker accepts from the parent (script and arguments). */
 export const MAX_PARENT_FRAME_BYTES = 32 * 1024 * 1024
 
+/**
+ * A W3C trace-context `traceparent` value (version, trace id, parent id, flags, lowercase hex):
+ * the only form the worker adds to a hook's outbound requests.
+ */
+export const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/
+
 export interface RunMessage {
   readonly t: 'run'
   readonly id: number
@@ -32,6 +38,8 @@ export interface RunMessage {
   readonly limits: RunLimits
   /** `Date.now()` value after which the call is over; both processes share the clock. */
   readonly deadlineAt: number
+  /** `RunRequest.traceparent`, for the call's outbound requests. */
+  readonly traceparent?: string
 }
 
 export interface HookCode {

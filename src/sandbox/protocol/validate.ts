@@ -17,6 +17,7 @@ import type {
   WorkerMessage,
   WorkerOutcome,
 } from './messages.js'
+import { TRACEPARENT } from './messages.js'
 
 type Obj = Record<string, unknown>
 
@@ -110,6 +111,8 @@ export function parseParentMessage(value: unknown): ParentMessage | undefined {
         typeof value.versionKey === 'string' &&
         typeof value.args === 'string' &&
         isFiniteNonNegative(value.deadlineAt) &&
+        (value.traceparent === undefined ||
+          (typeof value.traceparent === 'string' && TRACEPARENT.test(value.traceparent))) &&
         (value.code === undefined || parseCode(value.code)) &&
         parseLimits(value.limits) !== undefined
       ) {

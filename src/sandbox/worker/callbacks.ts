@@ -6,7 +6,7 @@
 import { isUtf8 } from 'node:buffer'
 import type ivm from 'isolated-vm-types'
 import { createEgressClient, parseEgressRequest } from '../egress-client.js'
-import type { EgressResult } from '../egress-client.js'
+import type { EgressRequest, EgressResult } from '../egress-client.js'
 import {
   compileEgressPolicy,
   MAX_EGRESS_CONCURRENT_REQUESTS_PER_CALL,
@@ -169,7 +169,7 @@ export function onHttp(
   }
   call.requestsStarted++
   const handle = egressClient.start(
-    request,
+    withTraceparent(request, call.traceparent),
     bytes,
     call.deadlineAt,
     (line) => {
@@ -181,6 +181,16 @@ export function onHttp(
   )
   call.requests.set(requestId, handle)
   return ''
+}
+
+/**
+ * The request with the call's `traceparent` header (docs/egress.md), unless tracing is off or the
+ * hook set one itself: the hook's own header wins.
+ */
+function withTraceparent(request: EgressRequest, traceparent: string | undefined): EgressRequest {
+  if (traceparent === undefined) return request
+  if (request.headers.some(([name]) => name.toLowerCase() === 'traceparent')) return request
+  return { ...request, headers: [...request.headers, ['traceparent', traceparent]] }
 }
 
 /** Which WorkerStats egress count an outbound request's result goes to. */

@@ -79,6 +79,7 @@ function handleRun(message: RunMessage): void {
     slot,
     limits: message.limits,
     deadlineAt: message.deadlineAt,
+    traceparent: message.traceparent,
     deadline: undefined,
     logs: [],
     lateLogs: [],

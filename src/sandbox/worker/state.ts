@@ -49,6 +49,8 @@ export interface Call {
   readonly slot: Slot
   readonly limits: RunLimits
   readonly deadlineAt: number
+  /** Added to the call's outbound requests that set none (`RunMessage.traceparent`). */
+  readonly traceparent: string | undefined
   deadline: NodeJS.Timeout | undefined
   readonly logs: LogEntry[]
   lateLogs: LogEntry[]

@@ -158,8 +158,9 @@ export function sqlHookStore({ db, timestamp }: SqlContext): HookStore {
           if (patch.enabled === true) await lockEnabledHook(trx, current.trigger_id)
           if (
             patch.expect !== undefined &&
-            (current.script !== patch.expect.script ||
-              (current.enabled === 1) !== patch.expect.enabled)
+            ((patch.expect.script !== undefined && current.script !== patch.expect.script) ||
+              (patch.expect.enabled !== undefined &&
+                (current.enabled === 1) !== patch.expect.enabled))
           ) {
             return { ok: false, reason: 'changed' } as const
           }

@@ -1,0 +1,246 @@
+import type * as OpenTelemetryApi from '@opentelemetry/api'
+import type { Context, Span, TextMapGetter, Tracer } from '@opentelemetry/api'
+import type { HookRunner } from '../sandbox/runner.js'
+import { HOOK_OUTCOME_LABELS } from './metrics.js'
+
+/**
+ * OpenTelemetry traces (docs/observability.md, ADR 0010). Off unless the standard variables ask
+ * for an OTLP exporter: then `startTracing` loads the OpenTelemetry SDK with a dynamic import and
+ * exports spans over OTLP/HTTP (JSON). Off, nothing of OpenTelemetry is loaded and `withSpan` only
+ * calls its function. The other folders call `withSpan`; they never see the OpenTelemetry API.
+ */
+
+/** Attribute values a span takes from openhooks: bounded strings and numbers, never secrets. */
+export type SpanAttributes = Readonly<Record<string, string | number | boolean>>
+
+/** What a function run inside a span may do with it. */
+export interface SpanHandle {
+  setAttributes(attributes: SpanAttributes): void
+  /** The W3C `traceparent` header value naming this span, or undefined when tracing is off. */
+  traceparent(): string | undefined
+}
+
+const NOOP_SPAN: SpanHandle = {
+  setAttributes: () => undefined,
+  traceparent: () => undefined,
+}
+
+/** How long, in ms, a shutdown waits for the last spans to be exported. */
+export const TRACE_SHUTDOWN_TIMEOUT_MS = 5_000
+
+type Api = typeof OpenTelemetryApi
+
+interface Tracing {
+  readonly api: Api
+  readonly tracer: Tracer
+  readonly shutdown: () => Promise<void>
+}
+
+type Environment = Readonly<Record<string, string | undefined>>
+
+/** Set by `startTracing`; one per process, like the SDK's own global provider. */
+let active: Tracing | undefined
+
+/**
+ * Whether the environment asks for traces: `OTEL_TRACES_EXPORTER=otlp`, or an OTLP endpoint
+ * (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) without
+ * `OTEL_TRACES_EXPORTER=none`; never with `OTEL_SDK_DISABLED=true`.
+ */
+export function tracingRequested(env: Environment): boolean {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '')
+  if (exporters.includes('otlp')) return true
+  if (exporters.length > 0) return false
+  return (
+    (env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '') !== '' ||
+    (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? '') !== ''
+  )
+}
+
+/**
+ * Starts exporting spans when the environment asks for it (`tracingRequested`), and answers how
+ * to stop: the stop exports what is still buffered, within TRACE_SHUTDOWN_TIMEOUT_MS. The
+ * exporter reads the standard OTLP variables itself, from the process's environment (endpoint,
+ * headers, timeout), the batch processor `OTEL_BSP_*`, the sampler `OTEL_TRACES_SAMPLER`.
+ */
+export async function startTracing(
+  env: Environment,
+  service: { readonly name: string; readonly version: string },
+): Promise<{ readonly enabled: boolean; readonly stop: () => Promise<void> }> {
+  if (active !== undefined) throw new Error('tracing is already started in this process')
+  if (!tracingRequested(env)) return { enabled: false, stop: async () => undefined }
+  const [api, sdk, exporter, resources] = await Promise.all([
+    import('@opentelemetry/api'),
+    import('@opentelemetry/sdk-trace-node'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+  ])
+  const provider = new sdk.NodeTracerProvider({
+    resource: resources.resourceFromAttributes({
+      'service.name': service.name,
+      'service.version': service.version,
+    }),
+    spanProcessors: [new sdk.BatchSpanProcessor(new exporter.OTLPTraceExporter())],
+  })
+  // The AsyncLocalStorage context manager and the W3C trace-context propagator.
+  provider.register()
+  const tracing: Tracing = {
+    api,
+    tracer: api.trace.getTracer(service.name, service.version),
+    shutdown: () => provider.shutdown(),
+  }
+  active = tracing
+  return {
+    enabled: true,
+    stop: async () => {
+      if (active !== tracing) return
+      active = undefined
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        tracing.shutdown().catch(() => undefined),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, TRACE_SHUTDOWN_TIMEOUT_MS))),
+      ])
+      clearTimeout(timer)
+    },
+  }
+}
+
+/** Whether spans are being recorded in this process. */
+export function tracingEnabled(): boolean {
+  return active !== undefined
+}
+
+function handleOf(span: Span): SpanHandle {
+  return {
+    setAttributes: (attributes) => {
+      span.setAttributes(attributes)
+    },
+    traceparent: () => {
+      const { traceId, spanId, traceFlags } = span.spanContext()
+      return `00-${traceId}-${spanId}-${traceFlags.toString(16).padStart(2, '0')}`
+    },
+  }
+}
+
+/**
+ * Runs `fn` inside a span named `name`, a child of the current span; the span ends when `fn`
+ * settles, with an error status when it throws. With tracing off, only runs `fn`.
+ */
+export async function withSpan<T>(
+  name: string,
+  attributes: SpanAttributes,
+  fn: (span: SpanHandle) => Promise<T>,
+): Promise<T> {
+  const tracing = active
+  if (tracing === undefined) return fn(NOOP_SPAN)
+  const { api } = tracing
+  return tracing.tracer.startActiveSpan(name, { attributes }, async (span) => {
+    try {
+      return await fn(handleOf(span))
+    } catch (error) {
+      span.setStatus({ code: api.SpanStatusCode.ERROR, message: errorName(error) })
+      throw error
+    } finally {
+      span.end()
+    }
+  })
+}
+
+/** The class name of a thrown value: an error's message may hold user input. */
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error
+}
+
+/** A request as the HTTP span needs it (Fastify's, without depending on Fastify). */
+export interface TracedRequest {
+  readonly method: string
+  readonly url: string
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>
+}
+
+const HEADER_GETTER: TextMapGetter<TracedRequest['headers']> = {
+  keys: (carrier) => Object.keys(carrier),
+  get: (carrier, key) => carrier[key],
+}
+
+/** The span of one HTTP request and the context its handlers run in. */
+export interface HttpSpan {
+  /** Runs `fn` (a Fastify hook's `done`) in the request's context. */
+  enter(fn: () => void): void
+  /** Names the span after the route template and records the status, then ends it. */
+  end(route: string | undefined, statusCode: number): void
+}
+
+/**
+ * Starts the server span of an HTTP request, a child of the caller's span when the request
+ * carries a W3C `traceparent`; undefined when tracing is off.
+ */
+export function startHttpSpan(request: TracedRequest): HttpSpan | undefined {
+  const tracing = active
+  if (tracing === undefined) return undefined
+  const { api } = tracing
+  const parent = api.propagation.extract(api.ROOT_CONTEXT, request.headers, HEADER_GETTER)
+  const path = request.url.split('?', 1)[0] ?? request.url
+  const span = tracing.tracer.startSpan(
+    request.method,
+    {
+      kind: api.SpanKind.SERVER,
+      attributes: { 'http.request.method': request.method, 'url.path': path },
+    },
+    parent,
+  )
+  const context: Context = api.trace.setSpan(parent, span)
+  return {
+    enter: (fn) => {
+      api.context.with(context, fn)
+    },
+    end: (route, statusCode) => {
+      if (route !== undefined) {
+        span.updateName(`${request.method} ${route}`)
+        span.setAttribute('http.route', route)
+      }
+      span.setAttribute('http.response.status_code', statusCode)
+      if (statusCode >= 500) span.setStatus({ code: api.SpanStatusCode.ERROR })
+      span.end()
+    },
+  }
+}
+
+/**
+ * Wraps the flows' runner so that each hook call is a span (`hook.call`) with its trigger, hook
+ * id, version key, outcome and duration, and hands the span's `traceparent` to the sandbox, which
+ * adds it to the hook's outbound requests (docs/egress.md). Used only when tracing is on.
+ */
+export function traceRunner(runner: HookRunner): HookRunner {
+  return {
+    run: (request) =>
+      withSpan(
+        'hook.call',
+        {
+          'openhooks.hook.trigger': request.lane ?? '',
+          'openhooks.hook.id': request.hookId,
+          'openhooks.hook.version_key': request.versionKey,
+        },
+        async (span) => {
+          const traceparent = span.traceparent()
+          const outcome = await runner.run(
+            traceparent !== undefined ? { ...request, traceparent } : request,
+          )
+          span.setAttributes({
+            'openhooks.hook.outcome': HOOK_OUTCOME_LABELS[outcome.kind],
+            'openhooks.hook.duration_ms': outcome.durationMs,
+            'openhooks.hook.cpu_ms': outcome.cpuMs,
+          })
+          return outcome
+        },
+      ),
+    retire: (hookId) => {
+      runner.retire(hookId)
+    },
+    close: () => runner.close(),
+    stats: () => runner.stats(),
+  }
+}
