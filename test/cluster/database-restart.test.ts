@@ -22,8 +22,18 @@ const PAUSE_MS = 50
 
 type Probe = { status: number; body: unknown }
 
+/**
+ * One request; a request that got no answer at all (a refused or reset connection) is status 0
+ * with its cause, so that the test reports it among the failures rather than as a rejection.
+ */
 async function probe(url: string, init?: RequestInit): Promise<Probe> {
-  const res = await fetch(url, init)
+  let res: Response
+  try {
+    res = await fetch(url, init)
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause
+    return { status: 0, body: { network: cause?.code ?? cause?.message ?? String(error) } }
+  }
   const text = await res.text()
   return { status: res.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) }
 }
