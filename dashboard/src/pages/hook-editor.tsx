@@ -645,11 +645,8 @@ function LiveLogs(props: { hook: Hook }) {
         // page; this list shows the executions.
         if (event !== 'execution') return
         try {
-          const event = JSON.parse(data) as HookExecution
-          // The stream also carries the hook's tenant log events (such as the `sapi` audit event
-          // of a save): this list shows executions only, which have a duration.
-          if (typeof event.duration_ms !== 'number') return
-          setEvents((list) => [event, ...list].slice(0, MAX_LIVE_EVENTS))
+          const execution = JSON.parse(data) as HookExecution
+          setEvents((list) => [execution, ...list].slice(0, MAX_LIVE_EVENTS))
         } catch {
           // A malformed event is skipped; the stream goes on.
         }
