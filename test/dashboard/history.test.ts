@@ -6,7 +6,6 @@
  * completes `context.webtask.` from the declarations `openhooks types` writes.
  */
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
@@ -14,6 +13,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { ensureDashboardBuilt } from '../helpers/dashboard-build.js'
 import { spawnServer, type RunningServer } from '../helpers/spawn-server.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -30,8 +30,6 @@ const SKIP =
 const SCREENSHOTS = join(ROOT, 'test-output', 'screenshots')
 /** Longest wait for one browser step, in milliseconds. */
 const STEP_TIMEOUT_MS = 15_000
-/** Longest wait for the dashboard build when it is missing, in milliseconds. */
-const BUILD_TIMEOUT_MS = 180_000
 const EMAIL = 'operator@example.com'
 const PASSWORD = 'history-password-0123456789'
 
@@ -46,20 +44,7 @@ describe('hook editor: History panel, failure policy and completions', { skip: S
 
   before(async () => {
     if (MISSING_BROWSER !== undefined) throw new Error(MISSING_BROWSER)
-    if (!existsSync(join(ROOT, 'dist', 'dashboard', 'index.html'))) {
-      execFileSync(
-        process.execPath,
-        [
-          join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
-          'build',
-          '--config',
-          join(ROOT, 'dashboard', 'vite.config.ts'),
-          '--logLevel',
-          'warn',
-        ],
-        { cwd: ROOT, timeout: BUILD_TIMEOUT_MS, stdio: 'inherit' },
-      )
-    }
+    ensureDashboardBuilt()
     dataDir = mkdtempSync(join(tmpdir(), 'openhooks-history-'))
     server = await spawnServer({
       OPENHOOKS_DATA_DIR: dataDir,

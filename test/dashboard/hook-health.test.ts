@@ -7,7 +7,6 @@
  * With OPENHOOKS_DOCS_SCREENSHOT=1 the test also writes docs/screenshots/hook-health*.png.
  */
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
@@ -16,6 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
 import { chromium, type Browser } from 'playwright-core'
+import { ensureDashboardBuilt } from '../helpers/dashboard-build.js'
 import { spawnServer, type RunningServer } from '../helpers/spawn-server.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -38,8 +38,6 @@ const STEP_TIMEOUT_MS = 15_000
 /** Longest wait for the tenant log to show the exchanges' hook runs, in milliseconds. */
 const LOG_TIMEOUT_MS = 15_000
 const LOG_POLL_MS = 100
-/** Longest wait for the dashboard build when it is missing, in milliseconds. */
-const BUILD_TIMEOUT_MS = 180_000
 const EMAIL = 'operator@example.com'
 const PASSWORD = 'health-password-0123456789'
 
@@ -84,20 +82,7 @@ describe('hook health on the Hooks page and in the editor', { skip: SKIP }, () =
 
   before(async () => {
     if (MISSING_BROWSER !== undefined) throw new Error(MISSING_BROWSER)
-    if (!existsSync(join(ROOT, 'dist', 'dashboard', 'index.html'))) {
-      execFileSync(
-        process.execPath,
-        [
-          join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
-          'build',
-          '--config',
-          join(ROOT, 'dashboard', 'vite.config.ts'),
-          '--logLevel',
-          'warn',
-        ],
-        { cwd: ROOT, timeout: BUILD_TIMEOUT_MS, stdio: 'inherit' },
-      )
-    }
+    ensureDashboardBuilt()
     dataDir = mkdtempSync(join(tmpdir(), 'openhooks-health-'))
     server = await spawnServer({
       OPENHOOKS_DATA_DIR: dataDir,
