@@ -7,6 +7,11 @@
  *
  * This layer knows nothing of HTTP, hooks or storage: it throws `DependencyError`, which the hook
  * service turns into the Management API's 400.
+ *
+ * Size: over 700 lines because it is one concern, turning `name@range` into a checked bundle, held
+ * by one class whose steps (resolve, install, scan, bundle, and the disk and shared caches) share
+ * its in-flight and cache state. The seams to split next are the npm child-process runner
+ * (`#runNpm`, `npmError`) and the native-addon scan (`#rejectNativeAddons`), which need none of it.
  */
 import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
