@@ -30,6 +30,29 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       return store
     }
 
+    it('gives the events of one batch consecutive seq numbers after those stored, in order', async (t) => {
+      const store = await open(t)
+      const event = (i: number) => ({
+        date: '2026-01-01T00:00:00.000Z',
+        type: 'ss',
+        hookId: 'h',
+        details: { i },
+      })
+      await store.appendLog(event(0))
+      const batch = await store.appendLogs([event(1), event(2), event(3)])
+      const listed = await store.listLogsBySeq({ afterSeq: 0, take: 10 })
+      assert.deepStrictEqual(
+        listed.map((e) => e.log.logId),
+        [(await store.listLogs({})).items.at(-1)?.logId, ...batch.map((l) => l.logId)],
+      )
+      const first = listed[0]?.seq ?? 0
+      assert.deepStrictEqual(
+        listed.map((e) => e.seq),
+        [first, first + 1, first + 2, first + 3],
+      )
+      assert.equal(await store.lastLogSeq(), first + 3)
+    })
+
     it('creates, reads, lists, updates and deletes hooks', async (t) => {
       const store = await open(t)
       const created = await store.createHook(newHook({ dependencies: { lodash: '4.17.21' } }))
