@@ -97,6 +97,12 @@ async function start(spec: AppSpec): Promise<Running> {
               maxConcurrentCalls: config.sandbox.pointMaxConcurrent,
             },
             idlePollUs: config.sandbox.idlePollUs,
+            // BENCH_CPU_PROF (bench/lib/processes.ts) profiles the workers as well as the server.
+            ...(process.env.BENCH_CPU_PROF !== undefined
+              ? {
+                  workerExecArgv: ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`],
+                }
+              : undefined),
             // As `openhooks serve` does: OPENHOOKS_EGRESS and OPENHOOKS_EGRESS_ALLOW of the spec.
             egress: egressPolicyOf(config.sandbox.egress, undefined),
             ...(spec.maxWarmIsolates !== undefined

@@ -22,7 +22,7 @@ import {
   type AppServer,
   type AppSpec,
 } from '../lib/processes.js'
-import { startPostgresCluster } from '../../test/helpers/postgres.js'
+import { startPostgresCluster, type PostgresCluster } from '../../test/helpers/postgres.js'
 import { byProfile, type Scenario } from '../lib/scenario.js'
 import { BENCH_AUDIENCE, createHook, createMachineClient } from '../lib/setup.js'
 import { summarize, target, type VariantResult } from '../lib/stats.js'
@@ -115,6 +115,8 @@ interface Target {
   readonly body: string
   /** The processes whose CPU a token costs: the server and its sandbox workers. */
   readonly pids: () => Promise<number[]>
+  /** The openhooks server process of the variant (none for oidc-provider). */
+  readonly server?: AppServer
 }
 
 interface Measured extends LoadSlice {
@@ -160,7 +162,6 @@ export const tokenPeerScenario: Scenario = {
       : PEER_VARIANTS
     const upstream = await startFetchTargetServer(FETCH_BODY)
     const peer = await startOidcProviderServer()
-    const postgres = withPostgres ? await startPostgresCluster() : undefined
     const appSpecs = (prefix: string, postgresUrl?: string): AppSpec[] =>
       [
         { name: `${prefix}no hook`, runner: 'none' as const },
@@ -175,16 +176,19 @@ export const tokenPeerScenario: Scenario = {
           ? spec
           : { ...spec, postgresUrl: databaseUrl(postgresUrl, spec.name) },
       )
-    if (postgres !== undefined) {
-      for (const spec of appSpecs('pg ', postgres.url)) {
-        await createDatabase(postgres.url, databaseName(spec.name))
-      }
-    }
-    const server = await startAppServer([
-      ...appSpecs(''),
-      ...(postgres !== undefined ? appSpecs('pg ', postgres.url) : []),
-    ])
+    let server: AppServer | undefined
+    let postgres: PostgresCluster | undefined
+    /** The PostgreSQL apps run in a server process of their own (and start in its own time). */
+    let pgServer: AppServer | undefined
     try {
+      server = await startAppServer(appSpecs(''))
+      if (withPostgres) {
+        postgres = await startPostgresCluster()
+        for (const spec of appSpecs('pg ', postgres.url)) {
+          await createDatabase(postgres.url, databaseName(spec.name))
+        }
+        pgServer = await startAppServer(appSpecs('pg ', postgres.url))
+      }
       const targets = {} as Record<Variant, Target>
       targets['oidc-provider'] = {
         url: peer.url,
@@ -205,7 +209,9 @@ export const tokenPeerScenario: Scenario = {
         )
       }
       for (const [variant, app, script] of openhooksVariants) {
-        const endpoint = server.apps[app]
+        const owner = app.startsWith('pg ') ? pgServer : server
+        if (owner === undefined) throw new Error(`no server for ${app}`)
+        const endpoint = owner.apps[app]
         if (endpoint === undefined) throw new Error(`no app ${app}`)
         const client = await createMachineClient(endpoint)
         if (script !== undefined) await createHook(endpoint, 'credentials-exchange', script)
@@ -218,7 +224,8 @@ export const tokenPeerScenario: Scenario = {
             client_secret: client.client_secret,
             audience: BENCH_AUDIENCE,
           }).toString(),
-          pids: async () => [server.pid, ...(await workerPids(server, app))],
+          server: owner,
+          pids: async () => [owner.pid, ...(await workerPids(owner, app))],
         }
       }
 
@@ -232,8 +239,7 @@ export const tokenPeerScenario: Scenario = {
       ): Promise<Measured> => {
         const t = targets[variant]
         const pids = await t.pids()
-        const openhooks = variant !== 'oidc-provider'
-        const statementsBefore = openhooks ? await server.dbStatements() : undefined
+        const statementsBefore = await t.server?.dbStatements()
         const cpuBefore = totalCpuMs(pids)
         const slice = await loadSlice({
           url: t.url,
@@ -246,7 +252,7 @@ export const tokenPeerScenario: Scenario = {
           ...amount,
         })
         const cpuMs = totalCpuMs(pids) - cpuBefore
-        const after = statementsBefore !== undefined ? await server.dbStatements() : undefined
+        const after = await t.server?.dbStatements()
         const statements =
           statementsBefore === undefined || after === undefined
             ? 0
@@ -414,7 +420,8 @@ export const tokenPeerScenario: Scenario = {
         ],
       }
     } finally {
-      await server.close()
+      await pgServer?.close()
+      await server?.close()
       await peer.close()
       await upstream.close()
       await postgres?.stop()
