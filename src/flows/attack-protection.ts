@@ -23,6 +23,7 @@ import type {
   CounterKind,
   CounterRead,
 } from '../storage/attack-protection.js'
+import { FreshCache } from '../storage/fresh-cache.js'
 import type { UserRecord } from '../storage/store.js'
 import type { TenantLog } from '../tenant-log/tenant-log.js'
 
@@ -135,32 +136,32 @@ export const normalizeIdentifier = (identifier: string): string => identifier.tr
  * `invalidateSettings` drop them at once).
  */
 export const SETTINGS_CACHE_TTL_MS = 1_000
+/** Settings documents cached: a handful of names exist (brute force, suspicious IPs, …). */
+const SETTINGS_CACHE_MAX_ENTRIES = 64
 
 export class AttackProtection {
   readonly #store: AttackProtectionStore
   readonly #tenantLog: TenantLog | undefined
   readonly #now: () => number
-  readonly #settings = new Map<string, { value: string | undefined; expiresAt: number }>()
+  /** The settings documents by name; concurrent misses share one read. */
+  readonly #settings: FreshCache<string, string | undefined>
   readonly #settingsListeners: ((name: string) => void)[] = []
-  /** Bumped by every invalidation, so that a read that raced with a write is not kept. */
-  #generation = 0
 
   constructor(store: AttackProtectionStore, tenantLog?: TenantLog, now: () => number = Date.now) {
     this.#store = store
     this.#tenantLog = tenantLog
     this.#now = now
+    this.#settings = new FreshCache({
+      ttlMs: SETTINGS_CACHE_TTL_MS,
+      maxEntries: SETTINGS_CACHE_MAX_ENTRIES,
+      keep: 'all',
+      now,
+    })
   }
 
   /** A settings document, from memory while fresh. */
-  async #setting(name: string): Promise<string | undefined> {
-    const cached = this.#settings.get(name)
-    if (cached !== undefined && cached.expiresAt > this.#now()) return cached.value
-    const generation = this.#generation
-    const value = await this.#store.getSetting(name)
-    if (generation === this.#generation) {
-      this.#settings.set(name, { value, expiresAt: this.#now() + SETTINGS_CACHE_TTL_MS })
-    }
-    return value
+  #setting(name: string): Promise<string | undefined> {
+    return this.#settings.read(name, () => this.#store.getSetting(name))
   }
 
   async #putSetting(name: string, value: string): Promise<void> {
@@ -177,7 +178,6 @@ export class AttackProtection {
 
   /** Drops the cached settings: another node changed them (the cluster's notifications). */
   invalidateSettings(): void {
-    this.#generation += 1
     this.#settings.clear()
   }
 
