@@ -259,9 +259,13 @@ export function traceRunner(runner: HookRunner): HookRunner {
         },
         async (span) => {
           const traceparent = span.traceparent()
-          const outcome = await runner.run(
-            traceparent !== undefined ? { ...request, traceparent } : request,
-          )
+          const outcome = await runner.run({
+            ...request,
+            ...(traceparent !== undefined ? { traceparent } : undefined),
+            onWorker: (slot) => {
+              span.setAttributes({ 'openhooks.hook.worker': slot })
+            },
+          })
           span.setAttributes({
             'openhooks.hook.outcome': HOOK_OUTCOME_LABELS[outcome.kind],
             'openhooks.hook.duration_ms': outcome.durationMs,

@@ -271,6 +271,8 @@ test('a token exchange exports one trace over OTLP, and the hook passes it on', 
   assert.match(String(attribute(hook, 'openhooks.hook.version_key')), /.+/)
   assert.equal(attribute(hook, 'openhooks.hook.outcome'), 'success')
   assert.equal(typeof attribute(hook, 'openhooks.hook.duration_ms'), 'number')
+  // The worker slot: the token hook's own worker comes after the one shared worker.
+  assert.equal(attribute(hook, 'openhooks.hook.worker'), 1)
 
   // The hook's outbound requests: the hook's span, unless it set its own.
   assert.deepEqual(
@@ -457,6 +459,8 @@ test('a signup, a password change and an MFA text message each export one trace'
     assert.match(String(attribute(hook, 'openhooks.hook.version_key')), /.+/)
     assert.equal(attribute(hook, 'openhooks.hook.outcome'), 'success')
     assert.equal(typeof attribute(hook, 'openhooks.hook.duration_ms'), 'number')
+    // The one shared worker (the token hook has the other).
+    assert.equal(attribute(hook, 'openhooks.hook.worker'), 0)
     const db = assertDbSpans(spans)
     assert.ok(
       db.some((s) => s.parentSpanId === byName(names.flow).spanId),
