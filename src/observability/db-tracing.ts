@@ -16,9 +16,9 @@ import { type ClientSpanDescription, withClientSpan } from './tracing.js'
  * dialect with it only when tracing is on; off, the store's Kysely has the plain dialect.
  *
  * Attributes name the statement, never its values: `db.system`, `db.operation`, `db.sql.table` and
- * `db.query.summary` come from the statement's operation node or the first word of its SQL text,
- * never from its parameters (the bound values: ids, hashes, sealed secrets) nor from the rest of
- * the text. A span is made only inside a recorded trace (`withClientSpan`), so the statements of
+ * `db.query.summary` come from the statement's operation node, or from the first word of its SQL
+ * text when that is a SQL keyword, never from its parameters (the bound values: ids, hashes,
+ * sealed secrets) nor from the rest of the text. A span is made only inside a recorded trace (`withClientSpan`), so the statements of
  * the start, the migrations and the background work (the tenant log's group commit, pruning) are
  * not spans.
  */
@@ -59,10 +59,15 @@ export function describeStatement(system: DbSystem, query: CompiledQuery): Clien
       table = tableOf(node.from)
       break
     default:
-      // Raw SQL (`sql\`…\``) and schema statements: the first keyword of the text only.
-      operation = FIRST_KEYWORD.exec(query.sql)?.[1]?.toUpperCase()
+      // Raw SQL (`sql\`…\``) and schema statements: the first word of the text, when it is a
+      // SQL keyword of the list.
+      operation = FIRST_WORD.exec(query.sql)?.[1]?.toUpperCase()
   }
-  return describe(system, operation ?? 'OTHER', table)
+  return describe(
+    system,
+    operation !== undefined && SQL_KEYWORDS.has(operation) ? operation : 'OTHER',
+    table,
+  )
 }
 
 function describe(system: DbSystem, operation: string, table?: string): ClientSpanDescription {
@@ -78,8 +83,37 @@ function describe(system: DbSystem, operation: string, table?: string): ClientSp
   }
 }
 
-/** The first keyword of a SQL text, at most 20 letters: nothing that could be a value. */
-const FIRST_KEYWORD = /^\s*([A-Za-z]{1,20})\b/
+/** The first word of a SQL text. */
+const FIRST_WORD = /^\s*([A-Za-z]{1,20})\b/
+/** What the first word of a raw statement may be named as; any other word is `OTHER`. */
+const SQL_KEYWORDS: ReadonlySet<string> = new Set([
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'WITH',
+  'VALUES',
+  'BEGIN',
+  'COMMIT',
+  'ROLLBACK',
+  'SAVEPOINT',
+  'RELEASE',
+  'SET',
+  'RESET',
+  'SHOW',
+  'CREATE',
+  'ALTER',
+  'DROP',
+  'TRUNCATE',
+  'PRAGMA',
+  'VACUUM',
+  'ANALYZE',
+  'EXPLAIN',
+  'LOCK',
+  'LISTEN',
+  'UNLISTEN',
+  'NOTIFY',
+])
 
 /** The parts of Kysely's operation nodes read here (they are plain frozen objects). */
 interface StatementNode {
