@@ -18,6 +18,7 @@ import { egressPolicyOf, traceQueries } from '../../src/main.js'
 import { startTracing } from '../../src/observability/tracing.js'
 import { startProcessRunner } from '../../src/sandbox/process-runner.js'
 import type { HookRunner } from '../../src/sandbox/runner.js'
+import { openPostgresStore } from '../../src/storage/sql/postgres.js'
 import { openSqliteStore } from '../../src/storage/sql/sqlite.js'
 import type { Store } from '../../src/storage/store.js'
 import { OPENHOOKS_VERSION } from '../../src/version.js'
@@ -25,6 +26,7 @@ import { signAccessToken } from '../../src/tokens/access-token.js'
 import { ensureAdminClient } from '../../src/tokens/admin-client.js'
 import { MANAGEMENT_SCOPES } from '../../src/tokens/management-scopes.js'
 import { loadOrCreateSigningKeys } from '../../src/tokens/signing-keys.js'
+import { countStatements } from './statement-counter.js'
 import { createWebhookRunner } from './webhook-runner.js'
 import {
   TRACING_ARGUMENT,
@@ -69,11 +71,19 @@ async function start(spec: AppSpec): Promise<Running> {
     level: config.logLevel,
     destination: pino.destination('/dev/null'),
   })
-  const store = await openSqliteStore({
-    filename: join(dataDir, 'openhooks.db'),
-    synchronous: config.database.sqliteSynchronous,
-    ...traceQueries('sqlite'),
-  })
+  const store =
+    spec.postgresUrl !== undefined
+      ? await openPostgresStore({
+          connectionString: spec.postgresUrl,
+          poolSize: config.database.poolSize,
+          statementTimeoutMs: config.database.statementTimeoutMs,
+          ...traceQueries('postgresql'),
+        })
+      : await openSqliteStore({
+          filename: join(dataDir, 'openhooks.db'),
+          synchronous: config.database.sqliteSynchronous,
+          ...traceQueries('sqlite'),
+        })
   const keyring = createKeyring(config.masterKey ?? randomBytes(32))
   const signingKeys = await loadOrCreateSigningKeys(store, keyring.signingKeys)
   const admin = await ensureAdminClient({
@@ -96,6 +106,12 @@ async function start(spec: AppSpec): Promise<Running> {
               maxConcurrentCalls: config.sandbox.pointMaxConcurrent,
             },
             idlePollUs: config.sandbox.idlePollUs,
+            // BENCH_CPU_PROF (bench/lib/processes.ts) profiles the workers as well as the server.
+            ...(process.env.BENCH_CPU_PROF !== undefined
+              ? {
+                  workerExecArgv: ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`],
+                }
+              : undefined),
             // As `openhooks serve` does: OPENHOOKS_EGRESS and OPENHOOKS_EGRESS_ALLOW of the spec.
             egress: egressPolicyOf(config.sandbox.egress, undefined),
             ...(spec.maxWarmIsolates !== undefined
@@ -125,6 +141,7 @@ const tracing =
     ? await startTracing(process.env, { name: 'openhooks-bench', version: OPENHOOKS_VERSION })
     : undefined
 if (tracing !== undefined && !tracing.enabled) throw new Error('the OTEL_* variables ask no traces')
+const statements = countStatements()
 // Built side by side: most of a start is waiting (migrations, the worker process).
 const running = new Map<string, Running>(
   await Promise.all(specs.map(async (spec) => [spec.name, await start(spec)] as const)),
@@ -140,6 +157,8 @@ async function handle(message: ServerRequest): Promise<unknown> {
   switch (message.type) {
     case 'stats':
       return get(message.app).runner.stats()
+    case 'db-statements':
+      return { ...statements }
     case 'seed-hooks': {
       const { app } = get(message.app)
       const ids: string[] = []
