@@ -23,6 +23,7 @@ import { PROFILES, type Profile, type Scenario } from './lib/scenario.js'
 import { coldStartScenario } from './scenarios/cold-start.js'
 import { cpuFloodScenario } from './scenarios/cpu-flood.js'
 import { managementScenario } from './scenarios/management.js'
+import { observabilityCostScenario } from './scenarios/observability-cost.js'
 import { manyHooksScenario } from './scenarios/many-hooks.js'
 import { runtimeScenario } from './scenarios/runtime.js'
 import { signupScenario } from './scenarios/signup.js'
@@ -39,6 +40,7 @@ export const SCENARIOS: readonly Scenario[] = [
   managementScenario,
   cpuFloodScenario,
   tokenPeerScenario,
+  observabilityCostScenario,
 ]
 
 const DOCS_OUT = fileURLToPath(new URL('../docs/performance/', import.meta.url))

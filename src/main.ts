@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { X509Certificate } from 'node:crypto'
 import { createSecureContext } from 'node:tls'
 import closeWithGrace from 'close-with-grace'
+import type { Dialect } from 'kysely'
 import { buildApp, type App } from './app.js'
 import { writeServerRecord } from './config/server-record.js'
 import { ConfigError, loadConfig, type Config } from './config/load-config.js'
@@ -21,7 +22,8 @@ import { DATABASE_FILE, openSqliteStore } from './storage/sql/sqlite.js'
 
 export { DATABASE_FILE }
 import type { Store } from './storage/store.js'
-import { startTracing } from './observability/tracing.js'
+import { startTracing, tracingEnabled } from './observability/tracing.js'
+import { traceDialect, type DbSystem } from './observability/db-tracing.js'
 import { OPENHOOKS_VERSION } from './version.js'
 import { ensureAdminClient, type AdminClientResult } from './tokens/admin-client.js'
 import {
@@ -52,6 +54,15 @@ export interface Core {
   readonly shared: boolean
 }
 
+/**
+ * The store option that makes its statements spans, when tracing was started in this process
+ * (`startServer` starts it before opening the store); none otherwise, so the store's Kysely keeps
+ * its plain dialect.
+ */
+export function traceQueries(system: DbSystem): { wrapDialect?: (dialect: Dialect) => Dialect } {
+  return tracingEnabled() ? { wrapDialect: (dialect) => traceDialect(dialect, system) } : {}
+}
+
 export async function openCore(env: Readonly<Record<string, string | undefined>>): Promise<Core> {
   const config = loadConfig(env)
   const logger = createLogger({ level: config.logLevel })
@@ -69,11 +80,13 @@ export async function openCore(env: Readonly<Record<string, string | undefined>>
       ? await openSqliteStore({
           filename: join(config.dataDir, DATABASE_FILE),
           synchronous: config.database.sqliteSynchronous,
+          ...traceQueries('sqlite'),
         })
       : await openPostgresStore({
           connectionString: config.database.url,
           poolSize: config.database.poolSize,
           statementTimeoutMs: config.database.statementTimeoutMs,
+          ...traceQueries('postgresql'),
           onMigrated: (applied) => {
             logger.info(
               { event: 'storage.migrated', applied },

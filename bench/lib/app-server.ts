@@ -14,19 +14,26 @@ import { loadConfig } from '../../src/config/load-config.js'
 import { createKeyring } from '../../src/crypto/keys.js'
 import type { TriggerId } from '../../src/hooks/hook.js'
 import { createLogger } from '../../src/logging/logger.js'
-import { egressPolicyOf } from '../../src/main.js'
+import { egressPolicyOf, traceQueries } from '../../src/main.js'
+import { startTracing } from '../../src/observability/tracing.js'
 import { startProcessRunner } from '../../src/sandbox/process-runner.js'
 import type { HookRunner } from '../../src/sandbox/runner.js'
 import { openPostgresStore } from '../../src/storage/sql/postgres.js'
 import { openSqliteStore } from '../../src/storage/sql/sqlite.js'
 import type { Store } from '../../src/storage/store.js'
+import { OPENHOOKS_VERSION } from '../../src/version.js'
 import { signAccessToken } from '../../src/tokens/access-token.js'
 import { ensureAdminClient } from '../../src/tokens/admin-client.js'
 import { MANAGEMENT_SCOPES } from '../../src/tokens/management-scopes.js'
 import { loadOrCreateSigningKeys } from '../../src/tokens/signing-keys.js'
 import { countStatements } from './statement-counter.js'
 import { createWebhookRunner } from './webhook-runner.js'
-import type { AppSpec, ServerReply, ServerRequest } from './processes.js'
+import {
+  TRACING_ARGUMENT,
+  type AppSpec,
+  type ServerReply,
+  type ServerRequest,
+} from './processes.js'
 
 export const BENCH_ISSUER = 'https://openhooks.bench/'
 /** Lifetime of the Management API token the parent uses, in seconds. */
@@ -70,10 +77,12 @@ async function start(spec: AppSpec): Promise<Running> {
           connectionString: spec.postgresUrl,
           poolSize: config.database.poolSize,
           statementTimeoutMs: config.database.statementTimeoutMs,
+          ...traceQueries('postgresql'),
         })
       : await openSqliteStore({
           filename: join(dataDir, 'openhooks.db'),
           synchronous: config.database.sqliteSynchronous,
+          ...traceQueries('sqlite'),
         })
   const keyring = createKeyring(config.masterKey ?? randomBytes(32))
   const signingKeys = await loadOrCreateSigningKeys(store, keyring.signingKeys)
@@ -126,6 +135,12 @@ async function start(spec: AppSpec): Promise<Running> {
 }
 
 const specs = JSON.parse(process.argv[2] ?? '[]') as AppSpec[]
+// Tracing is one per process, started before the stores and apps as `openhooks serve` does.
+const tracing =
+  process.argv[3] === TRACING_ARGUMENT
+    ? await startTracing(process.env, { name: 'openhooks-bench', version: OPENHOOKS_VERSION })
+    : undefined
+if (tracing !== undefined && !tracing.enabled) throw new Error('the OTEL_* variables ask no traces')
 const statements = countStatements()
 // Built side by side: most of a start is waiting (migrations, the worker process).
 const running = new Map<string, Running>(
@@ -176,6 +191,7 @@ async function closeAll(): Promise<void> {
     await store.close()
     rmSync(dataDir, { recursive: true, force: true })
   }
+  await tracing?.stop()
 }
 process.on('disconnect', () => {
   void closeAll().finally(() => process.exit(0))

@@ -73,12 +73,21 @@ export interface AppServer {
   close(): Promise<void>
 }
 
+/** The argument that tells bench/lib/app-server.ts to start tracing. */
+export const TRACING_ARGUMENT = '--tracing'
+
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url))
 
-function forkTs(file: string, args: string[], extraExecArgv: readonly string[]): ChildProcess {
+function forkTs(
+  file: string,
+  args: string[],
+  extraExecArgv: readonly string[],
+  env?: Readonly<Record<string, string>>,
+): ChildProcess {
   return fork(here(file), args, {
     execArgv: ['--no-node-snapshot', '--import', 'tsx', ...extraExecArgv],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    ...(env !== undefined ? { env: { ...process.env, ...env } } : undefined),
   })
 }
 
@@ -112,16 +121,34 @@ function stop(child: ChildProcess): Promise<void> {
   })
 }
 
+/** Options of the whole server process (what is per process, not per app). */
+export interface AppServerOptions {
+  /**
+   * Starts OpenTelemetry tracing in the process, as `openhooks serve` does, with these `OTEL_*`
+   * variables added to its environment (the exporter reads them there).
+   */
+  readonly tracingEnv?: Readonly<Record<string, string>>
+}
+
 /**
  * Starts one server process with the given apps. `execArgv` adds Node flags to it (for example
  * `--cpu-prof` when `BENCH_CPU_PROF` is set).
  */
-export async function startAppServer(specs: readonly AppSpec[]): Promise<AppServer> {
+export async function startAppServer(
+  specs: readonly AppSpec[],
+  options: AppServerOptions = {},
+): Promise<AppServer> {
   const profile =
     process.env.BENCH_CPU_PROF !== undefined
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
       : []
-  const child = forkTs('./app-server.ts', [JSON.stringify(specs)], profile)
+  const tracing = options.tracingEnv !== undefined ? [TRACING_ARGUMENT] : []
+  const child = forkTs(
+    './app-server.ts',
+    [JSON.stringify(specs), ...tracing],
+    profile,
+    options.tracingEnv,
+  )
   const { ready } = await firstMessage<{ ready: Record<string, AppEndpoint> }>(
     child,
     'the bench server',

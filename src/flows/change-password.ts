@@ -5,6 +5,7 @@
  */
 import type { AttackProtection } from './attack-protection.js'
 import type { HookDispatcher } from '../hooks/hook-dispatcher.js'
+import { withSpan } from '../observability/tracing.js'
 import { postChangePassword } from '../hooks/triggers/post-change-password.js'
 import { describeFailure } from '../hooks/triggers/trigger.js'
 import { toWireUserId } from '../directory/users.js'
@@ -76,8 +77,11 @@ async function runPostChangePassword(deps: ChangePasswordDeps, user: UserRecord)
 
 /** Call after a password change has committed; returns at once. */
 export function afterPasswordChange(deps: ChangePasswordDeps, user: UserRecord): void {
-  deps.runDetached(async () => {
-    await deps.attackProtection?.liftBlocksOf(user)
-    await runPostChangePassword(deps, user)
-  })
+  // The span is in the trace of the request that changed the password; it ends after it.
+  deps.runDetached(() =>
+    withSpan('flow.post_change_password', {}, async () => {
+      await deps.attackProtection?.liftBlocksOf(user)
+      await runPostChangePassword(deps, user)
+    }),
+  )
 }

@@ -16,6 +16,7 @@ import { redactDeep, redactOutcome } from '../hooks/redact.js'
 import { sendPhoneMessage } from '../hooks/triggers/send-phone-message.js'
 import { describeFailure, HOOK_TIMEOUT_DESCRIPTION } from '../hooks/triggers/trigger.js'
 import { PHONE_MESSAGE_HOOK_PROVIDER, renderSmsTemplate } from '../mfa/guardian.js'
+import { withSpan } from '../observability/tracing.js'
 import type { ClientRecord, MfaAuthenticatorRecord, UserRecord } from '../storage/store.js'
 import { hookLogDetails } from './hook-log.js'
 import {
@@ -75,7 +76,15 @@ interface SendInput {
  * any failure throws the error the MFA client sees and writes `gd_send_sms_failure`; success
  * writes `gd_send_sms`. The code is removed from everything that is logged.
  */
-async function sendCode(deps: MfaDeps, input: SendInput): Promise<void> {
+function sendCode(deps: MfaDeps, input: SendInput): Promise<void> {
+  return withSpan(
+    'flow.mfa_sms',
+    { 'oauth.client_id': input.client.clientId, 'openhooks.mfa.action': input.action },
+    () => sendCodeInSpan(deps, input),
+  )
+}
+
+async function sendCodeInSpan(deps: MfaDeps, input: SendInput): Promise<void> {
   const { user, client, origin } = input
   const common = {
     clientId: client.clientId,

@@ -9,6 +9,7 @@ import type { PasswordCheck } from '../directory/passwords.js'
 import { toWireUserId, type UserService } from '../directory/users.js'
 import type { Logger } from '../logging/logger.js'
 import type { SmtpMessage } from '../mail/smtp.js'
+import { withSpan } from '../observability/tracing.js'
 import type { ConnectionRecord, Store, UserRecord } from '../storage/store.js'
 import { afterPasswordChange, type ChangePasswordDeps } from './change-password.js'
 
@@ -163,7 +164,17 @@ export type ResetResult =
  * Redeems a ticket: checks the policy first (a weak password leaves the ticket usable), then
  * consumes the ticket atomically, sets the password and starts post-change-password.
  */
-export async function resetPassword(
+export function resetPassword(
+  deps: PasswordTicketDeps,
+  token: string,
+  password: string,
+): Promise<ResetResult> {
+  return withSpan('flow.change_password', { 'openhooks.password_change.via': 'ticket' }, () =>
+    resetPasswordInSpan(deps, token, password),
+  )
+}
+
+async function resetPasswordInSpan(
   deps: PasswordTicketDeps,
   token: string,
   password: string,

@@ -6,6 +6,7 @@
  */
 import { DbConnectionsError } from '../errors/api-error.js'
 import type { HookDispatcher } from '../hooks/hook-dispatcher.js'
+import { withSpan } from '../observability/tracing.js'
 import { MIN_REDACTED_SECRET_CHARS } from '../hooks/redact.js'
 import { postUserRegistration } from '../hooks/triggers/post-user-registration.js'
 import {
@@ -400,7 +401,13 @@ function toSignupResponse(user: UserRecord, email: string): SignupResponse {
  * scrypt hash, answer Auth0's success body, then run `post-user-registration` without waiting.
  * Each failure throws the `DbConnectionsError` Auth0 answers with and writes `fs`.
  */
-export async function signUp(deps: SignupDeps, request: SignupRequest): Promise<SignupResponse> {
+export function signUp(deps: SignupDeps, request: SignupRequest): Promise<SignupResponse> {
+  return withSpan('flow.signup', { 'oauth.client_id': request.clientId ?? '' }, () =>
+    signUpInSpan(deps, request),
+  )
+}
+
+async function signUpInSpan(deps: SignupDeps, request: SignupRequest): Promise<SignupResponse> {
   let signup: ValidSignup | undefined
   try {
     signup = await validate(deps, request)

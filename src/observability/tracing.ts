@@ -149,6 +149,39 @@ export async function withSpan<T>(
   })
 }
 
+/** The name and attributes of a client span, built only when the span is recorded. */
+export interface ClientSpanDescription {
+  readonly name: string
+  readonly attributes: SpanAttributes
+}
+
+/**
+ * Runs `fn` inside a client span (a call to another system, such as the database), the child of
+ * the current span. Only inside a recorded trace: with tracing off, outside any span (work at
+ * start, background work) or under a span the sampler dropped, only runs `fn`, and `describe` is
+ * not called. The span does not become the current one: nothing runs below it.
+ */
+export async function withClientSpan<T>(
+  describe: () => ClientSpanDescription,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const tracing = active
+  if (tracing === undefined) return fn()
+  const { api } = tracing
+  const context = api.context.active()
+  if (api.trace.getSpan(context)?.isRecording() !== true) return fn()
+  const { name, attributes } = describe()
+  const span = tracing.tracer.startSpan(name, { kind: api.SpanKind.CLIENT, attributes }, context)
+  try {
+    return await fn()
+  } catch (error) {
+    span.setStatus({ code: api.SpanStatusCode.ERROR, message: errorName(error) })
+    throw error
+  } finally {
+    span.end()
+  }
+}
+
 /** The class name of a thrown value: an error's message may hold user input. */
 function errorName(error: unknown): string {
   return error instanceof Error ? error.name : typeof error
@@ -226,9 +259,13 @@ export function traceRunner(runner: HookRunner): HookRunner {
         },
         async (span) => {
           const traceparent = span.traceparent()
-          const outcome = await runner.run(
-            traceparent !== undefined ? { ...request, traceparent } : request,
-          )
+          const outcome = await runner.run({
+            ...request,
+            ...(traceparent !== undefined ? { traceparent } : undefined),
+            onWorker: (slot) => {
+              span.setAttributes({ 'openhooks.hook.worker': slot })
+            },
+          })
           span.setAttributes({
             'openhooks.hook.outcome': HOOK_OUTCOME_LABELS[outcome.kind],
             'openhooks.hook.duration_ms': outcome.durationMs,

@@ -456,6 +456,7 @@ function startRun(pool: PoolState, request: RunRequest): Promise<RunOutcome> {
         ...(request.modules !== undefined ? { modules: request.modules } : undefined),
       },
       isolateKey: isolateKey(request.hookId, request.versionKey, limits.memoryMb),
+      onWorker: request.onWorker,
     }
     pool.pending++
     lane.pending++

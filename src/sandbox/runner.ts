@@ -151,6 +151,11 @@ export interface RunRequest {
    * requests carry it unless the hook sets its own (docs/egress.md). Ignored unless well formed.
    */
   readonly traceparent?: string
+  /**
+   * Told the slot of the worker process the call is handed to (0, 1, … in the pool's order, as
+   * the metrics' `worker` label), when it is handed to one; the hook call's span records it.
+   */
+  readonly onWorker?: (slot: number) => void
 }
 
 export type LogLevel = 'log' | 'info' | 'warn' | 'error' | 'debug'

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks'
 import type { Logger } from '../logging/logger.js'
 import type { TenantLogRecord, TenantLogStore } from '../storage/store.js'
 
@@ -95,6 +96,12 @@ export class TenantLog {
   #droppedReported = 0
   #lastDropReport = Number.NEGATIVE_INFINITY
   #closed = false
+  /**
+   * The async context the batches are written in: the one this log was made in (the start), not
+   * the request whose event filled or started a batch. A batch holds the events of many requests,
+   * so its INSERT belongs to none of their traces (docs/observability.md).
+   */
+  readonly #scope = new AsyncResource('openhooks.tenant-log')
 
   /** `onWritten` is called after each stored event (it wakes every node's `TenantLogFeed`). */
   constructor(
@@ -143,7 +150,11 @@ export class TenantLog {
     return new Promise((done) => {
       this.#queue.push({ entry, done })
       if (this.#closed || this.#queue.length >= TENANT_LOG_MAX_BATCH) void this.flush()
-      else this.#timer ??= setTimeout(() => void this.flush(), TENANT_LOG_MAX_DELAY_MS)
+      else {
+        this.#timer ??= this.#scope.runInAsyncScope(() =>
+          setTimeout(() => void this.flush(), TENANT_LOG_MAX_DELAY_MS),
+        )
+      }
     })
   }
 
@@ -156,7 +167,9 @@ export class TenantLog {
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, TENANT_LOG_MAX_BATCH)
       this.#writing += batch.length
-      this.#written = this.#written.then(() => this.#write(batch))
+      this.#written = this.#scope.runInAsyncScope(() =>
+        this.#written.then(() => this.#write(batch)),
+      )
     }
     return this.#written
   }

@@ -42,6 +42,7 @@ describe('npm run bench, smoke profile', () => {
         'management',
         'cpu-flood',
         'token-peer',
+        'observability-cost',
       ],
     )
     for (const scenario of report.scenarios) {
@@ -54,9 +55,9 @@ describe('npm run bench, smoke profile', () => {
       for (const ratio of scenario.ratios) assert.ok(Number.isFinite(ratio.value), ratio.label)
     }
     const targets = report.scenarios.flatMap((s) => s.targets.map((t) => t.label))
-    // Nine of the earlier scenarios, the cpu-flood one (issue 17, finding 6) and the five of
-    // the comparison with oidc-provider (issue 23).
-    assert.equal(targets.length, 15)
+    // Nine of the earlier scenarios, the cpu-flood one (issue 17, finding 6), the five of
+    // the comparison with oidc-provider (issue 23) and the two of observability's cost (issue 21).
+    assert.equal(targets.length, 17)
 
     const json = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as BenchReport
     assert.deepStrictEqual(json, JSON.parse(JSON.stringify(report)))

@@ -61,6 +61,7 @@ export function drainAll(pool: PoolState): void {
 
 export function dispatch(call: PendingCall, worker: WorkerHandle): void {
   call.worker = worker
+  call.onWorker?.(worker.index)
   call.lane.running++
   worker.calls.set(call.id, call)
   sendRun(call, !worker.sentCode.has(call.isolateKey))

@@ -27,6 +27,8 @@ export interface PendingCall {
   /** The code, taken from the request when the call starts, sent when the worker needs it. */
   readonly code: HookCode
   readonly isolateKey: string
+  /** The request's `onWorker`. */
+  readonly onWorker: ((slot: number) => void) | undefined
 }
 
 export interface WorkerHandle {

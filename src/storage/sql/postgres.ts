@@ -2,7 +2,7 @@
  * The PostgreSQL dialect of the SQL store: the `pg` pool, its limits, and the migrations at start.
  * Everything else is dialect-neutral and lives in the per-domain files beside it.
  */
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely'
+import { type Dialect, Kysely, Migrator, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import { migrationProvider } from '../migrations/index.js'
 import type { Database } from '../schema.js'
@@ -30,6 +30,8 @@ export interface PostgresStoreOptions {
   readonly now?: () => Date
   /** Told the names of the migrations this start applied (none when another node had). */
   readonly onMigrated?: (applied: readonly string[]) => void
+  /** Wraps the Kysely dialect (the traces of the database calls); absent, the dialect is used as is. */
+  readonly wrapDialect?: (dialect: Dialect) => Dialect
 }
 
 /**
@@ -61,7 +63,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   pool.on('connect', (client) => {
     client.on('error', () => {})
   })
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const dialect = new PostgresDialect({ pool })
+  const db = new Kysely<Database>({ dialect: options.wrapDialect?.(dialect) ?? dialect })
   try {
     const applied = await migrate(db)
     options.onMigrated?.(applied)

@@ -6,6 +6,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import {
+  type Dialect,
   Kysely,
   Migrator,
   SqliteDialect,
@@ -30,6 +31,8 @@ export interface SqliteStoreOptions {
    * a process kill); faster, see docs/performance.md.
    */
   readonly synchronous?: 'full' | 'normal'
+  /** Wraps the Kysely dialect (the traces of the database calls); absent, the dialect is used as is. */
+  readonly wrapDialect?: (dialect: Dialect) => Dialect
 }
 
 /**
@@ -108,9 +111,10 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   if (options.filename !== ':memory:') restrictDatabaseFiles(options.filename)
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
-  const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(sqlite, STATEMENT_CACHE_SIZE) }),
+  const dialect = new SqliteDialect({
+    database: withStatementCache(sqlite, STATEMENT_CACHE_SIZE),
   })
+  const db = new Kysely<Database>({ dialect: options.wrapDialect?.(dialect) ?? dialect })
   const migrator = new Migrator({ db, provider: migrationProvider })
   const { error } = await migrator.migrateToLatest()
   if (error !== undefined) {
