@@ -2,7 +2,7 @@ import type { Logger } from '../logging/logger.js'
 import type { HookRunner } from '../sandbox/runner.js'
 import { DEFAULT_HOOK_SETTINGS, type HookRecord, type HookSettings } from '../storage/store.js'
 import type { DependencyLoader } from './dependencies.js'
-import type { HookExecutionLog, NewHookExecution } from './execution-log.js'
+import type { HookExecutions, NewHookExecution } from './execution-log.js'
 import { hookVersionKey, runHookForTrigger, type HookRun } from './dispatch.js'
 import { redactDeep, redactOutcome } from './redact.js'
 import type { TriggerId } from './hook.js'
@@ -127,7 +127,7 @@ export class HookDispatcher {
   readonly #now: () => number
   readonly #dependencies: DependencyLoader | undefined
   readonly #cacheTtlMs: number
-  readonly #executions: HookExecutionLog | undefined
+  readonly #executions: HookExecutions | undefined
   readonly #cache = new Map<TriggerId, CachedHook>()
   /** Bumped by every change, so that a read that raced with a change is not cached. */
   #generation = 0
@@ -141,7 +141,7 @@ export class HookDispatcher {
     /** How long an enabled hook is cached, in milliseconds; ENABLED_HOOK_CACHE_TTL_MS by default. */
     cacheTtlMs?: number
     /** Receives every run (the hooks' live logs, issue 18.5). */
-    executions?: HookExecutionLog | undefined
+    executions?: HookExecutions | undefined
   }) {
     this.#cacheTtlMs = options.cacheTtlMs ?? ENABLED_HOOK_CACHE_TTL_MS
     this.#dependencies = options.dependencies
