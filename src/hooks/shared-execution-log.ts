@@ -11,7 +11,6 @@
  * with the hook's secrets already removed (the dispatcher redacts before recording).
  */
 import type { Logger } from '../logging/logger.js'
-import type { ChangeBus } from '../storage/changes.js'
 import type { ClusterStore, StoredHookExecution } from '../storage/store.js'
 import {
   MAX_EXECUTIONS_PER_HOOK,
@@ -56,13 +55,19 @@ interface Watched {
   again: boolean
 }
 
+/** The change bus as this log uses it (storage/changes.ts, ADR 0008). */
+export interface ExecutionChanges {
+  publish(change: { readonly kind: string; readonly id: string }): void
+  subscribe(kind: string, listener: (id: string | undefined) => void): () => void
+}
+
 export interface SharedExecutionLogOptions {
   readonly local: HookExecutionLog
   readonly store: Pick<
     ClusterStore,
     'insertHookExecutions' | 'listHookExecutions' | 'pruneHookExecutions'
   >
-  readonly changes: ChangeBus
+  readonly changes: ExecutionChanges
   readonly logger: Logger
   /**
    * How far back each read looks, in milliseconds: a row is visible at its commit, which may come
@@ -75,7 +80,7 @@ export interface SharedExecutionLogOptions {
 export class SharedHookExecutionLog implements HookExecutions {
   readonly #local: HookExecutionLog
   readonly #store: SharedExecutionLogOptions['store']
-  readonly #changes: ChangeBus
+  readonly #changes: ExecutionChanges
   readonly #logger: Logger
   readonly #lookBackMs: number
   readonly #now: () => number

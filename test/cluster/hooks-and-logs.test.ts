@@ -244,8 +244,9 @@ describe('a cluster of three nodes on PostgreSQL', { skip: unavailable }, () => 
       // The console line, with the secret's value removed as on one node.
       const logs = data.logs as { level: string; message: string }[]
       assert.equal(logs.length, 1, JSON.stringify(logs))
-      assert.equal(logs[0]?.level, 'log')
-      assert.match(logs[0]?.message ?? '', /^ran on a node with secret /)
+      const [line] = logs as [{ level: string; message: string }]
+      assert.equal(line.level, 'log')
+      assert.match(line.message, /^ran on a node with secret /)
       assert.doesNotMatch(JSON.stringify(data), /s3cr3t-value/)
       // And one from B after it: each execution once.
       assert.equal(await claimOn(b), 'live')

@@ -19,7 +19,7 @@ function toExecution(row: {
   ended_ms: number
   body: string
 }): StoredHookExecution {
-  return { id: row.id, hookId: row.hook_id, endedMs: Number(row.ended_ms), body: row.body }
+  return { id: row.id, hookId: row.hook_id, endedMs: row.ended_ms, body: row.body }
 }
 
 /** Recent hook executions and attempt windows (migration 0011). */
@@ -76,7 +76,7 @@ export function sqlSharedStateStore({ db }: SqlContext): SharedStateStore {
         returning start_ms, attempts`.execute(db)
       const row = rows[0]
       if (row === undefined) throw new Error('the attempt upsert returned no row')
-      return { startMs: Number(row.start_ms), attempts: Number(row.attempts) }
+      return { startMs: row.start_ms, attempts: row.attempts }
     },
 
     async uncountAttempt(key, startMs) {
