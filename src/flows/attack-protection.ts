@@ -18,7 +18,11 @@
  */
 import { BlockList, isIP } from 'node:net'
 import { OAuthError } from '../errors/api-error.js'
-import type { AttackProtectionStore, CounterKind } from '../storage/attack-protection.js'
+import type {
+  AttackProtectionStore,
+  CounterKind,
+  CounterRead,
+} from '../storage/attack-protection.js'
 import type { UserRecord } from '../storage/store.js'
 import type { TenantLog } from '../tenant-log/tenant-log.js'
 
@@ -262,23 +266,24 @@ export class AttackProtection {
     const throttle = await this.suspiciousIp()
     const ip = input.ip ?? ''
     const pre = throttle.stage['pre-login']
-    if (
+    const throttled =
       throttle.enabled &&
       throttle.shields.includes('block') &&
       ip !== '' &&
-      !allowlisted(throttle.allowlist, ip) &&
-      (await this.#store.failures('ip', '', ip, this.#now(), pre.rate)) >= pre.max_attempts
-    ) {
+      !allowlisted(throttle.allowlist, ip)
+    const blocking =
+      settings.enabled && settings.shields.includes('block') && !allowlisted(settings.allowlist, ip)
+    if (!throttled && !blocking) return
+    // Both counters in one statement: one round trip per exchange on PostgreSQL (issue 23).
+    const reads: CounterRead[] = []
+    if (throttled) reads.push({ kind: 'ip', identifier: '', ip, decayMs: pre.rate })
+    if (blocking) reads.push({ kind: 'client', identifier: input.clientId, ip, decayMs: 0 })
+    const counts = await this.#store.failuresOf(reads, this.#now())
+    if (throttled && (counts[0] ?? 0) >= pre.max_attempts) {
       throw new OAuthError('too_many_attempts', SUSPICIOUS_IP_DESCRIPTION, { statusCode: 429 })
     }
-    if (
-      !settings.enabled ||
-      !settings.shields.includes('block') ||
-      allowlisted(settings.allowlist, ip)
-    ) {
-      return
-    }
-    const failures = await this.#store.failures('client', input.clientId, ip, this.#now(), 0)
+    if (!blocking) return
+    const failures = counts[throttled ? 1 : 0] ?? 0
     if (failures >= settings.max_attempts) {
       throw new OAuthError('too_many_attempts', BLOCKED_ACCOUNT_DESCRIPTION, { statusCode: 429 })
     }
