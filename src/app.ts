@@ -7,7 +7,8 @@ import { ClientService } from './directory/clients.js'
 import { UserService } from './directory/users.js'
 import type { DependencyLoader } from './hooks/dependencies.js'
 import { HookDispatcher } from './hooks/hook-dispatcher.js'
-import { HookExecutionLog } from './hooks/execution-log.js'
+import { HookExecutionLog, type HookExecutions } from './hooks/execution-log.js'
+import { SharedHookExecutionLog } from './hooks/shared-execution-log.js'
 import { GuardianService } from './mfa/guardian.js'
 import { HookService } from './hooks/hook-service.js'
 import { MAX_MANAGEMENT_BODY_BYTES } from './http/management/error-handler.js'
@@ -32,13 +33,23 @@ import { publicPlugin } from './http/public/plugin.js'
 import { resetPagePlugin } from './http/reset/plugin.js'
 import type { Logger } from './logging/logger.js'
 import type { OperatorAccount } from './operator/operator-account.js'
-import { SessionStore, SignInLimiter } from './operator/sessions.js'
+import { SessionStore } from './operator/sessions.js'
+import {
+  MAX_FAILED_SIGN_INS_PER_ACCOUNT,
+  MAX_FAILED_SIGN_INS_PER_ADDRESS,
+  SharedAttemptCounter,
+  SignInLimiter,
+} from './operator/sign-in-limiter.js'
 import { sendMail } from './mail/smtp.js'
 import { AttackProtection } from './flows/attack-protection.js'
-import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit/token-bucket.js'
+import {
+  MemoryRateLimitStore,
+  SharedRateLimitStore,
+  type RateLimitStore,
+} from './rate-limit/token-bucket.js'
 import type { HookRunner } from './sandbox/runner.js'
 import { LocalChangeBus, type ChangeBus } from './storage/changes.js'
-import { CACHED_KINDS, withReadCache, type CachedKind } from './storage/read-cache.js'
+import { CACHED_KINDS, withReadCache } from './storage/read-cache.js'
 import type { Store } from './storage/store.js'
 import { TenantLogFeed, tenantLogWaker } from './tenant-log/log-feed.js'
 import { TenantLog, readAfterFlush, startTenantLogRetention } from './tenant-log/tenant-log.js'
@@ -61,6 +72,12 @@ export const TENANT_NAME = 'openhooks'
 export const HOOK_CHANGE_KIND = 'hook'
 /** The change bus's kind for an attack-protection setting (its name as the id). */
 export const ATTACK_PROTECTION_SETTING_KIND = 'attack-protection-setting'
+
+/**
+ * Added to twice the statement timeout for how far back a node reads the other nodes' executions,
+ * in milliseconds: a batch is written EXECUTION_FLUSH_DELAY_MS after its executions ended.
+ */
+export const EXECUTION_LOOK_BACK_SLACK_MS = 1_000
 
 /** Longest path parameter the router passes to a route, in characters. */
 export const MAX_PATH_PARAM_CHARS = 2_048
@@ -89,6 +106,12 @@ export interface AppDependencies {
    * process uses an in-process bus by default.
    */
   readonly changes?: ChangeBus
+  /**
+   * Several nodes share the database (PostgreSQL): the hooks' live logs, the signup limit per
+   * address and the dashboard's sign-in limit are kept in it too (docs/cluster.md). One process
+   * (SQLite) keeps them in memory.
+   */
+  readonly shared?: boolean
   /** Clock in epoch milliseconds, for tests. */
   readonly now?: () => number
   /** PEM certificate chain and key: the server speaks HTTPS (`OPENHOOKS_TLS_*`, read by main.ts). */
@@ -110,29 +133,16 @@ export interface AppDependencies {
   }
 }
 
-/**
- * What a change notification names (issue 23): the kinds this process keeps in memory. The change
- * bus (`Services.changes`, ADR 0008) carries them between nodes; `App.invalidate` and
- * `App.onLocalChange` give an embedding process the same two ends without a bus.
- */
-export type ChangeKind = CachedKind | 'hook' | 'attack-protection-setting'
-export const CHANGE_KINDS: readonly ChangeKind[] = [
-  ...CACHED_KINDS,
-  'hook',
-  'attack-protection-setting',
-]
-
-/** Something this process changed, for the other nodes. */
-export type LocalChangeListener = (kind: ChangeKind, id: string) => void
-
 export interface App {
   readonly server: FastifyInstance
   readonly hooks: HookService
   readonly tenantLog: TenantLog
-  /** Drops what this process holds of a record another node changed (see {@link ChangeKind}). */
-  readonly invalidate: (kind: ChangeKind, id: string) => void
-  /** Calls `listener` after every change this process makes to a record of a cached kind. */
-  readonly onLocalChange: (listener: LocalChangeListener) => void
+  /**
+   * The change bus (ADR 0008), the one path between this process's caches and the other nodes':
+   * every change made here is published on it, and every change published (here or on another
+   * node) drops what this process cached of it.
+   */
+  readonly changes: ChangeBus
   /** Present when metrics are on (`OPENHOOKS_METRICS=on`). */
   readonly metrics: Metrics | undefined
 }
@@ -147,8 +157,8 @@ export interface Services {
   readonly dispatcher: HookDispatcher
   /** The change bus (ADR 0008): publish a change so that every node drops its cached copy. */
   readonly changes: ChangeBus
-  /** Every hook run by a real request: the hooks' live logs (issue 18.5). */
-  readonly executions: HookExecutionLog
+  /** Every hook run by a real request: the hooks' live logs (issue 18.5), of every node. */
+  readonly executions: HookExecutions
   readonly tenantLog: TenantLog
   /** Every node's tenant log events as they are stored (the live streams). */
   readonly logFeed: TenantLogFeed
@@ -167,10 +177,8 @@ export interface Services {
   readonly detached: DetachedTasks
   /** Present when metrics are on. */
   readonly metrics: Metrics | undefined
-  /** Stops what the services started (tenant-log retention). */
-  readonly stop: () => void
-  readonly invalidate: App['invalidate']
-  readonly onLocalChange: App['onLocalChange']
+  /** Stops what the services started (tenant-log retention, the shared executions' reads). */
+  readonly stop: () => Promise<void>
 }
 
 /**
@@ -194,7 +202,21 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
     dependencies: deps.dependencies,
     versionsKept: config.hookVersionsKept,
   })
-  const executions = new HookExecutionLog(now)
+  // The change bus (ADR 0008) is the one path between this process's caches and the other nodes'.
+  const changes = deps.changes ?? new LocalChangeBus()
+  const localExecutions = new HookExecutionLog(now)
+  // Several nodes: each hook's live log shows the executions of every node (docs/cluster.md).
+  const executions =
+    deps.shared === true
+      ? new SharedHookExecutionLog({
+          local: localExecutions,
+          store,
+          changes,
+          logger: hooksLogger,
+          lookBackMs: 2 * config.database.statementTimeoutMs + EXECUTION_LOOK_BACK_SLACK_MS,
+          now,
+        })
+      : localExecutions
   const dispatcher = new HookDispatcher({
     hooks,
     // The flows' calls are counted and traced; the Runner's (test-runner.routes.ts) are not.
@@ -207,7 +229,6 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
   })
   // A hook saved, enabled, disabled or deleted, or a change to its secrets, on any node (ADR
   // 0008): every node forgets its cached enabled hooks and retires the isolates of the old version.
-  const changes = deps.changes ?? new LocalChangeBus()
   hooks.onChange((hookId) => {
     changes.publish({ kind: HOOK_CHANGE_KIND, id: hookId })
   })
@@ -338,32 +359,10 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
     },
     detached,
     metrics,
-    stop: () => {
+    stop: async () => {
       stopRetention()
       stopCounting()
-    },
-    invalidate: (kind, id) => {
-      switch (kind) {
-        case 'hook':
-          hooks.changedElsewhere(id)
-          return
-        case 'attack-protection-setting':
-          attackProtection.invalidateSettings()
-          return
-        case 'client':
-        case 'client-grant':
-        case 'resource-server':
-          readCache.invalidate(kind, id)
-      }
-    },
-    onLocalChange: (listener) => {
-      readCache.onWrite(listener)
-      hooks.onChange((hookId) => {
-        listener('hook', hookId)
-      })
-      attackProtection.onSettingsChange((name) => {
-        listener('attack-protection-setting', name)
-      })
+      if (executions instanceof SharedHookExecutionLog) await executions.close()
     },
   }
 }
@@ -454,7 +453,7 @@ export async function registerRoutes(
   const { config } = deps
   const { hooks, tenantLog, passwordTickets } = services
   server.addHook('onClose', async () => {
-    services.stop()
+    await services.stop()
     await services.detached.drain()
     // Events still queued for the group commit are written before the store closes.
     await tenantLog.close()
@@ -483,6 +482,16 @@ export async function registerRoutes(
     detached: services.detached,
     passwordTickets,
     signupPerIpPerMinute: config.signupPerIpPerMinute,
+    // One bucket per address for the whole cluster (docs/cluster.md).
+    ...(deps.shared === true && config.signupPerIpPerMinute > 0
+      ? {
+          signupBuckets: new SharedRateLimitStore(
+            { burst: config.signupPerIpPerMinute, perSecond: config.signupPerIpPerMinute / 60 },
+            deps.store,
+            'signup',
+          ),
+        }
+      : undefined),
     ...(deps.now !== undefined ? { now: deps.now } : undefined),
   })
   await server.register(resetPagePlugin, {
@@ -523,7 +532,15 @@ export async function registerRoutes(
       prefix: DASHBOARD_API_PREFIX,
       operator: deps.dashboard.operator,
       sessions: new SessionStore(deps.store, services.now),
-      limiter: new SignInLimiter(services.now),
+      limiter: new SignInLimiter(
+        services.now,
+        {
+          perAddress: MAX_FAILED_SIGN_INS_PER_ADDRESS,
+          perAccount: MAX_FAILED_SIGN_INS_PER_ACCOUNT,
+        },
+        // Counted once for the whole cluster (docs/cluster.md); in memory on one process.
+        deps.shared === true ? new SharedAttemptCounter(deps.store) : undefined,
+      ),
       tenantLog,
       signingKeys: deps.signingKeys,
       issuer: config.issuer,
@@ -549,8 +566,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     server,
     hooks: services.hooks,
     tenantLog: services.tenantLog,
-    invalidate: services.invalidate,
-    onLocalChange: services.onLocalChange,
+    changes: services.changes,
     metrics: services.metrics,
   }
 }

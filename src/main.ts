@@ -317,7 +317,7 @@ export async function startServer(
       ...core,
       // One bucket per client for the whole cluster; one process keeps them in memory.
       ...(core.shared
-        ? { rateLimitStore: new SharedRateLimitStore(config.rateLimit, store) }
+        ? { rateLimitStore: new SharedRateLimitStore(config.rateLimit, store, 'management') }
         : undefined),
       runner,
       changes,

@@ -39,10 +39,23 @@ export interface HookExecution {
 export type NewHookExecution = Omit<HookExecution, 'id' | 'date'>
 export type HookExecutionListener = (execution: HookExecution) => void
 
+/**
+ * What the dispatcher and the live-log stream use: this process's log (one node, SQLite), or the
+ * shared one that also shows the executions of the other nodes (PostgreSQL, shared-execution-log.ts).
+ */
+export interface HookExecutions {
+  /** Records an execution that just ended here and hands it to the listeners of its hook. */
+  record(entry: NewHookExecution): HookExecution
+  /** The kept executions of a hook after `lastId` (all kept when `lastId` is not among them). */
+  since(hookId: string, lastId: string): HookExecution[] | Promise<HookExecution[]>
+  /** Calls `listener` with each execution of `hook` from now on; returns the function that stops it. */
+  subscribe(hookId: string, listener: HookExecutionListener): () => void
+}
+
 const SEQUENCE_DIGITS = 12
 
 /** One process's executions, by hook; listeners are called synchronously. */
-export class HookExecutionLog {
+export class HookExecutionLog implements HookExecutions {
   /** Tells this process's ids from another's (a restart, another node). */
   readonly #processId = randomBytes(4).toString('hex')
   #sequence = 0
@@ -55,6 +68,11 @@ export class HookExecutionLog {
     this.#now = now
   }
 
+  /** The prefix of this process's execution ids (`<process id>-`). */
+  get idPrefix(): string {
+    return `${this.#processId}-`
+  }
+
   record(entry: NewHookExecution): HookExecution {
     this.#sequence += 1
     const execution: HookExecution = {
@@ -62,33 +80,58 @@ export class HookExecutionLog {
       date: new Date(this.#now()).toISOString(),
       ...entry,
     }
-    const kept = this.#byHook.get(entry.hookId) ?? []
-    this.#byHook.delete(entry.hookId)
-    kept.push(execution)
+    this.#keep(execution)
+    this.#notify(execution)
+    return execution
+  }
+
+  /**
+   * Keeps an execution another node recorded (in the order of the end dates) unless it is kept
+   * already, and with `notify` hands it to the hook's listeners.
+   */
+  receive(execution: HookExecution, notify: boolean): void {
+    const kept = this.#byHook.get(execution.hookId)
+    if (kept?.some((e) => e.id === execution.id) !== true) this.#keep(execution)
+    if (notify) this.#notify(execution)
+  }
+
+  /** Whether some stream of this process listens to `hookId`. */
+  listened(hookId: string): boolean {
+    return (this.#listeners.get(hookId)?.size ?? 0) > 0
+  }
+
+  #keep(execution: HookExecution): void {
+    const kept = this.#byHook.get(execution.hookId) ?? []
+    this.#byHook.delete(execution.hookId)
+    let at = kept.length
+    while (at > 0 && (kept[at - 1]?.date ?? '') > execution.date) at -= 1
+    kept.splice(at, 0, execution)
     if (kept.length > MAX_EXECUTIONS_PER_HOOK) kept.shift()
-    this.#byHook.set(entry.hookId, kept)
+    this.#byHook.set(execution.hookId, kept)
     if (this.#byHook.size > MAX_HOOKS_WITH_EXECUTIONS) {
       const oldest = this.#byHook.keys().next().value
       if (oldest !== undefined) this.#byHook.delete(oldest)
     }
-    for (const listener of this.#listeners.get(entry.hookId) ?? []) {
+  }
+
+  #notify(execution: HookExecution): void {
+    for (const listener of this.#listeners.get(execution.hookId) ?? []) {
       try {
         listener(execution)
       } catch {
         // A listener that fails (a stream closing) must not fail the flow that ran the hook.
       }
     }
-    return execution
   }
 
   /**
-   * The kept executions of a hook after `lastId`: those after it when it is one of this process's
-   * ids, else all kept (the stream reconnected to a restarted server or another node).
+   * The kept executions of a hook after `lastId`: those kept after it, or all kept when it is not
+   * among them (the stream reconnected to a restarted server, or `lastId` is too old).
    */
   since(hookId: string, lastId: string): HookExecution[] {
     const kept = this.#byHook.get(hookId) ?? []
-    if (!lastId.startsWith(`${this.#processId}-`)) return [...kept]
-    return kept.filter((execution) => execution.id > lastId)
+    const at = kept.findIndex((execution) => execution.id === lastId)
+    return at < 0 ? [...kept] : kept.slice(at + 1)
   }
 
   /** Calls `listener` with each execution of `hook` from now on; returns the function that stops it. */

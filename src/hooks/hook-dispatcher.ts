@@ -3,7 +3,7 @@ import type { HookRunner } from '../sandbox/runner.js'
 import { FreshCache } from '../storage/fresh-cache.js'
 import { DEFAULT_HOOK_SETTINGS, type HookRecord, type HookSettings } from '../storage/store.js'
 import type { DependencyLoader } from './dependencies.js'
-import type { HookExecutionLog, NewHookExecution } from './execution-log.js'
+import type { HookExecutions, NewHookExecution } from './execution-log.js'
 import { hookVersionKey, runHookForTrigger, type HookRun } from './dispatch.js'
 import { redactDeep, redactOutcome } from './redact.js'
 import type { TriggerId } from './hook.js'
@@ -128,7 +128,7 @@ export class HookDispatcher {
   readonly #runner: HookRunner
   readonly #logger: Logger
   readonly #dependencies: DependencyLoader | undefined
-  readonly #executions: HookExecutionLog | undefined
+  readonly #executions: HookExecutions | undefined
   /** The enabled hook of each trigger, with its settings and secrets; concurrent misses share a read. */
   readonly #cache: FreshCache<TriggerId, CachedHook>
 
@@ -141,7 +141,7 @@ export class HookDispatcher {
     /** How long an enabled hook is cached, in milliseconds; ENABLED_HOOK_CACHE_TTL_MS by default. */
     cacheTtlMs?: number
     /** Receives every run (the hooks' live logs, issue 18.5). */
-    executions?: HookExecutionLog | undefined
+    executions?: HookExecutions | undefined
   }) {
     this.#cache = new FreshCache({
       ttlMs: options.cacheTtlMs ?? ENABLED_HOOK_CACHE_TTL_MS,

@@ -92,15 +92,6 @@ export class HookService {
     for (const listener of this.#listeners) listener(hookId)
   }
 
-  /**
-   * Another node changed this hook (its script, secrets, settings, enabled flag, or deleted it):
-   * what this process cached or keeps warm for it is dropped, as after a change made here. The
-   * cluster's change notifications call it (issue 23).
-   */
-  changedElsewhere(hookId: string): void {
-    this.#changed(hookId)
-  }
-
   #logSwitch(hook: HookRecord, disabledIds: readonly string[]): void {
     if (disabledIds.length > 0) {
       // compat Q1: enabling is an exclusive switch; say which hooks it turned off.

@@ -54,30 +54,44 @@ function stateOf(
 /** How often the shared store removes buckets that are full again, at most, in milliseconds. */
 export const BUCKET_PRUNE_INTERVAL_MS = 60_000
 
+/** The limits that keep buckets in the database; each has its own keys (`<namespace>:<key>`). */
+export type BucketNamespace = 'management' | 'signup'
+
 /**
  * Buckets in the database, shared by every node: each take is one atomic statement
  * (`ClusterStore.takeRateLimitToken`). Buckets untouched for longer than a refill from empty are
- * full again and are removed now and then, by whichever node takes after the interval.
+ * full again and are removed now and then, by whichever node takes after the interval; each limit
+ * prunes only its own namespace, since another limit's buckets refill at another rate.
  */
 export class SharedRateLimitStore implements RateLimitStore {
   readonly #settings: BucketSettings
   readonly #store: Pick<ClusterStore, 'takeRateLimitToken' | 'pruneRateLimitBuckets'>
+  readonly #prefix: string
   #lastPruneMs = 0
 
   constructor(
     settings: BucketSettings,
     store: Pick<ClusterStore, 'takeRateLimitToken' | 'pruneRateLimitBuckets'>,
+    namespace: BucketNamespace,
   ) {
     this.#settings = settings
     this.#store = store
+    this.#prefix = `${namespace}:`
   }
 
   async take(key: string, nowMs: number): Promise<BucketState> {
-    const { allowed, tokens } = await this.#store.takeRateLimitToken(key, this.#settings, nowMs)
+    const { allowed, tokens } = await this.#store.takeRateLimitToken(
+      `${this.#prefix}${key}`,
+      this.#settings,
+      nowMs,
+    )
     if (nowMs - this.#lastPruneMs >= BUCKET_PRUNE_INTERVAL_MS) {
       this.#lastPruneMs = nowMs
       const fullAfterMs = (this.#settings.burst / this.#settings.perSecond) * 1000
-      await this.#store.pruneRateLimitBuckets(nowMs - fullAfterMs - BUCKET_PRUNE_INTERVAL_MS)
+      await this.#store.pruneRateLimitBuckets(
+        nowMs - fullAfterMs - BUCKET_PRUNE_INTERVAL_MS,
+        this.#prefix,
+      )
     }
     return stateOf(this.#settings, allowed, tokens, nowMs)
   }

@@ -89,6 +89,110 @@ export function describeClusterContract(name: string, makeStore: StoreFactory): 
       assert.equal(takes.filter((take) => take.allowed).length, 5)
     })
 
+    it('prunes only the buckets of a key prefix when one is given', async (t) => {
+      const store = await open(t)
+      const settings = { burst: 3, perSecond: 1 }
+      const t0 = 1_800_000_000_000
+      await store.takeRateLimitToken('signup:ip:1', settings, t0)
+      await store.takeRateLimitToken('management:ip:1', settings, t0)
+      await store.pruneRateLimitBuckets(t0 + 1, 'signup:')
+      // The signup bucket starts full again; the management one was kept.
+      assert.deepStrictEqual(await store.takeRateLimitToken('signup:ip:1', settings, t0 + 1), {
+        allowed: true,
+        tokens: 2,
+      })
+      assert.deepStrictEqual(await store.takeRateLimitToken('management:ip:1', settings, t0 + 1), {
+        allowed: true,
+        tokens: 1.001,
+      })
+      await assert.rejects(store.pruneRateLimitBuckets(t0, "x%' or 1=1"), RangeError)
+    })
+
+    it('keeps recent hook executions, oldest first, pruned by age and per hook', async (t) => {
+      const store = await open(t)
+      const row = (id: string, hookId: string, endedMs: number) => ({
+        id,
+        hookId,
+        endedMs,
+        body: JSON.stringify({ id, logs: [{ message: 'é'.repeat(20_000) }] }),
+      })
+      await store.insertHookExecutions([row('a-3', 'h1', 3_000), row('a-1', 'h1', 1_000)])
+      await store.insertHookExecutions([row('b-2', 'h1', 2_000), row('b-9', 'h2', 9_000)])
+      // Written twice (a retried batch): kept once.
+      await store.insertHookExecutions([row('a-1', 'h1', 1_000)])
+      const listed = await store.listHookExecutions('h1', 0, 10)
+      assert.deepStrictEqual(
+        listed.map((e) => [e.id, e.endedMs]),
+        [
+          ['a-1', 1_000],
+          ['b-2', 2_000],
+          ['a-3', 3_000],
+        ],
+      )
+      // Console output is stored whole.
+      assert.equal(listed[0]?.body, row('a-1', 'h1', 1_000).body)
+      assert.deepStrictEqual(
+        (await store.listHookExecutions('h1', 2_000, 10)).map((e) => e.id),
+        ['b-2', 'a-3'],
+      )
+      // The newest `take`.
+      assert.deepStrictEqual(
+        (await store.listHookExecutions('h1', 0, 2)).map((e) => e.id),
+        ['b-2', 'a-3'],
+      )
+      await store.pruneHookExecutions(1_500, 1)
+      assert.deepStrictEqual(
+        (await store.listHookExecutions('h1', 0, 10)).map((e) => e.id),
+        ['a-3'],
+      )
+      assert.deepStrictEqual(
+        (await store.listHookExecutions('h2', 0, 10)).map((e) => e.id),
+        ['b-9'],
+      )
+    })
+
+    it('counts attempts in fixed windows, atomically under races', async (t) => {
+      const store = await open(t)
+      const t0 = 1_800_000_000_000
+      assert.deepStrictEqual(await store.countAttempt('k', t0, 1_000), {
+        startMs: t0,
+        attempts: 1,
+      })
+      assert.deepStrictEqual(await store.countAttempt('k', t0 + 999, 1_000), {
+        startMs: t0,
+        attempts: 2,
+      })
+      await store.uncountAttempt('k', t0)
+      await store.uncountAttempt('k', t0 - 1) // another window: unchanged
+      assert.deepStrictEqual(await store.countAttempt('k', t0 + 999, 1_000), {
+        startMs: t0,
+        attempts: 2,
+      })
+      // The window ended: a new one starts.
+      assert.deepStrictEqual(await store.countAttempt('k', t0 + 1_000, 1_000), {
+        startMs: t0 + 1_000,
+        attempts: 1,
+      })
+      await store.clearAttempts('k')
+      assert.deepStrictEqual(await store.countAttempt('k', t0 + 1_001, 1_000), {
+        startMs: t0 + 1_001,
+        attempts: 1,
+      })
+      const counts = await Promise.all(
+        Array.from({ length: RACERS }, () => store.countAttempt('race', t0, 60_000)),
+      )
+      assert.deepStrictEqual(
+        counts.map((c) => c.attempts).sort((a, b) => a - b),
+        Array.from({ length: RACERS }, (_, i) => i + 1),
+      )
+      await store.pruneAttempts(t0 + 1_001)
+      assert.deepStrictEqual(await store.countAttempt('race', t0 + 1, 60_000), {
+        startMs: t0 + 1,
+        attempts: 1,
+      })
+      assert.equal((await store.countAttempt('k', t0 + 1_001, 1_000)).attempts, 2)
+    })
+
     it('keeps dashboard sessions by hash until idle, too old, or ended', async (t) => {
       const store = await open(t)
       const limits = { idleMs: 1_000, maxAgeMs: 5_000 }

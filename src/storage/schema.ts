@@ -253,6 +253,21 @@ export interface OperatorAccountsTable {
   updated_at: string
 }
 
+/** A recent execution of a hook, for the live logs of every node (migration 0011). */
+export interface HookExecutionsTable {
+  id: string
+  hook_id: string
+  ended_ms: number
+  body: string
+}
+
+/** A fixed window of counted attempts (the dashboard's sign-in limit, migration 0011). */
+export interface AttemptWindowsTable {
+  window_key: string
+  start_ms: number
+  attempts: number
+}
+
 export interface Database {
   hooks: HooksTable
   hook_secrets: HookSecretsTable
@@ -277,4 +292,6 @@ export interface Database {
   rate_limit_buckets: RateLimitBucketsTable
   dashboard_sessions: DashboardSessionsTable
   operator_accounts: OperatorAccountsTable
+  hook_executions: HookExecutionsTable
+  attempt_windows: AttemptWindowsTable
 }

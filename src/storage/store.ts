@@ -600,6 +600,21 @@ export interface OperatorAccountRecord {
   readonly passwordHash: string
 }
 
+/** A hook's execution as the live logs of other nodes read it (ClusterStore.listHookExecutions). */
+export interface StoredHookExecution {
+  readonly id: string
+  readonly hookId: string
+  readonly endedMs: number
+  /** The execution as JSON. */
+  readonly body: string
+}
+
+/** A fixed window of counted attempts (ClusterStore.countAttempt). */
+export interface AttemptWindow {
+  readonly startMs: number
+  readonly attempts: number
+}
+
 /**
  * What every node of a cluster shares besides the tenant's data (issue 20, docs/cluster.md):
  * token buckets, dashboard sessions, the operator account, and a lock for first-start work.
@@ -615,8 +630,11 @@ export interface ClusterStore {
     settings: { readonly burst: number; readonly perSecond: number },
     nowMs: number,
   ): Promise<RateLimitTake>
-  /** Removes buckets untouched since `beforeMs` (they would be full again anyway). */
-  pruneRateLimitBuckets(beforeMs: number): Promise<void>
+  /**
+   * Removes buckets untouched since `beforeMs` (they would be full again anyway); with `keyPrefix`
+   * (letters, digits, `-`, `:`), only the buckets whose key starts with it.
+   */
+  pruneRateLimitBuckets(beforeMs: number, keyPrefix?: string): Promise<void>
   /** Stores a new session; beyond `maxSessions`, the least recently used ones are removed. */
   createDashboardSession(session: DashboardSessionRecord, maxSessions: number): Promise<void>
   /**
@@ -640,6 +658,23 @@ export interface ClusterStore {
    * creating the admin client). On PostgreSQL a session advisory lock; on SQLite, one process.
    */
   whileLocked<T>(name: string, work: () => Promise<T>): Promise<T>
+  /** Stores executions of hooks for the live logs of the other nodes. */
+  insertHookExecutions(executions: readonly StoredHookExecution[]): Promise<void>
+  /** `hookId`'s stored executions that ended at or after `fromMs`, oldest first, at most `take`. */
+  listHookExecutions(hookId: string, fromMs: number, take: number): Promise<StoredHookExecution[]>
+  /** Removes executions that ended before `beforeMs`, and each hook's beyond its newest `perHook`. */
+  pruneHookExecutions(beforeMs: number, perHook: number): Promise<void>
+  /**
+   * Counts one attempt in `key`'s window, in one atomic statement: a window older than `windowMs`
+   * at `nowMs` starts again at `nowMs`. Returns the window after the count.
+   */
+  countAttempt(key: string, nowMs: number, windowMs: number): Promise<AttemptWindow>
+  /** Takes one attempt back from `key`'s window if it still started at `startMs`. */
+  uncountAttempt(key: string, startMs: number): Promise<void>
+  /** Forgets `key`'s window. */
+  clearAttempts(key: string): Promise<void>
+  /** Removes windows that started before `beforeMs`. */
+  pruneAttempts(beforeMs: number): Promise<void>
 }
 
 export interface Store

@@ -4,13 +4,13 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import {
-  NODES_ADMIN,
-  NODES_ISSUER,
+  CLUSTER_ADMIN,
+  CLUSTER_ISSUER,
   adminToken,
-  sharedEnv,
+  clusterEnv,
   startNodes,
-  type Node,
-} from '../helpers/cluster-nodes.js'
+  type ClusterNode,
+} from '../helpers/cluster.js'
 import { postgresUnavailable, startPostgresCluster } from '../helpers/postgres.js'
 
 const unavailable = postgresUnavailable()
@@ -46,7 +46,7 @@ test(
     t.after(() => server.stop())
     const nodes = await startNodes(
       t,
-      sharedEnv(server.url, {
+      clusterEnv(server.url, {
         extra: {
           OPENHOOKS_RATE_LIMIT_BURST: '100000',
           OPENHOOKS_DATABASE_STATEMENT_TIMEOUT_MS: '3000',
@@ -54,8 +54,8 @@ test(
       }),
       2,
     )
-    const token = await adminToken(nodes[0] as Node)
-    const requests = (node: Node) => ({
+    const token = await adminToken(nodes[0] as ClusterNode)
+    const requests = (node: ClusterNode) => ({
       hooks: () =>
         probe(`${node.url}/api/v2/hooks`, { headers: { authorization: `Bearer ${token}` } }),
       exchange: () =>
@@ -64,9 +64,9 @@ test(
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({
             grant_type: 'client_credentials',
-            client_id: NODES_ADMIN.id,
-            client_secret: NODES_ADMIN.secret,
-            audience: `${NODES_ISSUER}api/v2/`,
+            client_id: CLUSTER_ADMIN.id,
+            client_secret: CLUSTER_ADMIN.secret,
+            audience: `${CLUSTER_ISSUER}api/v2/`,
           }),
         }),
       signup: (email: string) =>
@@ -74,7 +74,7 @@ test(
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({
-            client_id: NODES_ADMIN.id,
+            client_id: CLUSTER_ADMIN.id,
             email,
             password: 'Correct-Horse-Battery-9',
             connection: 'Username-Password-Authentication',
@@ -155,7 +155,7 @@ test(
     t.after(async () => {
       if (!stopped) await server.stop()
     })
-    const [node] = (await startNodes(t, sharedEnv(server.url), 1)) as [Node]
+    const [node] = (await startNodes(t, clusterEnv(server.url), 1)) as [ClusterNode]
     const token = await adminToken(node)
     assert.deepStrictEqual(await probe(`${node.url}/readyz`), {
       status: 200,

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import pg from 'pg'
-import { NODES_ISSUER, sharedEnv, startNodes } from '../helpers/cluster-nodes.js'
+import { CLUSTER_ISSUER, clusterEnv, startNodes } from '../helpers/cluster.js'
 import { createTestDatabase, postgresUnavailable } from '../helpers/postgres.js'
 
 const unavailable = postgresUnavailable()
@@ -18,7 +18,7 @@ test(
   async (t) => {
     const database = await createTestDatabase()
     t.after(() => database.drop())
-    const nodes = await startNodes(t, sharedEnv(database.url, { credentials: false }), 2)
+    const nodes = await startNodes(t, clusterEnv(database.url, { credentials: false }), 2)
 
     // One node applied the migrations; the other found nothing left to do.
     const migrated = nodes.map((node) => {
@@ -86,7 +86,7 @@ test(
           grant_type: 'client_credentials',
           client_id: clientId,
           client_secret: clientSecret,
-          audience: `${NODES_ISSUER}api/v2/`,
+          audience: `${CLUSTER_ISSUER}api/v2/`,
         }),
       })
       assert.equal(res.status, 200, node.name)

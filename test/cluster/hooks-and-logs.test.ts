@@ -49,7 +49,12 @@ interface LogStream {
   close(): void
 }
 
-async function openStream(node: ClusterNode, hookId: string): Promise<LogStream> {
+/** The hook's live log on `node`: its events of one kind (`log`, or `execution`). */
+async function openStream(
+  node: ClusterNode,
+  hookId: string,
+  kind: 'log' | 'execution' = 'log',
+): Promise<LogStream> {
   const token = await node.token()
   const url = new URL(`${node.url}/api/v2/hooks/${hookId}/logs/stream`)
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
@@ -68,7 +73,7 @@ async function openStream(node: ClusterNode, hookId: string): Promise<LogStream>
     while ((end = buffer.indexOf('\n\n')) >= 0) {
       const block = buffer.slice(0, end)
       buffer = buffer.slice(end + 2)
-      if (!block.includes('event: log')) continue
+      if (!block.split('\n').includes(`event: ${kind}`)) continue
       events.push({
         id: /^id: (.*)$/m.exec(block)?.[1] ?? '',
         data: JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? '{}') as Record<string, unknown>,
@@ -205,6 +210,48 @@ describe('a cluster of three nodes on PostgreSQL', { skip: unavailable }, () => 
         .filter((log) => log.hook_id === hookId && log.type !== 'sapi' && log.type !== 'fapi')
         .map((log) => log.log_id)
       assert.deepStrictEqual(new Set(seen.map((e) => e.data.log_id)), new Set(stored))
+    } finally {
+      stream.close()
+      await a.api('DELETE', `/api/v2/hooks/${hookId}`)
+    }
+  })
+
+  it("a hook's live log on A shows the execution on C, with its console output", async () => {
+    const created = await a.api('POST', '/api/v2/hooks', {
+      name: 'live-log-hook',
+      script: `module.exports = function (client, scope, audience, context, cb) {
+        console.log('ran on a node with secret ' + context.webtask.secrets.TOKEN)
+        cb(null, { '${CLAIM}': 'live' })
+      }`,
+      triggerId: 'credentials-exchange',
+      enabled: true,
+    })
+    assert.equal(created.status, 201, JSON.stringify(created.body))
+    const hookId = (created.body as { id: string }).id
+    const secrets = await a.api('POST', `/api/v2/hooks/${hookId}/secrets`, {
+      TOKEN: 's3cr3t-value',
+    })
+    assert.equal(secrets.status, 201, JSON.stringify(secrets.body))
+    const stream = await openStream(a, hookId, 'execution')
+    try {
+      assert.equal(await claimOn(c), 'live')
+      const { data } = await stream.next()
+      assert.equal(data.hook_id, hookId)
+      assert.equal(data.hook_name, 'live-log-hook')
+      assert.equal(data.trigger_id, 'credentials-exchange')
+      assert.equal(data.outcome, 'succeeded')
+      assert.equal(typeof data.duration_ms, 'number')
+      // The console line, with the secret's value removed as on one node.
+      const logs = data.logs as { level: string; message: string }[]
+      assert.equal(logs.length, 1, JSON.stringify(logs))
+      const [line] = logs as [{ level: string; message: string }]
+      assert.equal(line.level, 'log')
+      assert.match(line.message, /^ran on a node with secret /)
+      assert.doesNotMatch(JSON.stringify(data), /s3cr3t-value/)
+      // And one from B after it: each execution once.
+      assert.equal(await claimOn(b), 'live')
+      const second = await stream.next()
+      assert.notEqual(second.data.execution_id, data.execution_id)
     } finally {
       stream.close()
       await a.api('DELETE', `/api/v2/hooks/${hookId}`)

@@ -7,13 +7,13 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import pg from 'pg'
 import {
-  NODES_ADMIN,
+  CLUSTER_ADMIN,
   adminToken,
   callApi,
-  sharedEnv,
+  clusterEnv,
   startNodes,
-  type Node,
-} from '../helpers/cluster-nodes.js'
+  type ClusterNode,
+} from '../helpers/cluster.js'
 import { createTestDatabase, postgresUnavailable } from '../helpers/postgres.js'
 
 const unavailable = postgresUnavailable()
@@ -22,12 +22,12 @@ const UPDATES = 60
 const CONNECTION = 'Username-Password-Authentication'
 const PASSWORD = 'Correct-Horse-Battery-9'
 
-function signup(node: Node, email: string): Promise<Response> {
+function signup(node: ClusterNode, email: string): Promise<Response> {
   return fetch(`${node.url}/dbconnections/signup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
-      client_id: NODES_ADMIN.id,
+      client_id: CLUSTER_ADMIN.id,
       email,
       password: PASSWORD,
       connection: CONNECTION,
@@ -51,7 +51,7 @@ test('a node killed with SIGKILL loses no acknowledged write', { skip: unavailab
   t.after(() => database.drop())
   const nodes = await startNodes(
     t,
-    sharedEnv(database.url, {
+    clusterEnv(database.url, {
       extra: {
         OPENHOOKS_RATE_LIMIT_BURST: '10000',
         OPENHOOKS_DATABASE_STATEMENT_TIMEOUT_MS: '60000',
@@ -59,7 +59,7 @@ test('a node killed with SIGKILL loses no acknowledged write', { skip: unavailab
     }),
     3,
   )
-  const [a, b, c] = nodes as [Node, Node, Node]
+  const [a, b, c] = nodes as [ClusterNode, ClusterNode, ClusterNode]
   const token = await adminToken(a)
 
   // The same e-mail on two nodes at the same moment: one user, one Auth0 "user already exists".
@@ -88,10 +88,10 @@ test('a node killed with SIGKILL loses no acknowledged write', { skip: unavailab
     { length: UPDATES },
     (_, i) => `module.exports = function (user, context, cb) { cb(null, { user }) } // v${i}`,
   )
-  const signups = emails.map((email, i) => settle(signup(nodes[i % 3] as Node, email)))
+  const signups = emails.map((email, i) => settle(signup(nodes[i % 3] as ClusterNode, email)))
   const updates = scripts.map((script, i) =>
     settle(
-      fetch(`${(nodes[i % 3] as Node).url}/api/v2/hooks/${hookId}`, {
+      fetch(`${(nodes[i % 3] as ClusterNode).url}/api/v2/hooks/${hookId}`, {
         method: 'PATCH',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ script }),
@@ -107,7 +107,8 @@ test('a node killed with SIGKILL loses no acknowledged write', { skip: unavailab
 
   // The nodes that were not killed answered everything they were sent.
   signupStatuses.forEach((status, i) => {
-    if (i % 3 !== 1) assert.equal(status, 200, `signup ${i} on ${(nodes[i % 3] as Node).name}`)
+    if (i % 3 !== 1)
+      assert.equal(status, 200, `signup ${i} on ${(nodes[i % 3] as ClusterNode).name}`)
   })
   updateStatuses.forEach((status, i) => {
     if (i % 3 !== 1) assert.equal(status, 200, `update ${i}`)

@@ -5,13 +5,13 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import {
-  NODES_OPERATOR,
+  CLUSTER_OPERATOR,
   adminToken,
   callApi,
-  sharedEnv,
+  clusterEnv,
   startNodes,
-  type Node,
-} from '../helpers/cluster-nodes.js'
+  type ClusterNode,
+} from '../helpers/cluster.js'
 import { createTestDatabase, postgresUnavailable } from '../helpers/postgres.js'
 
 const unavailable = postgresUnavailable()
@@ -33,7 +33,7 @@ test('three nodes on one PostgreSQL database share state', { skip: unavailable }
   t.after(() => database.drop())
   const nodes = await startNodes(
     t,
-    sharedEnv(database.url, {
+    clusterEnv(database.url, {
       extra: {
         OPENHOOKS_RATE_LIMIT_BURST: String(BURST),
         OPENHOOKS_RATE_LIMIT_PER_SECOND: String(PER_SECOND),
@@ -43,7 +43,7 @@ test('three nodes on one PostgreSQL database share state', { skip: unavailable }
     }),
     3,
   )
-  const nodeOf = (i: number): Node => nodes[i % nodes.length] as Node
+  const nodeOf = (i: number): ClusterNode => nodes[i % nodes.length] as ClusterNode
   const token = await adminToken(nodeOf(0))
 
   await t.test('every node serves the same JWKS', async () => {
@@ -95,7 +95,7 @@ test('three nodes on one PostgreSQL database share state', { skip: unavailable }
 
   await t.test('one bucket per client across nodes, and the headers agree', async () => {
     // Requests without a token draw from their address's bucket, one for the whole cluster.
-    const hit = (node: Node) => fetch(`${node.url}/api/v2/hooks`)
+    const hit = (node: ClusterNode) => fetch(`${node.url}/api/v2/hooks`)
     const first = await Promise.all(nodes.map((node) => hit(node)))
     // In order A, B, C: one shared bucket counts down (plus what the refill gave meanwhile).
     const startedMs = Date.now()
@@ -143,8 +143,14 @@ test('three nodes on one PostgreSQL database share state', { skip: unavailable }
   })
 
   await t.test('a dashboard session made on A works on B and C, and ends everywhere', async () => {
-    const [a, b, c] = nodes as [Node, Node, Node]
-    const dashboard = (node: Node, method: string, path: string, cookie?: string, body?: unknown) =>
+    const [a, b, c] = nodes as [ClusterNode, ClusterNode, ClusterNode]
+    const dashboard = (
+      node: ClusterNode,
+      method: string,
+      path: string,
+      cookie?: string,
+      body?: unknown,
+    ) =>
       fetch(`${node.url}/_dashboard${path}`, {
         method,
         headers: {
@@ -155,8 +161,8 @@ test('three nodes on one PostgreSQL database share state', { skip: unavailable }
         ...(body !== undefined ? { body: JSON.stringify(body) } : undefined),
       })
     const signIn = await dashboard(a, 'POST', '/session', undefined, {
-      email: NODES_OPERATOR.email,
-      password: NODES_OPERATOR.password,
+      email: CLUSTER_OPERATOR.email,
+      password: CLUSTER_OPERATOR.password,
     })
     assert.equal(signIn.status, 200)
     const setCookie = signIn.headers.get('set-cookie') ?? ''
@@ -168,7 +174,7 @@ test('three nodes on one PostgreSQL database share state', { skip: unavailable }
     for (const node of [b, c]) {
       const who = await dashboard(node, 'GET', '/session', cookie)
       assert.equal(who.status, 200, node.name)
-      assert.equal(((await who.json()) as { email: string }).email, NODES_OPERATOR.email)
+      assert.equal(((await who.json()) as { email: string }).email, CLUSTER_OPERATOR.email)
       const minted = await dashboard(node, 'POST', '/token', cookie)
       assert.equal(minted.status, 200, node.name)
       const { access_token } = (await minted.json()) as { access_token: string }

@@ -6,12 +6,11 @@ import { describe, it, type TestContext } from 'node:test'
 import type { LightMyRequestResponse } from 'fastify'
 import { decodeJwt } from 'jose'
 import { hashPassword } from '../../src/directory/passwords.js'
+import { SESSION_IDLE_TIMEOUT_MS, SESSION_MAX_AGE_MS } from '../../src/operator/sessions.js'
 import {
   MAX_FAILED_SIGN_INS_PER_ADDRESS,
-  SESSION_IDLE_TIMEOUT_MS,
-  SESSION_MAX_AGE_MS,
   SIGN_IN_WINDOW_MS,
-} from '../../src/operator/sessions.js'
+} from '../../src/operator/sign-in-limiter.js'
 import { DASHBOARD_TOKEN_LIFETIME_S } from '../../src/http/dashboard/session.routes.js'
 import {
   ADMIN_CLIENT_ID,

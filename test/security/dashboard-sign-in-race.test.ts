@@ -14,7 +14,7 @@ import {
   MAX_FAILED_SIGN_INS_PER_ADDRESS,
   SIGN_IN_WINDOW_MS,
   SignInLimiter,
-} from '../../src/operator/sessions.js'
+} from '../../src/operator/sign-in-limiter.js'
 import { ADMIN_CLIENT_ID, buildTestApp, type TestApp } from '../helpers/build-test-app.js'
 
 const EMAIL = 'operator@example.com'

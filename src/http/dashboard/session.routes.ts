@@ -19,11 +19,8 @@ import { MAX_PASSWORD_CHARS, verifyPassword } from '../../directory/passwords.js
 import { readCookie } from '../cookies.js'
 import { ApiError } from '../../errors/api-error.js'
 import type { OperatorAccount } from '../../operator/operator-account.js'
-import {
-  SESSION_MAX_AGE_MS,
-  type SessionStore,
-  type SignInLimiter,
-} from '../../operator/sessions.js'
+import { SESSION_MAX_AGE_MS, type SessionStore } from '../../operator/sessions.js'
+import type { SignInLimiter } from '../../operator/sign-in-limiter.js'
 import type { TenantLog } from '../../tenant-log/tenant-log.js'
 import { signAccessToken } from '../../tokens/access-token.js'
 import { DASHBOARD_OPERATOR_CLAIM } from '../management/actor.js'
@@ -122,7 +119,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
     { schema: { body: SignInBody } },
     async (request, reply) => {
       // Counted before the password check (finding 4): concurrent attempts see each other.
-      const attempt = limiter.begin(request.ip)
+      const attempt = await limiter.begin(request.ip)
       if (!attempt.allowed) {
         throw new ApiError('DashboardSignInsLimited', {
           message: `Too many failed sign-ins. Try again in ${attempt.retryAfterS} seconds.`,
@@ -150,7 +147,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
         }
         throw new ApiError('DashboardSignInFailed')
       }
-      attempt.succeed()
+      await attempt.succeed()
       const { id, session: started } = await sessions.create(operator.email)
       await tenantLog.record({
         type: 's',

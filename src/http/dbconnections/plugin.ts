@@ -4,6 +4,7 @@ import { DbConnectionsError } from '../../errors/api-error.js'
 import { isStorageUnavailable } from '../../errors/storage-unavailable.js'
 import type { PasswordTicketDeps } from '../../flows/password-ticket.js'
 import type { SignupDeps } from '../../flows/signup.js'
+import type { RateLimitStore } from '../../rate-limit/token-bucket.js'
 import { BodyParseError, registerBodyParsers } from '../body-parsers.js'
 import { changePasswordRoutes } from './change-password.routes.js'
 import { signupRoutes } from './signup.routes.js'
@@ -19,6 +20,8 @@ export interface DbConnectionsPluginOptions {
   readonly passwordTickets: PasswordTicketDeps
   /** Signups accepted per client IP per minute (Auth0: 50); 0: no limit. */
   readonly signupPerIpPerMinute: number
+  /** The buckets of that limit: shared by the nodes of a cluster; in memory by default. */
+  readonly signupBuckets?: RateLimitStore
   /** Clock of the signup limit, for tests; default `Date.now`. */
   readonly now?: () => number
 }
@@ -81,6 +84,7 @@ export const dbConnectionsPlugin: FastifyPluginAsync<DbConnectionsPluginOptions>
     signup: { ...options.signup, runDetached: options.detached.run },
     bodyLimit: MAX_DBCONNECTIONS_BODY_BYTES,
     perIpPerMinute: options.signupPerIpPerMinute,
+    ...(options.signupBuckets !== undefined ? { buckets: options.signupBuckets } : undefined),
     ...(options.now !== undefined ? { now: options.now } : undefined),
   })
   await app.register(changePasswordRoutes, {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { DbConnectionsError } from '../../errors/api-error.js'
 import { signUp, type SignupDeps } from '../../flows/signup.js'
-import { MemoryRateLimitStore } from '../../rate-limit/token-bucket.js'
+import { MemoryRateLimitStore, type RateLimitStore } from '../../rate-limit/token-bucket.js'
 
 export interface SignupRoutesOptions {
   readonly signup: SignupDeps
@@ -12,6 +12,11 @@ export interface SignupRoutesOptions {
    * that anonymous traffic reaches neither the password hash nor the pre-user-registration hook.
    */
   readonly perIpPerMinute: number
+  /**
+   * The buckets of that limit (settings: `perIpPerMinute` at once, refilled evenly over a minute):
+   * shared by the nodes of a cluster (PostgreSQL); in memory by default.
+   */
+  readonly buckets?: RateLimitStore
   readonly now?: () => number
 }
 
@@ -40,7 +45,8 @@ export const signupRoutes: FastifyPluginAsync<SignupRoutesOptions> = async (app,
   const now = options.now ?? Date.now
   const limiter =
     perMinute > 0
-      ? new MemoryRateLimitStore({ burst: perMinute, perSecond: perMinute / 60 })
+      ? (options.buckets ??
+        new MemoryRateLimitStore({ burst: perMinute, perSecond: perMinute / 60 }))
       : undefined
   app.post('/dbconnections/signup', { bodyLimit: options.bodyLimit }, async (request, reply) => {
     if (limiter !== undefined) {

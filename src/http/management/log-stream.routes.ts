@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { ServerResponse } from 'node:http'
 import { Type } from 'typebox'
 import { ApiError } from '../../errors/api-error.js'
-import type { HookExecution, HookExecutionLog } from '../../hooks/execution-log.js'
+import type { HookExecution, HookExecutions } from '../../hooks/execution-log.js'
 import type { HookService } from '../../hooks/hook-service.js'
 import type { SequencedTenantLog, TenantLogStore } from '../../storage/store.js'
 import type { TenantLogFeed } from '../../tenant-log/log-feed.js'
@@ -24,7 +24,7 @@ export interface LogStreamOptions {
   readonly hooks: HookService
   readonly feed: TenantLogFeed
   readonly store: TenantLogStore
-  readonly executions: HookExecutionLog
+  readonly executions: HookExecutions
 }
 
 /** An execution on the wire (snake_case, like the tenant log's events); absent fields omitted. */
@@ -82,8 +82,9 @@ async function positionOf(store: TenantLogStore, id: string): Promise<StreamPosi
 /**
  * `GET /api/v2/hooks/{id}/logs/stream`: the hook's live log, as server-sent events for the
  * dashboard. Two kinds of event:
- * - `event: execution`: every run of the hook by a real request on this node as it ends, with
- *   its outcome, duration and console output (issue 18.5; kept in memory, execution-log.ts);
+ * - `event: execution`: every run of the hook by a real request as it ends, with its outcome,
+ *   duration and console output (issue 18.5; kept in memory, execution-log.ts; on a cluster, the
+ *   runs of the other nodes too, read from the database, shared-execution-log.ts);
  * - `event: log`: the hook's tenant log events as they are stored, written by any node of the
  *   cluster, in `seq` order, none skipped while the stream is open (docs/cluster.md).
  * Every event's `id:` is the stream's position (StreamPosition); a reconnect with `Last-Event-ID`
@@ -158,11 +159,28 @@ export const logStreamRoutes: FastifyPluginAsyncTypebox<LogStreamOptions> = asyn
       }
       open.add(close)
       request.raw.on('close', close)
+      // Executions that end while the missed ones are read wait, so that none is lost.
+      let heldExecutions: HookExecution[] | undefined = []
+      unsubscribers.push(
+        executions.subscribe(hook.id, (execution) => {
+          if (heldExecutions !== undefined) heldExecutions.push(execution)
+          else sendExecution(execution)
+        }),
+      )
       if (resumed?.executionId !== undefined) {
-        const missed = executions.since(hook.id, resumed.executionId)
-        for (const execution of missed.slice(-MAX_LOG_STREAM_REPLAY)) sendExecution(execution)
+        try {
+          const missed = await executions.since(hook.id, resumed.executionId)
+          const held = new Set(heldExecutions.map((e) => e.id))
+          for (const execution of missed.slice(-MAX_LOG_STREAM_REPLAY)) {
+            if (!held.has(execution.id)) sendExecution(execution)
+          }
+        } catch (error) {
+          request.log.warn({ err: error, event: 'log_stream.replay_failed' }, 'no replay')
+        }
       }
-      unsubscribers.push(executions.subscribe(hook.id, sendExecution))
+      for (const execution of heldExecutions) sendExecution(execution)
+      heldExecutions = undefined
+      if (!open.has(close)) return // the client left meanwhile
       // Log events that arrive while the missed ones are read wait, so their order holds.
       let held: SequencedTenantLog[] | undefined = []
       try {

@@ -9,6 +9,7 @@ import * as hookSettings from './0007-hook-settings.js'
 import * as tenantLogSequence from './0008-tenant-log-sequence.js'
 import * as dependencyBundles from './0009-dependency-bundles.js'
 import * as cluster from './0010-cluster.js'
+import * as sharedExecutionsAndAttempts from './0011-shared-executions-and-attempts.js'
 
 /** Forward-only migrations, applied in key order at start-up. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008-tenant-log-sequence': tenantLogSequence,
   '0009-dependency-bundles': dependencyBundles,
   '0010-cluster': cluster,
+  '0011-shared-executions-and-attempts': sharedExecutionsAndAttempts,
 }
 
 export const migrationProvider: MigrationProvider = {

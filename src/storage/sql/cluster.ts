@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely'
 import type { Database } from '../schema.js'
 import type { ClusterStore, DashboardSessionRecord, OperatorAccountRecord } from '../store.js'
 import type { SqlContext } from './context.js'
+import type { SharedStateStore } from './shared-state.js'
 
 /** The id of the one row of `operator_accounts`. */
 const OPERATOR_ROW_ID = 'operator'
@@ -58,7 +59,7 @@ function toSession(row: {
 export function sqlClusterStore(
   { db, timestamp }: SqlContext,
   whileLocked: WhileLocked,
-): ClusterStore {
+): Omit<ClusterStore, keyof SharedStateStore> {
   return {
     async takeRateLimitToken(key, settings, nowMs) {
       const now = Math.floor(nowMs)
@@ -82,8 +83,13 @@ export function sqlClusterStore(
       return { allowed: row.allowed === 1, tokens: row.tokens }
     },
 
-    async pruneRateLimitBuckets(beforeMs) {
-      await db.deleteFrom('rate_limit_buckets').where('updated_ms', '<', beforeMs).execute()
+    async pruneRateLimitBuckets(beforeMs, keyPrefix) {
+      if (keyPrefix !== undefined && !/^[A-Za-z0-9:-]*$/.test(keyPrefix)) {
+        throw new RangeError('a bucket key prefix has letters, digits, - and : only')
+      }
+      let prune = db.deleteFrom('rate_limit_buckets').where('updated_ms', '<', beforeMs)
+      if (keyPrefix !== undefined) prune = prune.where('bucket_key', 'like', `${keyPrefix}%`)
+      await prune.execute()
     },
 
     async createDashboardSession(session, maxSessions) {

@@ -12,6 +12,7 @@ import { sqlKeyStore } from './keys.js'
 import { sqlTenantLogStore } from './logs.js'
 import { sqlMfaStore } from './mfa.js'
 import { sqlSecretStore } from './secrets.js'
+import { sqlSharedStateStore } from './shared-state.js'
 import { sqlConnectionStore, sqlPasswordTicketStore, sqlUserStore } from './users.js'
 import { SqlAttackProtectionStore, type AttackProtectionTables } from '../attack-protection.js'
 
@@ -28,6 +29,7 @@ export function sqlStore(
   const context: SqlContext = { db, timestamp: () => now().toISOString() }
   return {
     ...sqlClusterStore(context, whileLocked),
+    ...sqlSharedStateStore(context),
     ...sqlHookStore(context),
     ...sqlHookVersionStore(context),
     ...sqlHookSettingsStore(context),
