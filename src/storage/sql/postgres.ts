@@ -8,6 +8,7 @@ import { migrationProvider } from '../migrations/index.js'
 import type { Database } from '../schema.js'
 import type { Store } from '../store.js'
 import type { WhileLocked } from './cluster.js'
+import { countingDialect, DatabaseUsageCounter } from './database-usage.js'
 import { sqlStore } from './store.js'
 
 /** Default number of connections each node keeps to PostgreSQL. */
@@ -53,7 +54,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   // An idle client whose connection drops (PostgreSQL restarting) emits 'error' on the pool; the
   // pool discards it and the next query opens a new one. Without a listener the process would exit.
   pool.on('error', () => {})
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const usage = new DatabaseUsageCounter('postgresql', pool)
+  const db = new Kysely<Database>({
+    dialect: countingDialect(new PostgresDialect({ pool }), usage),
+  })
   try {
     const applied = await migrate(db)
     options.onMigrated?.(applied)
@@ -61,7 +65,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await db.destroy()
     throw error
   }
-  return sqlStore(db, options.now ?? (() => new Date()), advisoryLock(db))
+  return sqlStore(db, options.now ?? (() => new Date()), usage, advisoryLock(db))
 }
 
 /**
