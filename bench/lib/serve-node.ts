@@ -41,7 +41,13 @@ export async function startServeNode(
   closeSync(log)
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      // It ended before it was asked to: its log says why, and the folder is about to go.
+      const tail = readFileSync(logFile, 'utf8').slice(-4_000)
+      process.stderr.write(
+        `node ${name} had exited (${String(child.exitCode ?? child.signalCode)}):\n${tail}\n`,
+      )
+    } else {
       const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_EXIT_TIMEOUT_MS)
       child.kill('SIGTERM')
       await exited
