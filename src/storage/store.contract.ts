@@ -123,6 +123,18 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         ['h0', 'h2', 'h4'],
       )
       assert.equal(phone.total, 3)
+      const phonePage = await store.listHooks(
+        { triggerId: 'send-phone-message' },
+        { offset: 1, limit: 1 },
+      )
+      assert.deepStrictEqual(
+        { names: phonePage.hooks.map((h) => h.name), total: phonePage.total },
+        { names: ['h2'], total: 3 },
+      )
+      assert.deepStrictEqual(await store.listHooks({}, { offset: 5, limit: 2 }), {
+        hooks: [],
+        total: 5,
+      })
       assert.deepStrictEqual(await store.listHooks({ enabled: true }), { hooks: [], total: 0 })
     })
 
