@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { ensureDashboardBuilt } from './dashboard-build.js'
-import { spawnServer, type RunningServer } from './spawn-server.js'
+import { managementToken, spawnServer, type RunningServer } from './spawn-server.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 /** Debian's Chromium; OPENHOOKS_TEST_CHROMIUM names another build of it. */
@@ -97,23 +97,8 @@ export async function startDashboardRig(
     client_secret: string
   }
   const issuer = (/"issuer":"([^"]+)"/.exec(running.stdout()) ?? [])[1] ?? ''
-  const adminToken = async (): Promise<string> => {
-    const res = await fetch(`${running.url}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        grant_type: 'client_credentials',
-        client_id: admin.client_id,
-        client_secret: admin.client_secret,
-        audience: `${issuer}api/v2/`,
-      }),
-    })
-    const body = (await res.json()) as { access_token?: string }
-    if (res.status !== 200 || body.access_token === undefined) {
-      throw new Error(`the admin client got no token: ${res.status} ${JSON.stringify(body)}`)
-    }
-    return body.access_token
-  }
+  const adminToken = (): Promise<string> =>
+    managementToken(running, { id: admin.client_id, secret: admin.client_secret, issuer })
   // Taken now, before any hook exists: the exchange runs the enabled credentials-exchange hook.
   const token = await adminToken()
   const management = async (method: string, path: string, body?: unknown): Promise<unknown> => {
