@@ -90,6 +90,8 @@ export const DEPENDENCY_RULES = {
       'logging',
       'sandbox/runner.ts',
       'sandbox/script-syntax.ts',
+      // The short-lived cache of the enabled hook of each extensibility point.
+      'storage/fresh-cache.ts',
       'storage/store.ts',
     ],
   },
@@ -108,6 +110,8 @@ export const DEPENDENCY_RULES = {
       'sandbox/runner.ts',
       // The attack-protection counters' store contract (its tables came after the split by domain).
       'storage/attack-protection.ts',
+      // The short-lived cache of the attack-protection settings.
+      'storage/fresh-cache.ts',
       'storage/store.ts',
       'tenant-log',
       'tokens',

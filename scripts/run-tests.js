@@ -10,31 +10,28 @@
 import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { parseTestArgs, selectTestFiles } from './test-args.js'
 
 const roots = ['src', 'test']
-const args = process.argv.slice(2)
 // `--coverage` (npm run test:coverage) adds node's coverage report (lines, branches, functions).
-const coverage = args.includes('--coverage')
-const fast = args.includes('--fast')
-const timingsAt = args.indexOf('--timings')
-const timings = timingsAt >= 0 ? args[timingsAt + 1] : undefined
-if (timingsAt >= 0 && timings === undefined) {
-  console.error('--timings needs a file name')
+let parsed
+try {
+  parsed = parseTestArgs(process.argv.slice(2))
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error))
   process.exit(1)
 }
-const filters = args.filter(
-  (arg, i) =>
-    !['--coverage', '--fast', '--timings'].includes(arg) && (timingsAt < 0 || i !== timingsAt + 1),
-)
+const { coverage, fast, timings, filters } = parsed
 const slow = fast
   ? new Set(JSON.parse(readFileSync(new URL('./slow-test-files.json', import.meta.url), 'utf8')))
   : new Set()
-const files = roots
-  .flatMap((root) => readdirSync(root, { recursive: true }).map((f) => join(root, String(f))))
-  .filter((f) => f.endsWith('.test.ts') && !f.split('/').includes('node_modules'))
-  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
-  .filter((f) => !slow.has(f))
-  .sort()
+const files = selectTestFiles(
+  roots
+    .flatMap((root) => readdirSync(root, { recursive: true }).map((f) => join(root, String(f))))
+    .filter((f) => f.endsWith('.test.ts') && !f.split('/').includes('node_modules')),
+  filters,
+  slow,
+)
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`)
   process.exit(1)

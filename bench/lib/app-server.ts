@@ -17,12 +17,14 @@ import { createLogger } from '../../src/logging/logger.js'
 import { egressPolicyOf } from '../../src/main.js'
 import { startProcessRunner } from '../../src/sandbox/process-runner.js'
 import type { HookRunner } from '../../src/sandbox/runner.js'
+import { openPostgresStore } from '../../src/storage/sql/postgres.js'
 import { openSqliteStore } from '../../src/storage/sql/sqlite.js'
 import type { Store } from '../../src/storage/store.js'
 import { signAccessToken } from '../../src/tokens/access-token.js'
 import { ensureAdminClient } from '../../src/tokens/admin-client.js'
 import { MANAGEMENT_SCOPES } from '../../src/tokens/management-scopes.js'
 import { loadOrCreateSigningKeys } from '../../src/tokens/signing-keys.js'
+import { countStatements } from './statement-counter.js'
 import { createWebhookRunner } from './webhook-runner.js'
 import type { AppSpec, ServerReply, ServerRequest } from './processes.js'
 
@@ -62,10 +64,17 @@ async function start(spec: AppSpec): Promise<Running> {
     level: config.logLevel,
     destination: pino.destination('/dev/null'),
   })
-  const store = await openSqliteStore({
-    filename: join(dataDir, 'openhooks.db'),
-    synchronous: config.database.sqliteSynchronous,
-  })
+  const store =
+    spec.postgresUrl !== undefined
+      ? await openPostgresStore({
+          connectionString: spec.postgresUrl,
+          poolSize: config.database.poolSize,
+          statementTimeoutMs: config.database.statementTimeoutMs,
+        })
+      : await openSqliteStore({
+          filename: join(dataDir, 'openhooks.db'),
+          synchronous: config.database.sqliteSynchronous,
+        })
   const keyring = createKeyring(config.masterKey ?? randomBytes(32))
   const signingKeys = await loadOrCreateSigningKeys(store, keyring.signingKeys)
   const admin = await ensureAdminClient({
@@ -88,6 +97,12 @@ async function start(spec: AppSpec): Promise<Running> {
               maxConcurrentCalls: config.sandbox.pointMaxConcurrent,
             },
             idlePollUs: config.sandbox.idlePollUs,
+            // BENCH_CPU_PROF (bench/lib/processes.ts) profiles the workers as well as the server.
+            ...(process.env.BENCH_CPU_PROF !== undefined
+              ? {
+                  workerExecArgv: ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`],
+                }
+              : undefined),
             // As `openhooks serve` does: OPENHOOKS_EGRESS and OPENHOOKS_EGRESS_ALLOW of the spec.
             egress: egressPolicyOf(config.sandbox.egress, undefined),
             ...(spec.maxWarmIsolates !== undefined
@@ -111,6 +126,7 @@ async function start(spec: AppSpec): Promise<Running> {
 }
 
 const specs = JSON.parse(process.argv[2] ?? '[]') as AppSpec[]
+const statements = countStatements()
 // Built side by side: most of a start is waiting (migrations, the worker process).
 const running = new Map<string, Running>(
   await Promise.all(specs.map(async (spec) => [spec.name, await start(spec)] as const)),
@@ -126,6 +142,8 @@ async function handle(message: ServerRequest): Promise<unknown> {
   switch (message.type) {
     case 'stats':
       return get(message.app).runner.stats()
+    case 'db-statements':
+      return { ...statements }
     case 'seed-hooks': {
       const { app } = get(message.app)
       const ids: string[] = []

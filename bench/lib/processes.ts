@@ -29,10 +29,16 @@ export interface AppSpec {
   readonly tokenWorkers?: number
   /** Extra configuration (`OPENHOOKS_*`). */
   readonly env?: Readonly<Record<string, string>>
+  /**
+   * A `postgres://` URL: the app's store is on PostgreSQL (a database of its own) instead of
+   * SQLite on disk.
+   */
+  readonly postgresUrl?: string
 }
 
 export type ServerRequest =
   | { readonly id: number; readonly type: 'stats'; readonly app: string }
+  | { readonly id: number; readonly type: 'db-statements' }
   | {
       readonly id: number
       readonly type: 'seed-hooks'
@@ -58,6 +64,11 @@ export interface AppServer {
   readonly apps: Readonly<Record<string, AppEndpoint>>
   readonly pid: number
   stats(app: string): Promise<RunnerStats>
+  /**
+   * SQL statements the server process has sent to its databases so far, all apps together (each
+   * is one round trip on PostgreSQL); see bench/lib/statement-counter.ts.
+   */
+  dbStatements(): Promise<{ sqlite: number; postgres: number }>
   seedHooks(app: string, prefix: string, triggerId: string, scripts: string[]): Promise<string[]>
   close(): Promise<void>
 }
@@ -136,6 +147,8 @@ export async function startAppServer(specs: readonly AppSpec[]): Promise<AppServ
     apps: ready,
     pid: child.pid ?? -1,
     stats: (app) => ask<RunnerStats>({ id: nextId++, type: 'stats', app }),
+    dbStatements: () =>
+      ask<{ sqlite: number; postgres: number }>({ id: nextId++, type: 'db-statements' }),
     seedHooks: (app, prefix, triggerId, scripts) =>
       ask<string[]>({ id: nextId++, type: 'seed-hooks', app, prefix, triggerId, scripts }),
     close: () => stop(child),

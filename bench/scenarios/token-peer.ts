@@ -4,8 +4,14 @@
  * one loopback `fetch`. Client credentials, RS256 JWT access tokens, one form-encoded request
  * body per server. Each round runs every variant at 10 connections, then every variant at one
  * connection, in turn; the figures are medians over the rounds: requests per second, CPU per
- * token (the server's process and its sandbox workers, from /proc) and p50 at one connection.
+ * token (the server's process and its sandbox workers, from /proc), SQL statements per token
+ * (bench/lib/statement-counter.ts) and p50 at one connection.
+ *
+ * `BENCH_TOKEN_PEER_POSTGRES=1` adds the three openhooks variants again with their store on
+ * PostgreSQL (a throwaway local cluster, as the PostgreSQL tests start one), in the same rounds:
+ * there every statement is a round trip.
  */
+import pg from 'pg'
 import { loadSlice, REQUEST_TIMEOUT_MS, type LoadSlice } from '../lib/load.js'
 import { totalCpuMs } from '../lib/process-cpu.js'
 import { TWO_CLAIMS_HOOK } from '../lib/hooks.js'
@@ -14,7 +20,9 @@ import {
   startFetchTargetServer,
   startOidcProviderServer,
   type AppServer,
+  type AppSpec,
 } from '../lib/processes.js'
+import { startPostgresCluster, type PostgresCluster } from '../../test/helpers/postgres.js'
 import { byProfile, type Scenario } from '../lib/scenario.js'
 import { BENCH_AUDIENCE, createHook, createMachineClient } from '../lib/setup.js'
 import { summarize, target, type VariantResult } from '../lib/stats.js'
@@ -44,7 +52,13 @@ export const PEER_VARIANTS = [
   'openhooks, trivial hook',
   'openhooks, fetch hook',
 ] as const
-type Variant = (typeof PEER_VARIANTS)[number]
+/** The openhooks variants again, their store on PostgreSQL (`BENCH_TOKEN_PEER_POSTGRES=1`). */
+export const POSTGRES_VARIANTS = [
+  'openhooks on PostgreSQL, no hook',
+  'openhooks on PostgreSQL, trivial hook',
+  'openhooks on PostgreSQL, fetch hook',
+] as const
+type Variant = (typeof PEER_VARIANTS)[number] | (typeof POSTGRES_VARIANTS)[number]
 
 /** What the fetch hook's upstream answers. */
 const FETCH_BODY = JSON.stringify({ plan: 'full' })
@@ -67,17 +81,49 @@ function median(values: readonly number[]): number {
     : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
 }
 
+interface Figures {
+  readonly perSecond: number
+  readonly cpuPerTokenMs: number
+  readonly statementsPerToken: number
+  readonly p50At1: number
+}
+
+/** The name of an app's database on the bench's PostgreSQL cluster. */
+function databaseName(app: string): string {
+  return `openhooks_bench_${app.replace(/[^a-z0-9]+/g, '_')}`
+}
+
+function databaseUrl(clusterUrl: string, app: string): string {
+  const url = new URL(clusterUrl)
+  url.pathname = `/${databaseName(app)}`
+  return url.href
+}
+
+async function createDatabase(clusterUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: clusterUrl })
+  await client.connect()
+  try {
+    await client.query(`create database ${name}`)
+  } finally {
+    await client.end()
+  }
+}
+
 interface Target {
   readonly url: string
   readonly path: string
   readonly body: string
   /** The processes whose CPU a token costs: the server and its sandbox workers. */
   readonly pids: () => Promise<number[]>
+  /** The openhooks server process of the variant (none for oidc-provider). */
+  readonly server?: AppServer
 }
 
 interface Measured extends LoadSlice {
   /** CPU of the server's processes during the slice, in ms. */
   readonly cpuMs: number
+  /** SQL statements the openhooks server sent during the slice (0 for oidc-provider). */
+  readonly statements: number
 }
 
 async function checkToken(variant: Variant, t: Target): Promise<void> {
@@ -110,18 +156,39 @@ export const tokenPeerScenario: Scenario = {
   title: 'Token endpoint against oidc-provider: no hook, trivial hook, fetch hook',
   async run({ profile, log }) {
     const settings = byProfile(profile, SETTINGS)
+    const withPostgres = process.env.BENCH_TOKEN_PEER_POSTGRES === '1'
+    const variantsRun: readonly Variant[] = withPostgres
+      ? [...PEER_VARIANTS, ...POSTGRES_VARIANTS]
+      : PEER_VARIANTS
     const upstream = await startFetchTargetServer(FETCH_BODY)
     const peer = await startOidcProviderServer()
-    const server = await startAppServer([
-      { name: 'no hook', runner: 'none' },
-      { name: 'trivial hook', runner: 'sandbox' },
-      {
-        name: 'fetch hook',
-        runner: 'sandbox',
-        env: { OPENHOOKS_EGRESS_ALLOW: `127.0.0.1:${String(upstream.port)}` },
-      },
-    ])
+    const appSpecs = (prefix: string, postgresUrl?: string): AppSpec[] =>
+      [
+        { name: `${prefix}no hook`, runner: 'none' as const },
+        { name: `${prefix}trivial hook`, runner: 'sandbox' as const },
+        {
+          name: `${prefix}fetch hook`,
+          runner: 'sandbox' as const,
+          env: { OPENHOOKS_EGRESS_ALLOW: `127.0.0.1:${String(upstream.port)}` },
+        },
+      ].map((spec) =>
+        postgresUrl === undefined
+          ? spec
+          : { ...spec, postgresUrl: databaseUrl(postgresUrl, spec.name) },
+      )
+    let server: AppServer | undefined
+    let postgres: PostgresCluster | undefined
+    /** The PostgreSQL apps run in a server process of their own (and start in its own time). */
+    let pgServer: AppServer | undefined
     try {
+      server = await startAppServer(appSpecs(''))
+      if (withPostgres) {
+        postgres = await startPostgresCluster()
+        for (const spec of appSpecs('pg ', postgres.url)) {
+          await createDatabase(postgres.url, databaseName(spec.name))
+        }
+        pgServer = await startAppServer(appSpecs('pg ', postgres.url))
+      }
       const targets = {} as Record<Variant, Target>
       targets['oidc-provider'] = {
         url: peer.url,
@@ -129,12 +196,22 @@ export const tokenPeerScenario: Scenario = {
         body: peer.body,
         pids: () => Promise.resolve([peer.pid]),
       }
-      for (const [variant, app, script] of [
+      const openhooksVariants: [Variant, string, string | undefined][] = [
         ['openhooks, no hook', 'no hook', undefined],
         ['openhooks, trivial hook', 'trivial hook', TWO_CLAIMS_HOOK],
         ['openhooks, fetch hook', 'fetch hook', fetchHook(upstream.url)],
-      ] as const) {
-        const endpoint = server.apps[app]
+      ]
+      if (withPostgres) {
+        openhooksVariants.push(
+          ['openhooks on PostgreSQL, no hook', 'pg no hook', undefined],
+          ['openhooks on PostgreSQL, trivial hook', 'pg trivial hook', TWO_CLAIMS_HOOK],
+          ['openhooks on PostgreSQL, fetch hook', 'pg fetch hook', fetchHook(upstream.url)],
+        )
+      }
+      for (const [variant, app, script] of openhooksVariants) {
+        const owner = app.startsWith('pg ') ? pgServer : server
+        if (owner === undefined) throw new Error(`no server for ${app}`)
+        const endpoint = owner.apps[app]
         if (endpoint === undefined) throw new Error(`no app ${app}`)
         const client = await createMachineClient(endpoint)
         if (script !== undefined) await createHook(endpoint, 'credentials-exchange', script)
@@ -147,12 +224,13 @@ export const tokenPeerScenario: Scenario = {
             client_secret: client.client_secret,
             audience: BENCH_AUDIENCE,
           }).toString(),
-          pids: async () => [server.pid, ...(await workerPids(server, app))],
+          server: owner,
+          pids: async () => [owner.pid, ...(await workerPids(owner, app))],
         }
       }
 
       // Each server answers an RS256 JWT access token for the API before anything is measured.
-      for (const variant of PEER_VARIANTS) await checkToken(variant, targets[variant])
+      for (const variant of variantsRun) await checkToken(variant, targets[variant])
 
       const measure = async (
         variant: Variant,
@@ -161,6 +239,7 @@ export const tokenPeerScenario: Scenario = {
       ): Promise<Measured> => {
         const t = targets[variant]
         const pids = await t.pids()
+        const statementsBefore = await t.server?.dbStatements()
         const cpuBefore = totalCpuMs(pids)
         const slice = await loadSlice({
           url: t.url,
@@ -172,46 +251,50 @@ export const tokenPeerScenario: Scenario = {
           expectStatus: 200,
           ...amount,
         })
-        return { ...slice, cpuMs: totalCpuMs(pids) - cpuBefore }
+        const cpuMs = totalCpuMs(pids) - cpuBefore
+        const after = await t.server?.dbStatements()
+        const statements =
+          statementsBefore === undefined || after === undefined
+            ? 0
+            : after.sqlite - statementsBefore.sqlite + (after.postgres - statementsBefore.postgres)
+        return { ...slice, cpuMs, statements }
       }
 
       log(
-        `token-peer: ${String(settings.rounds)} rounds × ${String(PEER_VARIANTS.length)} variants, at ${String(PEER_CONNECTIONS)} connections and at 1`,
+        `token-peer: ${String(settings.rounds)} rounds × ${String(variantsRun.length)} variants, at ${String(PEER_CONNECTIONS)} connections and at 1`,
       )
-      const loaded: Record<Variant, Measured[]> = {
-        'oidc-provider': [],
-        'openhooks, no hook': [],
-        'openhooks, trivial hook': [],
-        'openhooks, fetch hook': [],
-      }
-      const single: Record<Variant, LoadSlice[]> = {
-        'oidc-provider': [],
-        'openhooks, no hook': [],
-        'openhooks, trivial hook': [],
-        'openhooks, fetch hook': [],
-      }
+      const loaded = Object.fromEntries(variantsRun.map((v) => [v, []])) as unknown as Record<
+        Variant,
+        Measured[]
+      >
+      const single = Object.fromEntries(variantsRun.map((v) => [v, []])) as unknown as Record<
+        Variant,
+        LoadSlice[]
+      >
       // One round: every variant at 10 connections, then every variant at one; warm-up first.
-      for (const variant of PEER_VARIANTS) await measure(variant, PEER_CONNECTIONS, settings.warmup)
+      for (const variant of variantsRun) await measure(variant, PEER_CONNECTIONS, settings.warmup)
       for (let round = 0; round < settings.rounds; round++) {
-        for (const variant of PEER_VARIANTS) {
+        for (const variant of variantsRun) {
           loaded[variant].push(await measure(variant, PEER_CONNECTIONS, settings.slice))
         }
-        for (const variant of PEER_VARIANTS) {
+        for (const variant of variantsRun) {
           single[variant].push(await measure(variant, 1, settings.single))
         }
       }
 
       const figures = Object.fromEntries(
-        PEER_VARIANTS.map((variant) => {
+        variantsRun.map((variant) => {
           const rounds = loaded[variant]
+          const perToken = (s: Measured, of: number) => of / Math.max(1, s.samples.length)
           const perSecond = median(rounds.map((s) => s.samples.length / s.seconds))
-          const cpuPerTokenMs = median(rounds.map((s) => s.cpuMs / Math.max(1, s.samples.length)))
+          const cpuPerTokenMs = median(rounds.map((s) => perToken(s, s.cpuMs)))
+          const statementsPerToken = median(rounds.map((s) => perToken(s, s.statements)))
           const p50At1 = median(single[variant].map((s) => summarize(s.samples).p50))
-          return [variant, { perSecond, cpuPerTokenMs, p50At1 }]
+          return [variant, { perSecond, cpuPerTokenMs, statementsPerToken, p50At1 }]
         }),
-      ) as Record<Variant, { perSecond: number; cpuPerTokenMs: number; p50At1: number }>
+      ) as Record<Variant, Figures>
 
-      const variants: VariantResult[] = PEER_VARIANTS.flatMap((variant) => {
+      const variants: VariantResult[] = variantsRun.flatMap((variant) => {
         const f = figures[variant]
         const all = (slices: readonly LoadSlice[]) => ({
           samples: slices.flatMap((s) => s.samples),
@@ -227,7 +310,13 @@ export const tokenPeerScenario: Scenario = {
             name: `${variant}, ${String(PEER_CONNECTIONS)} connections`,
             ...all(loaded[variant]),
             perSecond: f.perSecond,
-            extra: { cpuPerTokenMs: f.cpuPerTokenMs, ...unexpected(loaded[variant]) },
+            extra: {
+              cpuPerTokenMs: f.cpuPerTokenMs,
+              ...(variant !== 'oidc-provider'
+                ? { statementsPerToken: f.statementsPerToken }
+                : undefined),
+              ...unexpected(loaded[variant]),
+            },
           },
           {
             name: `${variant}, 1 connection`,
@@ -242,6 +331,26 @@ export const tokenPeerScenario: Scenario = {
       const trivial = figures['openhooks, trivial hook']
       const fetched = figures['openhooks, fetch hook']
       const addedP50 = trivial.p50At1 - none.p50At1
+      const pgNone = withPostgres ? figures['openhooks on PostgreSQL, no hook'] : undefined
+      const pgTrivial = withPostgres ? figures['openhooks on PostgreSQL, trivial hook'] : undefined
+      const pgFetched = withPostgres ? figures['openhooks on PostgreSQL, fetch hook'] : undefined
+      const postgresRatios =
+        pgNone === undefined || pgTrivial === undefined || pgFetched === undefined
+          ? []
+          : [
+              {
+                label: 'req/s, openhooks on PostgreSQL no hook / on SQLite',
+                value: pgNone.perSecond / none.perSecond,
+              },
+              {
+                label: 'req/s, on PostgreSQL trivial hook / no hook',
+                value: pgTrivial.perSecond / pgNone.perSecond,
+              },
+              {
+                label: 'req/s, on PostgreSQL fetch hook / no hook',
+                value: pgFetched.perSecond / pgNone.perSecond,
+              },
+            ]
       return {
         id: 'token-peer',
         title: this.title,
@@ -262,6 +371,7 @@ export const tokenPeerScenario: Scenario = {
             label: 'p50 at 1 connection, no hook / oidc-provider',
             value: none.p50At1 / peerF.p50At1,
           },
+          ...postgresRatios,
         ],
         targets: [
           target(
@@ -296,18 +406,25 @@ export const tokenPeerScenario: Scenario = {
         ],
         notes: [
           `Medians of ${String(settings.rounds)} rounds; each round runs every variant at ${String(PEER_CONNECTIONS)} connections, then every variant at 1, in turn, after a warm-up.`,
-          ...PEER_VARIANTS.map((v) => {
+          ...variantsRun.map((v) => {
             const f = figures[v]
-            return `${v}: ${f.perSecond.toFixed(0)} req/s, CPU per token ${f.cpuPerTokenMs.toFixed(3)} ms, p50 at 1 connection ${f.p50At1.toFixed(3)} ms.`
+            const statements =
+              v === 'oidc-provider'
+                ? ''
+                : `, ${f.statementsPerToken.toFixed(2)} SQL statements per token`
+            return `${v}: ${f.perSecond.toFixed(0)} req/s, CPU per token ${f.cpuPerTokenMs.toFixed(3)} ms${statements}, p50 at 1 connection ${f.p50At1.toFixed(3)} ms.`
           }),
           `The trivial hook adds ${addedP50.toFixed(3)} ms to the p50 at one connection.`,
-          "CPU per token: the server's process and its sandbox workers (from /proc, 10 ms ticks), not the fetch hook's upstream nor the load generator.",
+          "CPU per token: the server's process and its sandbox workers (from /proc, 10 ms ticks), not the fetch hook's upstream nor the load generator (nor, on PostgreSQL, the database server).",
+          'SQL statements per token: every statement the server process sent during the 10-connection slices (the batched tenant log insert included), over the tokens; on PostgreSQL each is one round trip.',
         ],
       }
     } finally {
-      await server.close()
+      await pgServer?.close()
+      await server?.close()
       await peer.close()
       await upstream.close()
+      await postgres?.stop()
     }
   },
 }

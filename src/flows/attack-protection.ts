@@ -18,7 +18,12 @@
  */
 import { BlockList, isIP } from 'node:net'
 import { OAuthError } from '../errors/api-error.js'
-import type { AttackProtectionStore, CounterKind } from '../storage/attack-protection.js'
+import type {
+  AttackProtectionStore,
+  CounterKind,
+  CounterRead,
+} from '../storage/attack-protection.js'
+import { FreshCache } from '../storage/fresh-cache.js'
 import type { UserRecord } from '../storage/store.js'
 import type { TenantLog } from '../tenant-log/tenant-log.js'
 
@@ -131,32 +136,32 @@ export const normalizeIdentifier = (identifier: string): string => identifier.tr
  * `invalidateSettings` drop them at once).
  */
 export const SETTINGS_CACHE_TTL_MS = 1_000
+/** Settings documents cached: a handful of names exist (brute force, suspicious IPs, …). */
+const SETTINGS_CACHE_MAX_ENTRIES = 64
 
 export class AttackProtection {
   readonly #store: AttackProtectionStore
   readonly #tenantLog: TenantLog | undefined
   readonly #now: () => number
-  readonly #settings = new Map<string, { value: string | undefined; expiresAt: number }>()
+  /** The settings documents by name; concurrent misses share one read. */
+  readonly #settings: FreshCache<string, string | undefined>
   readonly #settingsListeners: ((name: string) => void)[] = []
-  /** Bumped by every invalidation, so that a read that raced with a write is not kept. */
-  #generation = 0
 
   constructor(store: AttackProtectionStore, tenantLog?: TenantLog, now: () => number = Date.now) {
     this.#store = store
     this.#tenantLog = tenantLog
     this.#now = now
+    this.#settings = new FreshCache({
+      ttlMs: SETTINGS_CACHE_TTL_MS,
+      maxEntries: SETTINGS_CACHE_MAX_ENTRIES,
+      keep: 'all',
+      now,
+    })
   }
 
   /** A settings document, from memory while fresh. */
-  async #setting(name: string): Promise<string | undefined> {
-    const cached = this.#settings.get(name)
-    if (cached !== undefined && cached.expiresAt > this.#now()) return cached.value
-    const generation = this.#generation
-    const value = await this.#store.getSetting(name)
-    if (generation === this.#generation) {
-      this.#settings.set(name, { value, expiresAt: this.#now() + SETTINGS_CACHE_TTL_MS })
-    }
-    return value
+  #setting(name: string): Promise<string | undefined> {
+    return this.#settings.read(name, () => this.#store.getSetting(name))
   }
 
   async #putSetting(name: string, value: string): Promise<void> {
@@ -173,7 +178,6 @@ export class AttackProtection {
 
   /** Drops the cached settings: another node changed them (the cluster's notifications). */
   invalidateSettings(): void {
-    this.#generation += 1
     this.#settings.clear()
   }
 
@@ -262,23 +266,24 @@ export class AttackProtection {
     const throttle = await this.suspiciousIp()
     const ip = input.ip ?? ''
     const pre = throttle.stage['pre-login']
-    if (
+    const throttled =
       throttle.enabled &&
       throttle.shields.includes('block') &&
       ip !== '' &&
-      !allowlisted(throttle.allowlist, ip) &&
-      (await this.#store.failures('ip', '', ip, this.#now(), pre.rate)) >= pre.max_attempts
-    ) {
+      !allowlisted(throttle.allowlist, ip)
+    const blocking =
+      settings.enabled && settings.shields.includes('block') && !allowlisted(settings.allowlist, ip)
+    if (!throttled && !blocking) return
+    // Both counters in one statement: one round trip per exchange on PostgreSQL (issue 23).
+    const reads: CounterRead[] = []
+    if (throttled) reads.push({ kind: 'ip', identifier: '', ip, decayMs: pre.rate })
+    if (blocking) reads.push({ kind: 'client', identifier: input.clientId, ip, decayMs: 0 })
+    const counts = await this.#store.failuresOf(reads, this.#now())
+    if (throttled && (counts[0] ?? 0) >= pre.max_attempts) {
       throw new OAuthError('too_many_attempts', SUSPICIOUS_IP_DESCRIPTION, { statusCode: 429 })
     }
-    if (
-      !settings.enabled ||
-      !settings.shields.includes('block') ||
-      allowlisted(settings.allowlist, ip)
-    ) {
-      return
-    }
-    const failures = await this.#store.failures('client', input.clientId, ip, this.#now(), 0)
+    if (!blocking) return
+    const failures = counts[throttled ? 1 : 0] ?? 0
     if (failures >= settings.max_attempts) {
       throw new OAuthError('too_many_attempts', BLOCKED_ACCOUNT_DESCRIPTION, { statusCode: 429 })
     }

@@ -1,5 +1,6 @@
 import type { Logger } from '../logging/logger.js'
 import type { HookRunner } from '../sandbox/runner.js'
+import { FreshCache } from '../storage/fresh-cache.js'
 import { DEFAULT_HOOK_SETTINGS, type HookRecord, type HookSettings } from '../storage/store.js'
 import type { DependencyLoader } from './dependencies.js'
 import type { HookExecutionLog, NewHookExecution } from './execution-log.js'
@@ -35,8 +36,10 @@ interface CachedHook {
   readonly secrets: Readonly<Record<string, string>>
   /** The sandbox version key, hashed once per read of the hook rather than once per call. */
   readonly versionKey: string
-  readonly expiresAt: number
 }
+
+/** Entries of the enabled-hook cache: one per extensibility point, with room to spare. */
+const ENABLED_HOOK_CACHE_MAX_ENTRIES = 64
 
 /** The run with the hook's secret values removed from its console output. */
 export function redactRun<Result, Failure extends TriggerFailure>(
@@ -124,13 +127,10 @@ export class HookDispatcher {
   readonly #hooks: HookService
   readonly #runner: HookRunner
   readonly #logger: Logger
-  readonly #now: () => number
   readonly #dependencies: DependencyLoader | undefined
-  readonly #cacheTtlMs: number
   readonly #executions: HookExecutionLog | undefined
-  readonly #cache = new Map<TriggerId, CachedHook>()
-  /** Bumped by every change, so that a read that raced with a change is not cached. */
-  #generation = 0
+  /** The enabled hook of each trigger, with its settings and secrets; concurrent misses share a read. */
+  readonly #cache: FreshCache<TriggerId, CachedHook>
 
   constructor(options: {
     hooks: HookService
@@ -143,13 +143,17 @@ export class HookDispatcher {
     /** Receives every run (the hooks' live logs, issue 18.5). */
     executions?: HookExecutionLog | undefined
   }) {
-    this.#cacheTtlMs = options.cacheTtlMs ?? ENABLED_HOOK_CACHE_TTL_MS
+    this.#cache = new FreshCache({
+      ttlMs: options.cacheTtlMs ?? ENABLED_HOOK_CACHE_TTL_MS,
+      maxEntries: ENABLED_HOOK_CACHE_MAX_ENTRIES,
+      keep: 'all',
+      now: options.now,
+    })
     this.#dependencies = options.dependencies
     this.#executions = options.executions
     this.#hooks = options.hooks
     this.#runner = options.runner
     this.#logger = options.logger
-    this.#now = options.now ?? Date.now
   }
 
   /**
@@ -157,29 +161,26 @@ export class HookDispatcher {
    * change to any hook may change which hook of its trigger is enabled, so everything goes.
    */
   invalidate(): void {
-    this.#generation += 1
     this.#cache.clear()
   }
 
-  async #enabled(triggerId: TriggerId): Promise<CachedHook> {
-    const cached = this.#cache.get(triggerId)
-    if (cached !== undefined && cached.expiresAt > this.#now()) return cached
-    const generation = this.#generation
+  #enabled(triggerId: TriggerId): Promise<CachedHook> {
+    return this.#cache.read(triggerId, () => this.#load(triggerId))
+  }
+
+  async #load(triggerId: TriggerId): Promise<CachedHook> {
     const hook = await this.#hooks.getEnabled(triggerId)
     const settings =
       hook === undefined
         ? DEFAULT_HOOK_SETTINGS
         : ((await this.#hooks.findSettings(hook.id)) ?? DEFAULT_HOOK_SETTINGS)
     const secrets = hook === undefined ? {} : await this.#hooks.readSecrets(hook.id)
-    const entry: CachedHook = {
+    return {
       hook,
       settings,
       secrets,
       versionKey: hook === undefined ? '' : hookVersionKey(hook, secrets),
-      expiresAt: this.#now() + this.#cacheTtlMs,
     }
-    if (generation === this.#generation) this.#cache.set(triggerId, entry)
-    return entry
   }
 
   async dispatch<Payload, Result, Failure extends TriggerFailure>(

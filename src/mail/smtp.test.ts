@@ -107,7 +107,9 @@ describe('sendMail', () => {
         },
       )
       const elapsed = Date.now() - started
-      assert.ok(elapsed >= 150 && elapsed < 2_000, `${silentOn}: ${elapsed} ms`)
+      // Never before the step's deadline; the upper bound is for a hang, with room for a busy
+      // machine.
+      assert.ok(elapsed >= 150 && elapsed < 200 + 10_000, `${silentOn}: ${elapsed} ms`)
     }
   })
 

@@ -135,6 +135,11 @@ export interface ProcessRunnerOptions {
    * `OPENHOOKS_EGRESS_ALLOW` here.
    */
   readonly egress?: EgressPolicy
+  /**
+   * Node flags added to the workers' own (the bench passes `--cpu-prof` to profile them,
+   * docs/performance.md). Only the embedding code sets them; hooks never do.
+   */
+  readonly workerExecArgv?: readonly string[]
 }
 
 function isTypeScriptModule(): boolean {
@@ -243,7 +248,8 @@ export async function startProcessRunner(options: ProcessRunnerOptions): Promise
     })
   const egress = options.egress ?? NO_EGRESS
   compileEgressPolicy(egress) // throws on a bad policy, before any worker starts
-  const entry = workerEntry()
+  const base = workerEntry()
+  const entry = { ...base, execArgv: [...base.execArgv, ...(options.workerExecArgv ?? [])] }
   const workerEnv: NodeJS.ProcessEnv = {
     OPENHOOKS_SANDBOX_EGRESS: JSON.stringify(egress),
     ...(options.maxWarmIsolatesPerWorker !== undefined

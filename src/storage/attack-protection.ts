@@ -17,6 +17,15 @@ export interface CounterRow {
   readonly updatedMs: number
 }
 
+/** One counter to read with {@link AttackProtectionStore.failuresOf}, and its decay. */
+export interface CounterRead {
+  readonly kind: CounterKind
+  readonly identifier: string
+  readonly ip: string
+  /** As in `failures`: > 0 takes one failure off per `decayMs` since the last change. */
+  readonly decayMs: number
+}
+
 export interface AttackProtectionStore {
   getSetting(name: string): Promise<string | undefined>
   putSetting(name: string, value: string): Promise<void>
@@ -37,6 +46,11 @@ export interface AttackProtectionStore {
     nowMs: number,
     decayMs: number,
   ): Promise<number>
+  /**
+   * The counts of several counters in one statement (one round trip), in the order asked, each
+   * decayed as in `failures`; 0 for a counter that does not exist.
+   */
+  failuresOf(counters: readonly CounterRead[], nowMs: number): Promise<number[]>
   /** Removes a counter: a successful login resets its consecutive failures. */
   clear(kind: CounterKind, identifier: string, ip: string): Promise<void>
   /** Counters of these identifiers with at least `minFailures`. */
@@ -146,6 +160,21 @@ export class SqlAttackProtectionStore implements AttackProtectionStore {
       .where('key', '=', keyOf(kind, identifier, ip))
       .executeTakeFirst()
     return row === undefined ? 0 : decayed(row.failures, row.updated_ms, nowMs, decayMs)
+  }
+
+  async failuresOf(counters: readonly CounterRead[], nowMs: number): Promise<number[]> {
+    if (counters.length === 0) return []
+    const keys = counters.map((c) => keyOf(c.kind, c.identifier, c.ip))
+    const rows = await this.#db
+      .selectFrom('attack_protection_counters')
+      .select(['key', 'failures', 'updated_ms'])
+      .where('key', 'in', keys)
+      .execute()
+    const byKey = new Map(rows.map((row) => [row.key, row]))
+    return counters.map((counter, i) => {
+      const row = byKey.get(keys[i] ?? '')
+      return row === undefined ? 0 : decayed(row.failures, row.updated_ms, nowMs, counter.decayMs)
+    })
   }
 
   async clear(kind: CounterKind, identifier: string, ip: string): Promise<void> {

@@ -6,8 +6,10 @@
  * cluster's change notifications call it), and `onWrite` tells them what this node changed.
  * Entries also expire after {@link READ_CACHE_TTL_MS}, the bound on staleness should a
  * notification be lost. Only found records are kept: an unknown id costs a read each time, so
- * made-up ids cannot fill the memory.
+ * made-up ids cannot fill the memory. Concurrent reads of a missing or expired record share one
+ * database read (`FreshCache`).
  */
+import { FreshCache } from './fresh-cache.js'
 import type { ClientGrantRecord, ClientRecord, ResourceServerRecord, Store } from './store.js'
 
 /** How long a cached record is used without asking the database again, in milliseconds. */
@@ -21,53 +23,6 @@ export const CACHED_KINDS: readonly CachedKind[] = ['client', 'client-grant', 'r
 
 /** Called after this process wrote a record of `kind` (`id`: the client id, grant id or API id). */
 export type WriteListener = (kind: CachedKind, id: string) => void
-
-interface Entry<T> {
-  readonly value: T
-  readonly expiresAt: number
-}
-
-/** One kind's records by key, with a generation that every invalidation bumps. */
-class KindCache<T> {
-  readonly #entries = new Map<string, Entry<T>>()
-  #generation = 0
-  readonly #now: () => number
-
-  constructor(now: () => number) {
-    this.#now = now
-  }
-
-  async read(key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
-    const hit = this.#entries.get(key)
-    if (hit !== undefined && hit.expiresAt > this.#now()) return hit.value
-    const generation = this.#generation
-    const value = await load()
-    // A write that happened while the read was in flight may not be reflected in it: not kept.
-    if (value !== undefined && generation === this.#generation) {
-      this.#entries.delete(key)
-      if (this.#entries.size >= READ_CACHE_MAX_ENTRIES) {
-        const oldest = this.#entries.keys().next()
-        if (oldest.done !== true) this.#entries.delete(oldest.value)
-      }
-      this.#entries.set(key, { value, expiresAt: this.#now() + READ_CACHE_TTL_MS })
-    }
-    return value
-  }
-
-  drop(key: string): void {
-    this.#generation += 1
-    this.#entries.delete(key)
-  }
-
-  clear(): void {
-    this.#generation += 1
-    this.#entries.clear()
-  }
-
-  get size(): number {
-    return this.#entries.size
-  }
-}
 
 export interface ReadCache {
   /** The store with cached reads; use it for every read and write of these kinds. */
@@ -88,9 +43,15 @@ const grantKey = (clientId: string, audience: string): string => `${clientId}\n$
 
 /** Wraps `store`; reads of other kinds and every other method go straight to it. */
 export function withReadCache(store: Store, now: () => number = Date.now): ReadCache {
-  const clients = new KindCache<ClientRecord>(now)
-  const grants = new KindCache<ClientGrantRecord>(now)
-  const apis = new KindCache<ResourceServerRecord>(now)
+  const options = {
+    ttlMs: READ_CACHE_TTL_MS,
+    maxEntries: READ_CACHE_MAX_ENTRIES,
+    keep: 'found',
+    now,
+  } as const
+  const clients = new FreshCache<string, ClientRecord | undefined>(options)
+  const grants = new FreshCache<string, ClientGrantRecord | undefined>(options)
+  const apis = new FreshCache<string, ResourceServerRecord | undefined>(options)
   const listeners: WriteListener[] = []
 
   const invalidate = (kind: CachedKind, id: string | undefined): void => {

@@ -532,6 +532,31 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       assert.equal(await store.getMfaChallenge('o3'), undefined)
     })
 
+    it('reads several attack-protection counters in one call, decayed each by its own rate', async (t) => {
+      const store = await open(t)
+      const counters = store.attackProtection
+      const ip = { kind: 'ip', identifier: '', ip: '203.0.113.9' } as const
+      const client = { kind: 'client', identifier: 'c1', ip: '203.0.113.9' } as const
+      for (let i = 0; i < 3; i++) await counters.addFailure({ ...ip, connection: '' }, 1_000, 0)
+      for (let i = 0; i < 2; i++) await counters.addFailure({ ...client, connection: '' }, 1_000, 0)
+      // A leaky bucket (one back per 100 ms) for the address, none for the client; a counter
+      // that does not exist reads 0; the order of the answer is the order asked.
+      assert.deepStrictEqual(
+        await counters.failuresOf(
+          [
+            { ...client, decayMs: 0 },
+            { kind: 'client', identifier: 'other', ip: '203.0.113.9', decayMs: 0 },
+            { ...ip, decayMs: 100 },
+          ],
+          1_250,
+        ),
+        [2, 0, 1],
+      )
+      assert.deepStrictEqual(await counters.failuresOf([{ ...ip, decayMs: 0 }], 1_250), [3])
+      assert.equal(await counters.failures('ip', '', ip.ip, 1_250, 100), 1)
+      assert.deepStrictEqual(await counters.failuresOf([], 1_250), [])
+    })
+
     it('counts SMS sends per phone number in a rolling window', async (t) => {
       const store = await open(t)
       const at = (minute: number) => new Date(Date.UTC(2026, 10, 26, 12, minute)).toISOString()

@@ -12,6 +12,7 @@ import { parse } from 'yaml'
 import {
   a0deploy,
   openhooks,
+  runA0deploy,
   serverState,
   startTlsServer,
   suiteCleanup,
@@ -21,6 +22,12 @@ import {
 } from './compat-helpers.js'
 
 const PLACEHOLDER = '_VALUE_NOT_SHOWN_'
+/** A script missing the `)` of its cb call: stored by Auth0 and enabled, then every run failed. */
+const BROKEN_SCRIPT =
+  'module.exports = function (user, context, cb) {\n  cb(null, { ok: true }\n}\n'
+/** The compile check's refusal of it, as the API answers it (docs/management-api.md). */
+const BROKEN_MESSAGE =
+  'The script does not compile, so the hook cannot be enabled: missing ) after argument list [hook.js:2:23]'
 const KEYWORDS = { API_KEY: 'k-123', TENANT: 'acme' }
 
 /** Three hooks, one enabled per point, with secrets, dependencies and keywords. */
@@ -245,5 +252,53 @@ Applied 0 changes.
     ])
     assert.equal(ours.code, 0, ours.stderr)
     assert.deepStrictEqual(readTree(join(work, 'oh-dir-2')), readTree(join(work, 'a0-dir-2')))
+  })
+
+  it("a0deploy importing an enabled hook whose script does not compile fails with the API's 400 and its compiler message; nothing is written", async () => {
+    const before = await serverState(server)
+    const input = join(work, 'broken')
+    // A point with no enabled hook, so that a0deploy has nothing else to change.
+    writeTree(input, {
+      'hooks/broken.json': `{
+  "name": "broken",
+  "script": "./broken.js",
+  "triggerId": "post-user-registration",
+  "enabled": true
+}
+`,
+      'hooks/broken.js': BROKEN_SCRIPT,
+    })
+    const recordedBefore = server.requests.length
+    const result = await runA0deploy(server, ['import', '--input_file', input], {
+      AUTH0_ALLOW_DELETE: 'false',
+    })
+    const output = `${result.stdout}\n${result.stderr}`
+    assert.notEqual(result.code, 0, output)
+    assert.doesNotMatch(result.stdout, /Import Successful/)
+    // What a0deploy tells its user carries the compiler's message and position.
+    assert.ok(output.includes(BROKEN_MESSAGE), output)
+    // The API's answer, whole.
+    const writes = server.requests
+      .slice(recordedBefore)
+      .filter((r) => r.url.startsWith('/api/v2/hooks') && r.method !== 'GET')
+    assert.deepStrictEqual(
+      writes.map((r) => [r.method, r.url, r.response]),
+      [
+        [
+          'POST',
+          '/api/v2/hooks',
+          {
+            status: 400,
+            body: JSON.stringify({
+              statusCode: 400,
+              error: 'Bad Request',
+              message: BROKEN_MESSAGE,
+              errorCode: 'hook_script_does_not_compile',
+            }),
+          },
+        ],
+      ],
+    )
+    assert.deepStrictEqual(await serverState(server), before)
   })
 })

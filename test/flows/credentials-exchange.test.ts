@@ -164,7 +164,9 @@ describe('credentials-exchange fires on /oauth/token', () => {
     const { client } = await setUp(app, `module.exports = function (c, s, a, ctx, cb) {}`)
     const started = Date.now()
     const res = await tokenRequest(app, client)
-    assert.ok(Date.now() - started < 3_000)
+    // The hook never calls back: the 300 ms limit ends it. The bound is for a hang, with room for
+    // a busy machine, not a speed target.
+    assert.ok(Date.now() - started < 300 + 10_000)
     assert.equal(res.statusCode, 500)
     assert.deepStrictEqual(res.json(), {
       error: 'server_error',

@@ -211,7 +211,8 @@ async function logsOf(app: TestApp, type: string): Promise<TenantLogRecord[]> {
 
 /** Tenant logs are written without awaiting the response: poll briefly. */
 async function waitForLogs(app: TestApp, type: string, count = 1): Promise<TenantLogRecord[]> {
-  const deadline = Date.now() + 3_000
+  // A deadline for a missing event, not a slow one.
+  const deadline = Date.now() + 60_000
   for (;;) {
     const items = await logsOf(app, type)
     if (items.length >= count) return items

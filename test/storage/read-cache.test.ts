@@ -137,4 +137,41 @@ describe('the read cache', () => {
     now += 1
     assert.equal((await nodeB.store.getClient('c1'))?.secretHash, 'again')
   })
+
+  it('shares one database read among the requests that miss the same record at once', async (t) => {
+    const { a } = await twoNodes(t)
+    await a.putClient(CLIENT)
+    let now = 1_000_000
+    const { store: countedStore, reads } = counted(a)
+    const cache = withReadCache(countedStore, () => now)
+    const all = async () =>
+      (await Promise.all(Array.from({ length: 20 }, () => cache.store.getClient('c1')))).map(
+        (client) => client?.secretHash,
+      )
+    assert.deepStrictEqual(await all(), Array(20).fill('h1'))
+    assert.equal(reads.get('getClient'), 1)
+    // The entry expires while 20 requests want it: one read again, not 20.
+    now += READ_CACHE_TTL_MS
+    assert.deepStrictEqual(await all(), Array(20).fill('h1'))
+    assert.equal(reads.get('getClient'), 2)
+  })
+
+  it('does not share a read that was in flight when the record changed', async (t) => {
+    const { a } = await twoNodes(t)
+    await a.putClient(CLIENT)
+    const { store: countedStore, reads } = counted(a)
+    const cache = withReadCache(countedStore)
+    const before = cache.store.getClient('c1')
+    // Another node rotates the secret while the first read is in flight.
+    await a.updateClient('c1', { secretHash: 'rotated' })
+    cache.invalidate('client', 'c1')
+    const after = cache.store.getClient('c1')
+    assert.equal((await after)?.secretHash, 'rotated')
+    await before
+    assert.equal(reads.get('getClient'), 2)
+    // Neither read is kept over the change: the next read asks again, and then it is warm.
+    assert.equal((await cache.store.getClient('c1'))?.secretHash, 'rotated')
+    assert.equal((await cache.store.getClient('c1'))?.secretHash, 'rotated')
+    assert.equal(reads.get('getClient'), 2)
+  })
 })

@@ -53,6 +53,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   // An idle client whose connection drops (PostgreSQL restarting) emits 'error' on the pool; the
   // pool discards it and the next query opens a new one. Without a listener the process would exit.
   pool.on('error', () => {})
+  // A client taken from the pool has no pool listener: one held between two statements (a
+  // transaction, the advisory lock of `whileLocked`) when PostgreSQL ends its session emits
+  // 'error' on itself, which would end the process and drop every HTTP connection of the node.
+  // The loss still surfaces: the client's next statement fails as unavailable (a 503), and the
+  // pool discards a client that is no longer queryable when it comes back.
+  pool.on('connect', (client) => {
+    client.on('error', () => {})
+  })
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   try {
     const applied = await migrate(db)

@@ -1,7 +1,7 @@
 /* eslint-disable -- a hostile hook script: data for hostile.test.ts, run only inside the sandbox */
 // attack: hash and HMAC more data than the host accepts, to make the worker do unbounded work
 // expect: ok {"hash":"ERR_OUT_OF_RANGE","hmacKey":"ERR_OUT_OF_RANGE","small":64}
-// limits: {"memoryMb": 128, "timeoutMs": 5000, "entryTimeoutMs": 4000}
+// limits: {"memoryMb": 128}
 module.exports = function (user, context, cb) {
   const crypto = require('crypto')
   const out = {}

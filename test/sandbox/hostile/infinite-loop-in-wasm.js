@@ -1,7 +1,8 @@
 /* eslint-disable -- a hostile hook script: data for hostile.test.ts, run only inside the sandbox */
 // attack: an infinite loop in WebAssembly, outside JavaScript's own interrupt checks (the isolate has no WebAssembly since issue 17)
 // expect: hook-error /^WebAssembly is not defined$/
-// limits: {"timeoutMs": 300}
+// No short time limit: the expected outcome is the error, which a busy machine must not turn into
+// a timeout. Were WebAssembly back, the loop would end at the roomy limits and fail the test.
 module.exports = function (user, context, cb) {
   // (module (func (export "f") (loop (br 0))))
   const bytes = new Uint8Array([
