@@ -8,14 +8,16 @@
 // Domain folders see storage only through its contract, `storage/store.ts`; the SQL implementation
 // is chosen by the composition roots (src/main.ts). Tests (*.test.ts) are not governed: they
 // assemble real components (a SQLite store, a process runner) to exercise one folder.
-// `exceptions` are imports that go against the intended direction and are to be removed: each one
-// says why it exists today.
+// Two further lists name single files only (docs/adr/0015-http-service-layer.md):
+// - `services`: the named service layer a folder may call (any import), e.g. the `HookService`
+//   the Management API routes are handed;
+// - `declarations`: files a folder may take only types and constants from: type-only imports and
+//   named imports of UPPER_CASE names (`MAX_SCRIPT_CHARS`, `TRIGGER_IDS`); never a function or class.
 
 import { dirname, posix, relative, resolve, sep } from 'node:path'
 
 /**
- * @typedef {{ target: string, reason: string }} DependencyException
- * @typedef {{ part: string, may: readonly string[], exceptions?: readonly DependencyException[] }} FolderRule
+ * @typedef {{ part: string, may: readonly string[], services?: readonly string[], declarations?: readonly string[] }} FolderRule
  */
 
 /**
@@ -105,6 +107,8 @@ export const DEPENDENCY_RULES = {
       'logging',
       'mail',
       'mfa',
+      // The dashboard operator's sign-in (operator-sign-in.ts).
+      'operator',
       // withSpan: the spans of a request's trace (client authentication, signing).
       'observability/tracing.ts',
       'sandbox/runner.ts',
@@ -132,26 +136,21 @@ export const DEPENDENCY_RULES = {
       'dependencies/spec.ts',
       'tokens/management-scopes.ts',
     ],
-    exceptions: [
-      {
-        target: 'hooks',
-        reason:
-          'the hooks routes call HookService directly and take the hook types and limits for their schemas; to go through a flow or a named service layer',
-      },
-      {
-        target: 'directory',
-        reason:
-          'the Management API routes call the client, resource-server and user services directly, and the dashboard login checks the operator password with directory/passwords.ts',
-      },
-      {
-        target: 'tokens/access-token.ts',
-        reason: 'the Management API guard verifies tokens and the dashboard login signs one itself',
-      },
-      {
-        target: 'tokens/signing-keys.ts',
-        reason:
-          'the public plugin serves the JWKS and the dashboard login signs with the keys itself',
-      },
+    // The service layer the route handlers are handed (besides `flows`): hook rules and the
+    // tenant directory's clients, resource servers and grants, and users (ADR 0015).
+    services: [
+      'hooks/hook-service.ts',
+      'directory/apis.ts',
+      'directory/clients.ts',
+      'directory/users.ts',
+    ],
+    // Types and limits the wire schemas and route options need.
+    declarations: [
+      'hooks/hook.ts',
+      'hooks/execution-log.ts',
+      'directory/passwords.ts',
+      'tokens/access-token.ts',
+      'tokens/signing-keys.ts',
     ],
   },
   cli: {
@@ -185,11 +184,42 @@ export const DEPENDENCY_RULES = {
   },
 }
 
-/** Every target a folder may import: its allow-list plus its recorded exceptions. */
+/** Every target a folder may import anything from: its allow-list plus its service layer. */
 export function allowedTargets(folder) {
   const rule = DEPENDENCY_RULES[folder] ?? ROOT_FILES[folder]
   if (rule === undefined) return undefined
-  return [...rule.may, ...(rule.exceptions ?? []).map((e) => e.target)]
+  return [...rule.may, ...(rule.services ?? [])]
+}
+
+/** The files a folder may take only types and constants from. */
+export function declarationTargets(folder) {
+  const rule = DEPENDENCY_RULES[folder] ?? ROOT_FILES[folder]
+  return rule?.declarations ?? []
+}
+
+/** A constant's name: UPPER_CASE (`MAX_SCRIPT_CHARS`, `TRIGGER_IDS`). */
+const CONSTANT_NAME = /^[A-Z][A-Z0-9_]*$/
+
+function specifierName(node) {
+  return node.type === 'Identifier' ? node.name : String(node.value)
+}
+
+/**
+ * The names a declaration takes that are neither types nor constants (a function, a class, a
+ * namespace or default import); `['*']` for `export *` and `import()`, which take everything.
+ */
+export function nonDeclarationNames(node) {
+  if (node.type === 'ImportExpression' || node.type === 'ExportAllDeclaration') return ['*']
+  if (node.importKind === 'type' || node.exportKind === 'type') return []
+  if (node.type === 'ImportDeclaration' && node.specifiers.length === 0) return ['(side effects)']
+  return node.specifiers
+    .filter((s) => s.importKind !== 'type' && s.exportKind !== 'type')
+    .map((s) => {
+      if (s.type === 'ImportDefaultSpecifier') return 'default'
+      if (s.type === 'ImportNamespaceSpecifier') return '*'
+      return specifierName(s.type === 'ImportSpecifier' ? s.imported : s.local)
+    })
+    .filter((name) => !CONSTANT_NAME.test(name))
 }
 
 /** Whether `target` (a path below src/, e.g. 'storage/sql/store.ts') is covered by an entry. */
@@ -217,6 +247,8 @@ export const dependencyRule = {
       noEntry: 'src/{{folder}} has no entry in eslint-rules/dependency-rules.js (STYLE.md §3).',
       forbidden:
         'src/{{folder}} may not import src/{{target}}: it may import {{allowed}} (eslint-rules/dependency-rules.js, STYLE.md §3).',
+      declarationsOnly:
+        'src/{{folder}} may take only types and UPPER_CASE constants from src/{{target}}, not {{names}} (eslint-rules/dependency-rules.js, STYLE.md §3).',
     },
   },
   create(context) {
@@ -228,6 +260,7 @@ export const dependencyRule = {
     const folder = own[0] // a folder below src/, or a file directly in it
 
     const entries = allowedTargets(folder)
+    const declarations = declarationTargets(folder)
 
     function check(node, source) {
       if (source === null || source === undefined || typeof source.value !== 'string') return
@@ -243,6 +276,16 @@ export const dependencyRule = {
       }
       const path = asSource(parts.join(posix.sep))
       if (isAllowed(entries, path)) return
+      if (declarations.includes(path)) {
+        const names = nonDeclarationNames(node)
+        if (names.length === 0) return
+        context.report({
+          node,
+          messageId: 'declarationsOnly',
+          data: { folder, target: path, names: names.join(', ') },
+        })
+        return
+      }
       context.report({
         node,
         messageId: 'forbidden',

@@ -12,14 +12,19 @@ function mayImport(may: readonly string[]): string {
   return may.length === 0 ? 'nothing of `src/`' : may.map(code).join(', ')
 }
 
-/** One row per src/ folder or file: what it holds, what it may import, the exceptions to remove. */
+/**
+ * One row per src/ folder or file: what it holds, what it may import, its service layer and the
+ * files it takes only types and constants from.
+ */
 export function renderLayoutTable(): string {
   const rules = { ...DEPENDENCY_RULES, ...ROOT_FILES }
   const rows = Object.entries(rules).map(([folder, rule]) => {
     const may = mayImport(rule.may)
-    const exceptions = (rule.exceptions ?? []).map((e) => code(e.target)).join(', ')
-    const known = exceptions === '' ? '' : `; known exceptions to remove: ${exceptions}`
-    return `| \`src/${folder}\` | ${rule.part} | ${may}${known} |`
+    const services = (rule.services ?? []).map(code).join(', ')
+    const declarations = (rule.declarations ?? []).map(code).join(', ')
+    const layer = services === '' ? '' : `; the service layer ${services}`
+    const facts = declarations === '' ? '' : `; types and constants only from ${declarations}`
+    return `| \`src/${folder}\` | ${rule.part} | ${may}${layer}${facts} |`
   })
   return ['| Folder | Part | May import |', '|---|---|---|', ...rows].join('\n')
 }

@@ -463,7 +463,7 @@ export async function registerRoutes(
   const logs = readAfterFlush(deps.store, tenantLog)
   await server.register(publicPlugin, {
     issuer: config.issuer,
-    signingKeys: deps.signingKeys,
+    publicJwks: deps.signingKeys.publicJwks,
     ping: () => deps.store.ping(),
     sandboxUp: async () => (await deps.runner.stats()).workers.length > 0,
   })

@@ -40,9 +40,18 @@ test('every file directly in src/ has an entry, and every entry is such a file',
 
 test('every allowed target names an existing folder or file below src/', () => {
   const rules = [...Object.values(DEPENDENCY_RULES), ...Object.values(ROOT_FILES)]
-  const targets = rules.flatMap((r) => [...r.may, ...(r.exceptions ?? []).map((e) => e.target)])
+  const targets = rules.flatMap((r) => [...r.may, ...(r.services ?? []), ...(r.declarations ?? [])])
   for (const target of targets.filter((t) => t !== '*')) {
     assert.doesNotThrow(() => statSync(`${root}src/${target}`), target)
+  }
+})
+
+test('service layers and declarations name single files, and no rule keeps exceptions', () => {
+  for (const [folder, rule] of Object.entries({ ...DEPENDENCY_RULES, ...ROOT_FILES })) {
+    for (const target of [...(rule.services ?? []), ...(rule.declarations ?? [])]) {
+      assert.ok(statSync(`${root}src/${target}`).isFile(), `${folder}: ${target}`)
+    }
+    assert.ok(!('exceptions' in rule), `${folder} has exceptions`)
   }
 })
 
@@ -101,6 +110,30 @@ describe('the probe imports of issue 19 are rejected by lint', () => {
       'storage/store.ts',
     ],
     [
+      'http → hook dispatch (a domain module outside its service layer)',
+      'src/http/management/probe.ts',
+      "import { dispatch } from '../../hooks/dispatch.js'\nexport const f = dispatch\n",
+      'hooks/dispatch.ts',
+    ],
+    [
+      'http → the hook dispatcher',
+      'src/http/management/probe.ts',
+      "import type { HookDispatcher } from '../../hooks/hook-dispatcher.js'\nexport type D = HookDispatcher\n",
+      'hooks/hook-dispatcher.ts',
+    ],
+    [
+      'http → the hook triggers (a dynamic import)',
+      'src/http/oauth/probe.ts',
+      "export const f = () => import('../../hooks/triggers/index.js')\n",
+      'hooks/triggers/index.ts',
+    ],
+    [
+      'http → the admin client of the tokens',
+      'src/http/public/probe.ts',
+      "export * from '../../tokens/admin-client.js'\n",
+      'tokens/admin-client.ts',
+    ],
+    [
       'a re-export: storage → http',
       'src/storage/probe.ts',
       "export { default } from '../http/management/plugin.js'\n",
@@ -117,6 +150,42 @@ describe('the probe imports of issue 19 are rejected by lint', () => {
   }
 })
 
+describe('http takes only types and constants from its declarations', () => {
+  const probes: [name: string, path: string, code: string, message: string][] = [
+    [
+      'a password check from directory/passwords.ts',
+      'src/http/dashboard/probe.ts',
+      "import { MAX_PASSWORD_CHARS, verifyPassword } from '../../directory/passwords.js'\nexport const f = [MAX_PASSWORD_CHARS, verifyPassword]\n",
+      'src/http may take only types and UPPER_CASE constants from src/directory/passwords.ts, not verifyPassword ',
+    ],
+    [
+      'token signing from tokens/access-token.ts',
+      'src/http/dashboard/probe.ts',
+      "import { signAccessToken } from '../../tokens/access-token.js'\nexport const f = signAccessToken\n",
+      'src/http may take only types and UPPER_CASE constants from src/tokens/access-token.ts, not signAccessToken ',
+    ],
+    [
+      'a namespace import of tokens/signing-keys.ts',
+      'src/http/public/probe.ts',
+      "import * as keys from '../../tokens/signing-keys.js'\nexport const f = keys\n",
+      'src/http may take only types and UPPER_CASE constants from src/tokens/signing-keys.ts, not * ',
+    ],
+    [
+      'a re-exported function of hooks/hook.ts',
+      'src/http/management/probe.ts',
+      "export { isTriggerId, TRIGGER_IDS } from '../../hooks/hook.js'\n",
+      'src/http may take only types and UPPER_CASE constants from src/hooks/hook.ts, not isTriggerId ',
+    ],
+  ]
+  for (const [name, path, code, message] of probes) {
+    test(name, async () => {
+      const errors = await dependencyErrors(path, code)
+      assert.equal(errors.length, 1, errors.join('\n'))
+      assert.ok(errors[0]?.startsWith(message), errors[0])
+    })
+  }
+})
+
 test('imports the allow-list grants pass (the rule is not a blanket ban)', async () => {
   const allowed: [path: string, code: string][] = [
     [
@@ -128,6 +197,14 @@ test('imports the allow-list grants pass (the rule is not a blanket ban)', async
       "export { tokenEndpoint } from '../../flows/client-credentials.js'\n",
     ],
     ['src/sandbox/probe.ts', "import { x } from './runner.js'\nexport const y = x\n"],
+    [
+      'src/http/management/probe.ts',
+      "import type { HookService } from '../../hooks/hook-service.js'\nimport { toWireUserId } from '../../directory/users.js'\nexport type H = HookService\nexport const f = toWireUserId\n",
+    ],
+    [
+      'src/http/management/probe.ts',
+      "import { MAX_SCRIPT_CHARS, TRIGGER_IDS, type TriggerId } from '../../hooks/hook.js'\nimport type { SigningKeys } from '../../tokens/signing-keys.js'\nexport type T = TriggerId | SigningKeys\nexport const n = [MAX_SCRIPT_CHARS, TRIGGER_IDS]\n",
+    ],
     ['src/app.ts', "import { x } from './storage/sql/sqlite.js'\nexport const y = x\n"],
     [
       'src/hooks/triggers/probe.ts',

@@ -15,16 +15,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { MAX_PASSWORD_CHARS, verifyPassword } from '../../directory/passwords.js'
+import { MAX_PASSWORD_CHARS } from '../../directory/passwords.js'
 import { readCookie } from '../cookies.js'
 import { ApiError } from '../../errors/api-error.js'
 import type { OperatorAccount } from '../../operator/operator-account.js'
+import { signInOperator, signOperatorToken } from '../../flows/operator-sign-in.js'
 import { SESSION_MAX_AGE_MS, type SessionStore } from '../../operator/sessions.js'
 import type { SignInLimiter } from '../../operator/sign-in-limiter.js'
 import type { TenantLog } from '../../tenant-log/tenant-log.js'
-import { signAccessToken } from '../../tokens/access-token.js'
 import { DASHBOARD_OPERATOR_CLAIM } from '../management/actor.js'
-import { MANAGEMENT_SCOPES } from '../../tokens/management-scopes.js'
 import type { SigningKeys } from '../../tokens/signing-keys.js'
 
 export const DASHBOARD_API_PREFIX = '/_dashboard'
@@ -80,7 +79,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
   app,
   options,
 ) => {
-  const { sessions, limiter, tenantLog, operator } = options
+  const { sessions, tenantLog } = options
   const issuerOrigin = new URL(options.issuer).origin
   const secure = (request: FastifyRequest) => options.secureCookie || request.protocol === 'https'
   const setCookie = (
@@ -118,46 +117,10 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
     // Sign-in bodies hold a password: no request line at info level (it has no query anyway).
     { schema: { body: SignInBody } },
     async (request, reply) => {
-      // Counted before the password check (finding 4): concurrent attempts see each other.
-      const attempt = await limiter.begin(request.ip)
-      if (!attempt.allowed) {
-        throw new ApiError('DashboardSignInsLimited', {
-          message: `Too many failed sign-ins. Try again in ${attempt.retryAfterS} seconds.`,
-          headers: { 'retry-after': String(attempt.retryAfterS) },
-        })
-      }
-      const { email, password } = request.body
-      const knownEmail = email.trim().toLowerCase() === operator.email.toLowerCase()
-      // The hash is checked for an unknown e-mail too, so that timing does not tell them apart.
-      const passwordOk = await verifyPassword(password, operator.passwordHash)
-      if (!knownEmail || !passwordOk) {
-        await tenantLog.record({
-          type: knownEmail ? 'fp' : 'fu',
-          ...who(request),
-          userName: email,
-          description: knownEmail ? 'Wrong password' : 'Unknown e-mail',
-          details: { area: 'dashboard' },
-        })
-        if (attempt.reachesLimit) {
-          await tenantLog.record({
-            type: 'limit_mu',
-            ...who(request),
-            details: { area: 'dashboard', reason: 'too many failed dashboard sign-ins' },
-          })
-        }
-        throw new ApiError('DashboardSignInFailed')
-      }
-      await attempt.succeed()
-      const { id, session: started } = await sessions.create(operator.email)
-      await tenantLog.record({
-        type: 's',
-        ...who(request),
-        userName: operator.email,
-        details: { area: 'dashboard' },
-      })
+      const { id, session: started } = await signInOperator(options, request.body, who(request))
       setCookie(request, reply, id, SESSION_MAX_AGE_MS / 1000)
       return {
-        email: operator.email,
+        email: options.operator.email,
         expires_at: new Date(sessions.expiresAt(started)).toISOString(),
       }
     },
@@ -170,13 +133,12 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
 
   app.post('/token', async (request) => {
     const current = await session(request)
-    const accessToken = await signAccessToken(options.signingKeys, {
+    const accessToken = await signOperatorToken(options.signingKeys, {
       // What the dashboard changes is attributed to the operator (hook versions, issue 22).
       extraClaims: { [DASHBOARD_OPERATOR_CLAIM]: current.email },
       issuer: options.issuer,
       clientId: options.clientId,
       audience: options.audience,
-      scopes: MANAGEMENT_SCOPES,
       lifetimeS: DASHBOARD_TOKEN_LIFETIME_S,
     })
     return {

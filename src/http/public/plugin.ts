@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
-import type { SigningKeys } from '../../tokens/signing-keys.js'
+import type { JWK } from 'jose'
 import { MANAGEMENT_SCOPES } from '../../tokens/management-scopes.js'
 
 /** How long `/healthz` waits for the storage to answer. */
@@ -10,7 +10,8 @@ export const READY_CHECK_TIMEOUT_MS = 2_000
 
 export interface PublicPluginOptions {
   readonly issuer: string
-  readonly signingKeys: SigningKeys
+  /** The public keys tokens are signed with (`/.well-known/jwks.json`). */
+  readonly publicJwks: readonly JWK[]
   readonly ping: () => Promise<void>
   /**
    * Whether the sandbox pool has a worker that answers. Without it, `/readyz` checks the
@@ -70,9 +71,7 @@ export const publicPlugin: FastifyPluginAsync<PublicPluginOptions> = async (app,
   })
 
   app.get('/.well-known/jwks.json', async (_request, reply) =>
-    reply
-      .header('cache-control', 'public, max-age=300')
-      .send({ keys: options.signingKeys.publicJwks }),
+    reply.header('cache-control', 'public, max-age=300').send({ keys: options.publicJwks }),
   )
 
   app.get('/.well-known/openid-configuration', async () => ({
