@@ -98,7 +98,7 @@ export const DEPENDENCY_RULES = {
     ],
   },
   flows: {
-    part: 'authentication flows that fire hooks: the `/oauth/token` grant registry (`grants/`) and its one client-authentication module, the MFA API, signup, change password, password tickets, and the Runner (`test-run.ts`)',
+    part: 'authentication flows that fire hooks: the `/oauth/token` grant registry (`grants/`) and its one client-authentication module, the MFA API, signup, change password, password tickets, the sign-in of the dashboard operator (`operator-sign-in.ts`), and the Runner (`test-run.ts`)',
     may: [
       'crypto',
       'directory',
