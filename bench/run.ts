@@ -21,6 +21,7 @@ import {
 } from './lib/report.js'
 import { PROFILES, type Profile, type Scenario } from './lib/scenario.js'
 import { coldStartScenario } from './scenarios/cold-start.js'
+import { clusterScenario } from './scenarios/cluster.js'
 import { cpuFloodScenario } from './scenarios/cpu-flood.js'
 import { managementScenario } from './scenarios/management.js'
 import { observabilityCostScenario } from './scenarios/observability-cost.js'
@@ -41,6 +42,7 @@ export const SCENARIOS: readonly Scenario[] = [
   cpuFloodScenario,
   tokenPeerScenario,
   observabilityCostScenario,
+  clusterScenario,
 ]
 
 const DOCS_OUT = fileURLToPath(new URL('../docs/performance/', import.meta.url))

@@ -194,6 +194,7 @@ export async function buildServices(deps: AppDependencies): Promise<Services> {
   const tenant = TENANT_NAME
   const metrics = deps.metrics ?? (config.metrics !== undefined ? new Metrics() : undefined)
   metrics?.watchSandbox(() => deps.runner.stats())
+  metrics?.watchDatabase(deps.store.databaseUsage)
   const hooksLogger = deps.logger.child({ component: 'hooks' })
   const hooks = new HookService({
     store,

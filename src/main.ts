@@ -285,6 +285,9 @@ export async function startServer(
     const changeLogger = logger.child({ component: 'change-bus' })
     const bus = new PostgresChangeBus({
       connectionString: config.database.url,
+      onRoundTrip: () => {
+        store.databaseUsage.countRoundTrip()
+      },
       onError: (err, event) => {
         changeLogger.warn({ err, event }, 'change bus: other nodes may see changes late')
       },

@@ -8,48 +8,32 @@
  * This layer knows nothing of HTTP, hooks or storage: it throws `DependencyError`, which the hook
  * service turns into the Management API's 400.
  *
- * Size: over 700 lines because it is one concern, turning `name@range` into a checked bundle, held
- * by one class whose steps (resolve, install, scan, bundle, and the disk and shared caches) share
- * its in-flight and cache state. The seams to split next are the npm child-process runner
- * (`#runNpm`, `npmError`) and the native-addon scan (`#rejectNativeAddons`), which need none of it.
+ * The steps that need none of the resolver's state are beside it: `npm.ts` (running npm and
+ * reading its failures), `native-addons.ts` (the scan) and `bundle.ts` (esbuild).
  */
-import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises'
-import { builtinModules } from 'node:module'
-import { join, sep } from 'node:path'
-import { build, version as esbuildVersion, type Message } from 'esbuild'
-import { externalBuiltins, isProvidedByRuntime, RUNTIME_BUILTINS } from './builtins.js'
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { version as esbuildVersion } from 'esbuild'
+import { bundleDependency } from './bundle.js'
+import { isProvidedByRuntime } from './builtins.js'
 import { DependencyError } from './dependency-error.js'
+import { rejectNativeAddons } from './native-addons.js'
+import { runNpm, throwNpmFailure, type NpmOptions } from './npm.js'
 import { PACKAGE_NAME_PATTERN, VERSION_SPEC_PATTERN } from './spec.js'
 
 // Compiled once: every run of a hook with dependencies checks its declarations (#one).
 const PACKAGE_NAME = new RegExp(PACKAGE_NAME_PATTERN)
 const VERSION_SPEC = new RegExp(VERSION_SPEC_PATTERN)
 
-/** Largest bundle of one dependency (minified JavaScript), in bytes. */
-export const MAX_BUNDLE_BYTES = 2 * 1024 * 1024
-
 /** Longest one npm command (resolving a range, installing a package) may take, in milliseconds. */
 export const DEFAULT_NPM_TIMEOUT_MS = 120_000
-
-/** Longest one HTTP request of npm to the registry may take, in milliseconds (`fetch-timeout`). */
-export const NPM_FETCH_TIMEOUT_MS = 30_000
-
-/** Output of one npm command kept for error messages, in bytes. */
-export const MAX_NPM_OUTPUT_BYTES = 256 * 1024
-
-/** Files the native-addon scan looks at in one installation before it gives up and rejects. */
-export const MAX_SCANNED_FILES = 100_000
 
 /**
  * How long a range resolved against the registry is reused by later saves, in milliseconds: saving
  * several hooks with `^1.2.0` asks the registry once, and a new release is seen within this time.
  */
 export const RANGE_REUSE_MS = 10 * 60_000
-
-/** Longest esbuild may take to bundle one dependency, in milliseconds. */
-export const BUNDLE_TIMEOUT_MS = 60_000
 
 /**
  * Part of every cache key: bump it when the bundling options change, so that bundles made with
@@ -112,14 +96,6 @@ export interface ResolverStats {
   readonly sharedHits: number
 }
 
-interface NpmResult {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-  readonly timedOut: boolean
-  readonly spawnError?: string
-}
-
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex')
 }
@@ -164,10 +140,7 @@ function highestVersion(versions: readonly string[]): string | undefined {
  */
 export class DependencyResolver {
   readonly #cacheDir: string
-  readonly #registry: string | undefined
-  readonly #env: Readonly<Record<string, string | undefined>>
-  readonly #npm: string
-  readonly #timeoutMs: number
+  readonly #npmOptions: NpmOptions
   /** Bundles already read or built, by key. */
   readonly #loaded = new Map<string, BundledModule>()
   /** Installations in progress, by key. */
@@ -185,10 +158,12 @@ export class DependencyResolver {
   constructor(options: DependencyResolverOptions) {
     this.#shared = options.shared
     this.#cacheDir = options.cacheDir
-    this.#registry = options.registry
-    this.#env = options.env
-    this.#npm = options.npmCommand ?? 'npm'
-    this.#timeoutMs = options.timeoutMs ?? DEFAULT_NPM_TIMEOUT_MS
+    this.#npmOptions = {
+      npm: options.npmCommand ?? 'npm',
+      env: options.env,
+      registry: options.registry,
+      timeoutMs: options.timeoutMs ?? DEFAULT_NPM_TIMEOUT_MS,
+    }
   }
 
   stats(): ResolverStats {
@@ -289,8 +264,12 @@ export class DependencyResolver {
     }
     this.#lookups++
     await mkdir(this.#cacheDir, { recursive: true })
-    const result = await this.#runNpm(['view', rangeId, 'version', '--json'], this.#cacheDir)
-    this.#throwNpmFailure(result, name, spec)
+    const result = await runNpm(
+      this.#npmOptions,
+      ['view', rangeId, 'version', '--json'],
+      this.#cacheDir,
+    )
+    throwNpmFailure(result, this.#npmOptions.timeoutMs, name, spec)
     let versions: unknown
     try {
       versions = JSON.parse(result.stdout.trim() === '' ? '[]' : result.stdout) as unknown
@@ -368,7 +347,8 @@ export class DependencyResolver {
         }),
       )
       this.#installs++
-      const result = await this.#runNpm(
+      const result = await runNpm(
+        this.#npmOptions,
         [
           'install',
           '--ignore-scripts',
@@ -381,9 +361,9 @@ export class DependencyResolver {
         ],
         install,
       )
-      this.#throwNpmFailure(result, name, spec, version)
-      await this.#rejectNativeAddons(join(install, 'node_modules'), name, spec, version)
-      const source = await this.#bundle(install, name, spec, version)
+      throwNpmFailure(result, this.#npmOptions.timeoutMs, name, spec, version)
+      await rejectNativeAddons(join(install, 'node_modules'), name, spec, version)
+      const source = await bundleDependency(install, name, spec, version)
       const entry = join(work, 'entry')
       await mkdir(entry)
       await writeFile(join(entry, 'bundle.js'), source)
@@ -423,306 +403,5 @@ export class DependencyResolver {
     } finally {
       await rm(work, { recursive: true, force: true })
     }
-  }
-
-  /** compat Q13: native addons cannot run in an isolate. */
-  async #rejectNativeAddons(
-    nodeModules: string,
-    name: string,
-    spec: string,
-    version: string,
-  ): Promise<void> {
-    let scanned = 0
-    const reject = (path: string, what: string): never => {
-      const parts = path.slice(nodeModules.length + 1).split(sep)
-      const owner: string[] = []
-      // The innermost package that holds the file: node_modules/a/node_modules/@s/b/x.node → @s/b
-      for (let i = 0; i < parts.length; i++) {
-        if (i === 0 || parts[i - 1] === 'node_modules') {
-          const part = parts[i] ?? ''
-          owner.splice(
-            0,
-            owner.length,
-            part.startsWith('@') ? `${part}/${parts[i + 1] ?? ''}` : part,
-          )
-        }
-      }
-      const culprit = owner[0] ?? name
-      throw new DependencyError(
-        'native-addon',
-        name,
-        spec,
-        `${name}@${version}: ${culprit === name ? 'it' : `its dependency ${culprit}`} contains a native addon (${what}), which cannot run in the sandbox`,
-      )
-    }
-    const walk = async (dir: string): Promise<void> => {
-      let entries
-      try {
-        entries = await readdir(dir, { withFileTypes: true })
-      } catch {
-        return
-      }
-      for (const entry of entries) {
-        if (++scanned > MAX_SCANNED_FILES) {
-          throw new DependencyError(
-            'install-failed',
-            name,
-            spec,
-            `${name}@${version}: the installation has more than ${MAX_SCANNED_FILES} files`,
-          )
-        }
-        const path = join(dir, entry.name)
-        if (entry.isDirectory()) {
-          await walk(path)
-        } else if (entry.isFile()) {
-          if (entry.name.endsWith('.node')) reject(path, entry.name)
-          if (entry.name === 'binding.gyp') reject(path, 'binding.gyp')
-          if (entry.name === 'package.json') {
-            try {
-              const pkg = JSON.parse(await readFile(path, 'utf8')) as { gypfile?: unknown }
-              if (pkg.gypfile === true) reject(path, '"gypfile": true in package.json')
-            } catch (error) {
-              if (error instanceof DependencyError) throw error
-            }
-          }
-        }
-      }
-    }
-    await walk(nodeModules)
-  }
-
-  /**
-   * One self-contained CommonJS module for the isolate. `platform: 'browser'`: packages that ship
-   * a browser build (axios, uuid) are taken in it, which talks to `fetch` and Web Crypto, both
-   * provided by the runtime, instead of Node's `http` and `crypto` internals. The built-ins of
-   * RUNTIME_BUILTINS stay `require` calls for the isolate's own `require`; any other built-in
-   * fails to resolve, which rejects the dependency.
-   */
-  async #bundle(dir: string, name: string, spec: string, version: string): Promise<string> {
-    let timer: NodeJS.Timeout | undefined
-    const deadline = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => {
-        reject(
-          new DependencyError(
-            'timeout',
-            name,
-            spec,
-            `${name}@${version}: bundling took longer than ${BUNDLE_TIMEOUT_MS} ms`,
-          ),
-        )
-      }, BUNDLE_TIMEOUT_MS)
-    })
-    let output: string
-    try {
-      const result = await Promise.race([
-        build({
-          stdin: {
-            contents: `module.exports = require(${JSON.stringify(name)});`,
-            resolveDir: dir,
-            sourcefile: 'openhooks-entry.js',
-            loader: 'js',
-          },
-          absWorkingDir: dir,
-          bundle: true,
-          write: false,
-          format: 'cjs',
-          platform: 'browser',
-          target: 'es2022',
-          minify: true,
-          legalComments: 'eof',
-          charset: 'utf8',
-          external: externalBuiltins(),
-          define: { 'process.env.NODE_ENV': '"production"' },
-          logLevel: 'silent',
-        }),
-        deadline,
-      ])
-      output = result.outputFiles[0]?.text ?? ''
-    } catch (error) {
-      if (error instanceof DependencyError) throw error
-      throw this.#bundleFailure(error, name, spec, version)
-    } finally {
-      clearTimeout(timer)
-    }
-    const bytes = Buffer.byteLength(output)
-    if (bytes > MAX_BUNDLE_BYTES) {
-      throw new DependencyError(
-        'too-large',
-        name,
-        spec,
-        `${name}@${version}: the bundle is ${bytes} bytes, over the limit of ${MAX_BUNDLE_BYTES} bytes`,
-      )
-    }
-    return output
-  }
-
-  #bundleFailure(error: unknown, name: string, spec: string, version: string): DependencyError {
-    const errors =
-      typeof error === 'object' &&
-      error !== null &&
-      'errors' in error &&
-      Array.isArray(error.errors)
-        ? (error.errors as Message[])
-        : []
-    const builtins = new Set(builtinModules)
-    for (const message of errors) {
-      const match = /^Could not resolve "([^"]+)"/.exec(message.text)
-      const wanted = match?.[1]?.replace(/^node:/, '')
-      if (wanted !== undefined && builtins.has(wanted.split('/')[0] ?? wanted)) {
-        const file = message.location?.file
-        const where = file !== undefined ? ` (from ${file.replace(/^.*?node_modules\//, '')})` : ''
-        return new DependencyError(
-          'unsupported-builtin',
-          name,
-          spec,
-          `${name}@${version}: requires the Node.js module '${wanted}'${where}, which the sandbox does not provide (it provides ${RUNTIME_BUILTINS.join(', ')})`,
-        )
-      }
-    }
-    const first = errors[0]
-    const text =
-      first !== undefined ? first.text : error instanceof Error ? error.message : String(error)
-    return new DependencyError(
-      'unbundlable',
-      name,
-      spec,
-      `${name}@${version}: cannot be bundled for the sandbox: ${text}`,
-    )
-  }
-
-  #throwNpmFailure(result: NpmResult, name: string, spec: string, version?: string): void {
-    const label = `${name}@${version ?? spec}`
-    if (result.spawnError !== undefined) {
-      throw new DependencyError(
-        'install-failed',
-        name,
-        spec,
-        `${label}: npm could not be started (${result.spawnError})`,
-      )
-    }
-    if (result.timedOut) {
-      throw new DependencyError(
-        'timeout',
-        name,
-        spec,
-        `${label}: the npm registry did not answer within ${this.#timeoutMs} ms`,
-      )
-    }
-    if (result.code === 0) return
-    const { code, summary } = npmError(result)
-    switch (code ?? '') {
-      case 'E404':
-      case 'ETARGET': {
-        const noVersion = code === 'ETARGET' || /No match found/.test(summary ?? '')
-        throw new DependencyError(
-          'not-found',
-          name,
-          spec,
-          noVersion
-            ? `${name}@${spec}: no such version on the npm registry`
-            : `${name}: no such package on the npm registry`,
-        )
-      }
-      case 'ECONNREFUSED':
-      case 'ECONNRESET':
-      case 'ENOTFOUND':
-      case 'EAI_AGAIN':
-      case 'ETIMEDOUT':
-      case 'EHOSTUNREACH':
-      case 'ENETUNREACH':
-      case 'ERR_SOCKET_TIMEOUT':
-        throw new DependencyError(
-          'registry-unreachable',
-          name,
-          spec,
-          `${label}: the npm registry could not be reached (${code})`,
-        )
-      default:
-        throw new DependencyError(
-          'install-failed',
-          name,
-          spec,
-          `${label}: npm failed${code !== undefined ? ` (${code})` : ''}`,
-        )
-    }
-  }
-
-  #runNpm(args: readonly string[], cwd: string): Promise<NpmResult> {
-    const env: Record<string, string> = {}
-    for (const [key, value] of Object.entries(this.#env)) {
-      // Our own Node options (a test loader, say) are not npm's business.
-      if (value !== undefined && key !== 'NODE_OPTIONS') env[key] = value
-    }
-    const flags = [
-      `--fetch-timeout=${NPM_FETCH_TIMEOUT_MS}`,
-      // One retry with short backoff: a flaky registry gets a second chance, a dead one fails fast.
-      '--fetch-retries=1',
-      '--fetch-retry-mintimeout=500',
-      '--fetch-retry-maxtimeout=2000',
-      '--update-notifier=false',
-      ...(this.#registry !== undefined ? [`--registry=${this.#registry}`] : []),
-    ]
-    return new Promise((resolve) => {
-      let stdout = ''
-      let stderr = ''
-      let timedOut = false
-      let done = false
-      const finish = (result: NpmResult) => {
-        if (done) return
-        done = true
-        clearTimeout(timer)
-        resolve(result)
-      }
-      const child = spawn(this.#npm, [...args, ...flags], {
-        cwd,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-      })
-      const timer = setTimeout(() => {
-        timedOut = true
-        // npm may have started children of its own: end the whole process group.
-        try {
-          if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL')
-        } catch {
-          child.kill('SIGKILL')
-        }
-      }, this.#timeoutMs)
-      child.stdout.on('data', (chunk: Buffer) => {
-        if (stdout.length < MAX_NPM_OUTPUT_BYTES) stdout += chunk.toString('utf8')
-      })
-      child.stderr.on('data', (chunk: Buffer) => {
-        if (stderr.length < MAX_NPM_OUTPUT_BYTES) stderr += chunk.toString('utf8')
-      })
-      child.on('error', (error) => {
-        finish({ code: null, stdout, stderr, timedOut, spawnError: error.message })
-      })
-      child.on('close', (code) => {
-        finish({ code, stdout, stderr, timedOut })
-      })
-    })
-  }
-}
-
-/** The `code` and `summary` of npm's `--json` error object, else of its `npm error` lines. */
-function npmError(result: NpmResult): { code?: string | undefined; summary?: string | undefined } {
-  const json = /\{\s*"error"[\s\S]*\}\s*$/.exec(result.stdout)?.[0]
-  if (json !== undefined) {
-    try {
-      const parsed = JSON.parse(json) as { error?: { code?: unknown; summary?: unknown } }
-      if (typeof parsed.error?.code === 'string') {
-        const summary = parsed.error.summary
-        return {
-          code: parsed.error.code,
-          summary: typeof summary === 'string' ? summary : undefined,
-        }
-      }
-    } catch {
-      // fall back to the text
-    }
-  }
-  return {
-    code: /npm (?:error|ERR!) code (\S+)/.exec(result.stderr)?.[1],
-    summary: /npm (?:error|ERR!) 404 (No match found[^\n]*)/.exec(result.stderr)?.[1],
   }
 }

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { TenantLogRecord } from '../storage/store.js'
+import type { DatabaseUsage, TenantLogRecord } from '../storage/store.js'
 import type { EgressCounts, HookRunner, RunnerStats, RunOutcome } from '../sandbox/runner.js'
 
 /**
@@ -128,6 +128,30 @@ export const METRIC_DEFINITIONS = [
     help: 'Management API requests refused by the rate limit (429).',
     labels: [],
   },
+  {
+    name: 'openhooks_database_round_trips_total',
+    kind: 'counter',
+    help: "Statements sent to the database, by backend (sqlite, postgresql): queries, BEGIN, COMMIT and ROLLBACK, and on PostgreSQL the change bus's LISTEN, NOTIFY and probes. On PostgreSQL each is one network round trip; SQLite runs them in-process.",
+    labels: ['backend'],
+  },
+  {
+    name: 'openhooks_database_pool_connections',
+    kind: 'gauge',
+    help: "Connections of the database pool, by backend and state (idle, in_use); their sum is the connections open. PostgreSQL only (the change bus's own connection is not in the pool): SQLite has one synchronous connection and no pool, so it has no series.",
+    labels: ['backend', 'state'],
+  },
+  {
+    name: 'openhooks_database_pool_max_connections',
+    kind: 'gauge',
+    help: 'Connections the database pool may open (OPENHOOKS_DATABASE_POOL_SIZE), by backend. PostgreSQL only.',
+    labels: ['backend'],
+  },
+  {
+    name: 'openhooks_database_pool_waiting_requests',
+    kind: 'gauge',
+    help: 'Requests waiting for a connection of the database pool (all connections in use), by backend. PostgreSQL only.',
+    labels: ['backend'],
+  },
 ] as const satisfies readonly MetricDefinition[]
 
 type MetricName = (typeof METRIC_DEFINITIONS)[number]['name']
@@ -179,6 +203,8 @@ export class Metrics {
   readonly #lastWorkerCounts = new Map<number, { isolates: number; egress: EgressCounts }>()
   #restartsSeen = 0
   #sampleSandbox: (() => Promise<RunnerStats>) | undefined
+  #database: DatabaseUsage | undefined
+  #roundTripsSeen = 0
 
   constructor(options: { readonly processMetrics?: boolean } = {}) {
     for (const definition of METRIC_DEFINITIONS as readonly MetricDefinition[]) {
@@ -270,14 +296,38 @@ export class Metrics {
     this.#sampleSandbox = stats
   }
 
-  /** The metrics in Prometheus' text format, after sampling the sandbox. */
+  /** The database's gauges and round trips are read from `usage` at each scrape. */
+  watchDatabase(usage: DatabaseUsage): void {
+    this.#database = usage
+    this.#roundTripsSeen = usage.roundTrips()
+    // The series exists from the start, at zero, so that a rate over it starts at once.
+    this.counter('openhooks_database_round_trips_total').inc({ backend: usage.backend }, 0)
+  }
+
+  /** The metrics in Prometheus' text format, after sampling the sandbox and the database. */
   async text(): Promise<string> {
     if (this.#sampleSandbox !== undefined) this.#recordSandbox(await this.#sampleSandbox())
+    if (this.#database !== undefined) this.#recordDatabase(this.#database)
     return this.registry.metrics()
   }
 
   get contentType(): string {
     return this.registry.contentType
+  }
+
+  #recordDatabase(usage: DatabaseUsage): void {
+    const backend = usage.backend
+    const roundTrips = usage.roundTrips()
+    const delta = roundTrips - this.#roundTripsSeen
+    this.#roundTripsSeen = roundTrips
+    if (delta > 0) this.counter('openhooks_database_round_trips_total').inc({ backend }, delta)
+    const pool = usage.pool()
+    if (pool === undefined) return
+    const connections = this.gauge('openhooks_database_pool_connections')
+    connections.set({ backend, state: 'idle' }, pool.idle)
+    connections.set({ backend, state: 'in_use' }, pool.total - pool.idle)
+    this.gauge('openhooks_database_pool_max_connections').set({ backend }, pool.max)
+    this.gauge('openhooks_database_pool_waiting_requests').set({ backend }, pool.waiting)
   }
 
   #recordSandbox(stats: RunnerStats): void {

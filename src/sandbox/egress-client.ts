@@ -2,50 +2,19 @@
  * The HTTP client of the worker process: it makes the outbound requests that hook code asks for
  * (`fetch`, `http.request`, `request`) under the egress policy of `egress.ts`. Redirects are
  * followed here, one checked hop at a time; the whole exchange is bounded by a timeout, a response
- * size and the call's deadline. Only the worker imports this file.
+ * size and the call's deadline. Only the worker imports this file. The request it is given is
+ * `egress-request.ts`'s; the connections it opens are `egress-connector.ts`'s.
  */
 import type { IncomingHttpHeaders } from 'node:http'
-import { connect as netConnect, isIP } from 'node:net'
-import type { Socket } from 'node:net'
-import { connect as tlsConnect, createSecureContext, rootCertificates } from 'node:tls'
+import { isIP } from 'node:net'
+import { rootCertificates } from 'node:tls'
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib'
 import { createRequire } from 'node:module'
-import type { Agent, buildConnector, Dispatcher } from 'undici'
-import {
-  checkDestination,
-  checkRequestedName,
-  createCheckedLookup,
-  EgressRefusedError,
-} from './egress.js'
+import type { Agent, Dispatcher } from 'undici'
+import { checkDestination, checkRequestedName, EgressRefusedError } from './egress.js'
 import type { CompiledEgressPolicy } from './egress.js'
-
-/** What the isolate asks for (JSON from the isolate, validated by {@link parseEgressRequest}). */
-export interface EgressRequest {
-  readonly method: string
-  readonly url: string
-  readonly headers: readonly (readonly [string, string])[]
-  /** `follow`: redirects are followed here; `manual`: the 3xx is returned; `error`: it fails. */
-  readonly redirect: 'follow' | 'manual' | 'error'
-  /** Undo `Content-Encoding` (gzip, deflate, br) as `fetch` does; `http.request` does not. */
-  readonly decompress: boolean
-  /** Per-request timeout asked by the script; capped by the policy's and the deadline. */
-  readonly timeoutMs: number | undefined
-  /** Written as the name of the API in the call's log line (`fetch`, `https`, `request`). */
-  readonly api: string
-}
-
-export interface EgressResponse {
-  readonly status: number
-  readonly statusText: string
-  readonly headers: readonly (readonly [string, string])[]
-  readonly url: string
-  readonly redirected: boolean
-  readonly body: Buffer
-}
-
-export type EgressResult =
-  | { readonly ok: true; readonly response: EgressResponse }
-  | { readonly ok: false; readonly message: string; readonly code: string }
+import { createConnector, destinationOf, explainTlsError } from './egress-connector.js'
+import type { EgressRequest, EgressResult } from './egress-request.js'
 
 /**
  * Longest idle time of a pooled connection, in milliseconds, whatever the server's `Keep-Alive:
@@ -73,9 +42,6 @@ export const MAX_EGRESS_BUFFERED_BYTES_PER_WORKER = 96 * 1024 * 1024
 /** Body of a redirect response read (and dropped) before the next hop, in bytes; past it the hop is cut. */
 export const EGRESS_MAX_REDIRECT_BODY_BYTES = 64 * 1024
 
-/** Characters of the API name kept for the log line. */
-const MAX_API_NAME_CHARS = 16
-
 /** Characters of a URL or `Location` value quoted in an error message. */
 const MAX_QUOTED_URL_CHARS = 200
 
@@ -94,7 +60,6 @@ const DEFAULT_CLIENT_LIMITS: EgressClientLimits = {
   bufferedBytesPerWorker: MAX_EGRESS_BUFFERED_BYTES_PER_WORKER,
 }
 
-const HTTP_METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308])
 /** Dropped on a redirect to another origin (the fetch standard drops `Authorization`). */
 const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set([
@@ -112,45 +77,6 @@ const HOP_HEADERS: ReadonlySet<string> = new Set([
   'upgrade',
 ])
 
-/** Parses the isolate's request description; `undefined` when malformed. */
-export function parseEgressRequest(json: unknown): EgressRequest | undefined {
-  if (typeof json !== 'string') return undefined
-  let value: unknown
-  try {
-    value = JSON.parse(json)
-  } catch {
-    return undefined
-  }
-  if (typeof value !== 'object' || value === null) return undefined
-  const v = value as Record<string, unknown>
-  const headers = v.headers
-  if (
-    typeof v.method !== 'string' ||
-    !HTTP_METHOD.test(v.method) ||
-    typeof v.url !== 'string' ||
-    !Array.isArray(headers) ||
-    !headers.every(
-      (h): h is [string, string] =>
-        Array.isArray(h) && h.length === 2 && typeof h[0] === 'string' && typeof h[1] === 'string',
-    ) ||
-    (v.redirect !== 'follow' && v.redirect !== 'manual' && v.redirect !== 'error') ||
-    typeof v.decompress !== 'boolean' ||
-    (v.timeoutMs !== undefined && (typeof v.timeoutMs !== 'number' || !(v.timeoutMs > 0))) ||
-    typeof v.api !== 'string'
-  ) {
-    return undefined
-  }
-  return {
-    method: v.method,
-    url: v.url,
-    headers,
-    redirect: v.redirect,
-    decompress: v.decompress,
-    timeoutMs: v.timeoutMs,
-    api: v.api.slice(0, MAX_API_NAME_CHARS),
-  }
-}
-
 /** One client per worker: keep-alive connections that trust Node's roots plus the policy's extra CAs. */
 export interface EgressClient {
   /**
@@ -166,86 +92,6 @@ export interface EgressClient {
   ): { abort(): void }
   /** Closes the pooled connections. */
   close(): Promise<void>
-}
-
-/**
- * Opens the connections of the pool (undici calls it once per new connection, never for a reused
- * one). The policy is checked here on the address actually connected: an IP literal before
- * connecting, a name through the checked lookup, so a name that re-resolves elsewhere (DNS
- * rebinding) is caught. A pooled connection is only reused for the same scheme, host and port, the
- * inputs of that decision.
- */
-function createConnector(
-  policy: CompiledEgressPolicy,
-  ca: readonly string[] | undefined,
-  connectTimeoutFor: (origin: string) => number,
-): buildConnector.connector {
-  // One TLS context for every connection: parsing the roots again per connection costs milliseconds.
-  const secureContext = ca !== undefined ? createSecureContext({ ca: [...ca] }) : undefined
-  return (options, callback) => {
-    const { secure, host, port } = destinationOf(options)
-    const literal = isIP(host) !== 0
-    if (literal) {
-      const reason = checkDestination(policy, host, port, host)
-      if (reason !== undefined) {
-        callback(new EgressRefusedError(reason), null)
-        return
-      }
-    }
-    // The origin as `URL.origin` spells it (undici hands IPv6 hosts over without brackets).
-    const connectTimeoutMs = connectTimeoutFor(
-      `${options.protocol}//${isIP(host) === 6 ? `[${host}]` : host}${options.port === '' ? '' : `:${options.port}`}`,
-    )
-    const lookup = createCheckedLookup(policy, host, port)
-    const socket: Socket = secure
-      ? tlsConnect({
-          host,
-          port,
-          lookup,
-          ALPNProtocols: ['http/1.1'],
-          ...(literal ? undefined : { servername: host }),
-          ...(secureContext !== undefined ? { secureContext } : undefined),
-        })
-      : netConnect({ host, port, lookup })
-    let answered = false
-    const onError = (error: Error) => {
-      if (answered) return
-      answered = true
-      socket.destroy()
-      callback(error, null)
-    }
-    // A connection attempt that hangs would hold back the origin's queued requests and a socket.
-    socket.setTimeout(connectTimeoutMs, () => {
-      onError(
-        Object.assign(new Error(`connect timed out after ${connectTimeoutMs} ms`), {
-          code: 'ETIMEDOUT',
-        }),
-      )
-    })
-    socket.once('error', onError)
-    socket.once(secure ? 'secureConnect' : 'connect', () => {
-      if (answered) return
-      answered = true
-      socket.setTimeout(0)
-      socket.off('error', onError)
-      socket.setNoDelay(true)
-      callback(null, socket)
-    })
-  }
-}
-
-/**
- * Where a URL (or undici's connect options, which spell it the same way) leads: the host without
- * IPv6 brackets and the port with the scheme's default filled in, as the policy checks them.
- */
-function destinationOf(target: {
-  readonly protocol: string
-  readonly hostname: string
-  readonly port: string
-}): { secure: boolean; host: string; port: number } {
-  const secure = target.protocol === 'https:'
-  const host = target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname
-  return { secure, host, port: target.port === '' ? (secure ? 443 : 80) : Number(target.port) }
 }
 
 /** Response headers as [name, value] pairs, in the order and spelling the server sent. */
@@ -660,29 +506,4 @@ export function createEgressClient(
       }
     },
   }
-}
-
-/**
- * OpenSSL's verification codes that mean "this server's certificate chain is not trusted", with
- * OpenSSL's own words for each. The message says these rather than Node's `error.message`, which
- * varies by line: since Node.js 24 it adds advice about `--use-system-ca`, a setting of the
- * process that does not apply to hooks (their CAs are OPENHOOKS_EGRESS_CA_FILE's).
- */
-const UNTRUSTED_CERTIFICATE_REASONS: ReadonlyMap<string, string> = new Map([
-  ['DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate'],
-  ['SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain'],
-  ['UNABLE_TO_GET_ISSUER_CERT', 'unable to get issuer certificate'],
-  ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'unable to get local issuer certificate'],
-  ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'unable to verify the first certificate'],
-])
-
-/**
- * A message for a certificate the worker does not trust that says what to do about it; `undefined`
- * for every other error.
- */
-function explainTlsError(error: NodeJS.ErrnoException, host: string): string | undefined {
-  const reason =
-    error.code === undefined ? undefined : UNTRUSTED_CERTIFICATE_REASONS.get(error.code)
-  if (reason === undefined) return undefined
-  return `the TLS certificate of ${host} is not trusted (${reason}); add the certificate of its CA to OPENHOOKS_EGRESS_CA_FILE to trust it`
 }

@@ -6,36 +6,14 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import type { NewUser, Store } from './store.js'
-import type { StoreFactory } from './store.contract.js'
+import { newUser, openForTest, type StoreFactory } from './store.contract.js'
 
 /** Concurrent writers in the race tests: more than a pool's connections. */
 const RACERS = 24
 
-function user(connectionId: string, email: string): NewUser {
-  return {
-    connectionId,
-    email,
-    username: undefined,
-    phoneNumber: undefined,
-    emailVerified: false,
-    phoneVerified: false,
-    passwordHash: undefined,
-    userMetadata: {},
-    appMetadata: {},
-  }
-}
-
 export function describeClusterContract(name: string, makeStore: StoreFactory): void {
   describe(`Store cluster contract: ${name}`, () => {
-    async function open(t: { after: (fn: () => Promise<void>) => void }): Promise<Store> {
-      const { store, cleanup } = await makeStore()
-      t.after(async () => {
-        await store.close()
-        await cleanup?.()
-      })
-      return store
-    }
+    const open = (t: { after: (fn: () => Promise<void>) => void }) => openForTest(makeStore, t)
 
     it('takes from a token bucket: a full burst, then the refill rate', async (t) => {
       const store = await open(t)
@@ -358,7 +336,7 @@ export function describeClusterContract(name: string, makeStore: StoreFactory): 
       const results = await Promise.all(
         Array.from({ length: RACERS }, (_, i) =>
           store.createUser(
-            user(connection.id, i % 2 === 0 ? 'same@example.com' : 'SAME@example.com'),
+            newUser(connection.id, i % 2 === 0 ? 'same@example.com' : 'SAME@example.com'),
           ),
         ),
       )
@@ -375,7 +353,7 @@ export function describeClusterContract(name: string, makeStore: StoreFactory): 
         strategy: 'auth0',
         options: {},
       })
-      const created = await store.createUser(user(connection.id, 'once@example.com'))
+      const created = await store.createUser(newUser(connection.id, 'once@example.com'))
       assert.ok(created.ok)
       const userId = created.user.id
       await store.createPasswordTicket({

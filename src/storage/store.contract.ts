@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import type { NewHook, Store } from './store.js'
+import type { NewHook, NewUser, Store } from './store.js'
 
 export type StoreFactory = () => Promise<{ store: Store; cleanup?: () => Promise<void> | void }>
 
@@ -19,16 +19,37 @@ function newHook(overrides: Partial<NewHook> = {}): NewHook {
   }
 }
 
+/** A user of `connectionId` with `email` and nothing else set. */
+export function newUser(connectionId: string, email: string): NewUser {
+  return {
+    connectionId,
+    email,
+    username: undefined,
+    phoneNumber: undefined,
+    emailVerified: false,
+    phoneVerified: false,
+    passwordHash: undefined,
+    userMetadata: {},
+    appMetadata: {},
+  }
+}
+
+/** A store of `makeStore` for one test, closed (and its database removed) after it. */
+export async function openForTest(
+  makeStore: StoreFactory,
+  t: { after: (fn: () => Promise<void>) => void },
+): Promise<Store> {
+  const { store, cleanup } = await makeStore()
+  t.after(async () => {
+    await store.close()
+    await cleanup?.()
+  })
+  return store
+}
+
 export function describeStoreContract(name: string, makeStore: StoreFactory): void {
   describe(`Store contract: ${name}`, () => {
-    async function open(t: { after: (fn: () => Promise<void>) => void }): Promise<Store> {
-      const { store, cleanup } = await makeStore()
-      t.after(async () => {
-        await store.close()
-        await cleanup?.()
-      })
-      return store
-    }
+    const open = (t: { after: (fn: () => Promise<void>) => void }) => openForTest(makeStore, t)
 
     it('gives the events of one batch consecutive seq numbers after those stored, in order', async (t) => {
       const store = await open(t)
@@ -123,6 +144,18 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         ['h0', 'h2', 'h4'],
       )
       assert.equal(phone.total, 3)
+      const phonePage = await store.listHooks(
+        { triggerId: 'send-phone-message' },
+        { offset: 1, limit: 1 },
+      )
+      assert.deepStrictEqual(
+        { names: phonePage.hooks.map((h) => h.name), total: phonePage.total },
+        { names: ['h2'], total: 3 },
+      )
+      assert.deepStrictEqual(await store.listHooks({}, { offset: 5, limit: 2 }), {
+        hooks: [],
+        total: 5,
+      })
       assert.deepStrictEqual(await store.listHooks({ enabled: true }), { hooks: [], total: 0 })
     })
 
@@ -392,17 +425,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         strategy: 'auth0',
         options: {},
       })
-      const created = await store.createUser({
-        connectionId: connection.id,
-        email: 'tia@example.com',
-        username: undefined,
-        phoneNumber: undefined,
-        emailVerified: false,
-        phoneVerified: false,
-        passwordHash: undefined,
-        userMetadata: {},
-        appMetadata: {},
-      })
+      const created = await store.createUser(newUser(connection.id, 'tia@example.com'))
       assert.ok(created.ok)
       const ticket = await store.createPasswordTicket({
         tokenHash: 'a'.repeat(64),
@@ -441,17 +464,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         strategy: 'auth0',
         options: {},
       })
-      const created = await store.createUser({
-        connectionId: connection.id,
-        email: 'mo@example.com',
-        username: undefined,
-        phoneNumber: undefined,
-        emailVerified: false,
-        phoneVerified: false,
-        passwordHash: undefined,
-        userMetadata: {},
-        appMetadata: {},
-      })
+      const created = await store.createUser(newUser(connection.id, 'mo@example.com'))
       assert.ok(created.ok)
       const userId = created.user.id
       const token = await store.createMfaToken({

@@ -2,6 +2,11 @@
  * The storage contract. Small per-domain interfaces composed into `Store`; every backend passes
  * `store.contract.ts`. Values crossing it are domain types (camelCase), never wire types.
  * Every method is atomic: when it fails or reports a conflict, nothing was written.
+ *
+ * Size: over 600 lines because it is the whole contract, interfaces only (about a quarter of it
+ * doc comments), one section per domain. It stays one file because it is the one storage file the
+ * domain folders may import (eslint-rules/dependency-rules.js names `storage/store.ts`): split per
+ * domain, every allow-list would have to name each piece. Logic lives in sql/, one file per domain.
  */
 import type { AttackProtectionStore } from './attack-protection.js'
 
@@ -696,7 +701,36 @@ export interface Store
     DependencyBundleStore {
   /** Attack-protection settings and counters (src/storage/attack-protection.ts). */
   readonly attackProtection: AttackProtectionStore
+  /** Statements sent and pool connections, for the metrics (docs/observability.md). */
+  readonly databaseUsage: DatabaseUsage
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>
   close(): Promise<void>
+}
+
+export type DatabaseBackend = 'sqlite' | 'postgresql'
+
+/** A node's PostgreSQL pool at one moment. */
+export interface DatabasePoolUsage {
+  /** Connections open, idle or in use. */
+  readonly total: number
+  readonly idle: number
+  /** Requests for a connection waiting for one. */
+  readonly waiting: number
+  /** Connections the pool may open (`OPENHOOKS_DATABASE_POOL_SIZE`). */
+  readonly max: number
+}
+
+/** How much this node uses its database (src/storage/sql/database-usage.ts). */
+export interface DatabaseUsage {
+  readonly backend: DatabaseBackend
+  /**
+   * Statements sent since the start (BEGIN, COMMIT and ROLLBACK included): on PostgreSQL each is
+   * one network round trip; SQLite runs them in-process.
+   */
+  roundTrips(): number
+  /** Counts one statement sent outside the store's connections (the change bus's own). */
+  countRoundTrip(): void
+  /** The pool, on PostgreSQL; undefined on SQLite (one synchronous connection, no pool). */
+  pool(): DatabasePoolUsage | undefined
 }

@@ -4,115 +4,44 @@
  * screenshots of the hooks page and the editor at 1280×800 and 390×844 to test-output/screenshots.
  */
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { randomBytes } from 'node:crypto'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { TENANT_LOG_TYPES } from '../../src/tenant-log/tenant-log.js'
-import { spawnServer, type RunningServer } from '../helpers/spawn-server.js'
+import {
+  BROWSER_SKIP as SKIP,
+  SCREENSHOTS,
+  STEP_TIMEOUT_MS,
+  signIn,
+  startDashboardRig,
+  type DashboardRig,
+} from '../helpers/dashboard-browser.js'
+import type { RunningServer } from '../helpers/spawn-server.js'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-/** Debian's Chromium; OPENHOOKS_TEST_CHROMIUM names another build of it. */
-export const CHROMIUM_PATH = process.env['OPENHOOKS_TEST_CHROMIUM'] ?? '/usr/lib/chromium/chromium'
-export const CHROMIUM_INSTALL = 'sudo apt-get install chromium'
-/**
- * Without the browser the test is skipped with one line naming it, except under CI (`CI` set, as
- * every CI service does), where a missing browser fails the run: CI never skips it.
- */
-const MISSING_BROWSER = existsSync(CHROMIUM_PATH)
-  ? undefined
-  : `Chromium is not installed at ${CHROMIUM_PATH} (${CHROMIUM_INSTALL})`
-const SKIP =
-  MISSING_BROWSER !== undefined && (process.env['CI'] ?? '') === ''
-    ? `${MISSING_BROWSER}; set CI=true to make this a failure`
-    : false
-const SCREENSHOTS = join(ROOT, 'test-output', 'screenshots')
-/** Longest wait for one browser step, in milliseconds. */
-const STEP_TIMEOUT_MS = 15_000
-/** Longest wait for the dashboard build when it is missing, in milliseconds. */
-const BUILD_TIMEOUT_MS = 180_000
 const EMAIL = 'operator@example.com'
 const PASSWORD = 'e2e-password-0123456789'
+const OPERATOR = { email: EMAIL, password: PASSWORD }
 const SECRET_VALUE = 'e2e-secret-value-do-not-show'
 const POINT = '[data-point="credentials-exchange"]'
 const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } }
 
 describe('dashboard in a browser', { skip: SKIP }, () => {
+  let rig: DashboardRig | undefined
   let server: RunningServer | undefined
   let browser: Browser | undefined
-  let dataDir = ''
 
   before(async () => {
-    if (MISSING_BROWSER !== undefined) throw new Error(MISSING_BROWSER)
-    if (!existsSync(join(ROOT, 'dist', 'dashboard', 'index.html'))) {
-      execFileSync(
-        process.execPath,
-        [
-          join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
-          'build',
-          '--config',
-          join(ROOT, 'dashboard', 'vite.config.ts'),
-          '--logLevel',
-          'warn',
-        ],
-        {
-          cwd: ROOT,
-          timeout: BUILD_TIMEOUT_MS,
-          stdio: 'inherit',
-        },
-      )
-    }
-    dataDir = mkdtempSync(join(tmpdir(), 'openhooks-e2e-'))
-    server = await spawnServer({
-      OPENHOOKS_DATA_DIR: dataDir,
-      OPENHOOKS_MASTER_KEY: randomBytes(32).toString('base64'),
-      OPENHOOKS_ADMIN_EMAIL: EMAIL,
-      OPENHOOKS_ADMIN_PASSWORD: PASSWORD,
-      OPENHOOKS_SANDBOX_WORKERS: '1',
-      HOST: '127.0.0.1',
-    })
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      args: ['--no-sandbox'],
-      timeout: STEP_TIMEOUT_MS,
-    })
+    rig = await startDashboardRig('e2e', OPERATOR)
+    ;({ server, browser } = rig)
     rmSync(join(SCREENSHOTS, 'failure.png'), { force: true })
-    mkdirSync(SCREENSHOTS, { recursive: true })
   })
-  after(async () => {
-    await browser?.close()
-    if (server !== undefined) {
-      server.child.kill('SIGTERM')
-      await server.exited
-    }
-    if (dataDir !== '') rmSync(dataDir, { recursive: true, force: true })
-  })
+  after(() => rig?.close())
 
   /** A Management API token of the admin client. */
-  async function adminToken(): Promise<string> {
-    const url = server?.url ?? ''
-    const admin = JSON.parse(readFileSync(join(dataDir, 'admin-client.json'), 'utf8')) as {
-      client_id: string
-      client_secret: string
-    }
-    const issuer = (/"issuer":"([^"]+)"/.exec(server?.stdout() ?? '') ?? [])[1] ?? ''
-    const tokenRes = await fetch(`${url}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        grant_type: 'client_credentials',
-        client_id: admin.client_id,
-        client_secret: admin.client_secret,
-        audience: `${issuer}api/v2/`,
-      }),
-    })
-    const { access_token } = (await tokenRes.json()) as { access_token: string }
-    return access_token
+  function adminToken(): Promise<string> {
+    assert.ok(rig !== undefined)
+    return rig.adminToken()
   }
 
   /** The hooks as the Management API reports them, with the admin client's own token. */
@@ -190,11 +119,7 @@ describe('dashboard in a browser', { skip: SKIP }, () => {
     const page = await context.newPage()
     page.setDefaultTimeout(STEP_TIMEOUT_MS)
     try {
-      await page.goto(server.url)
-      await page.getByLabel('Email').fill(EMAIL)
-      await page.getByLabel('Password').fill(PASSWORD)
-      await page.getByRole('button', { name: 'Sign in' }).tap()
-      await page.getByRole('heading', { name: 'Hooks', level: 1 }).waitFor()
+      await signIn(page, server.url, OPERATOR, 'tap')
 
       // Send Phone Message offers SMS only: nothing on the page speaks of voice.
       const phonePoint = page.locator('[data-point="send-phone-message"]')
@@ -291,11 +216,7 @@ describe('dashboard in a browser', { skip: SKIP }, () => {
     const page = await context.newPage()
     page.setDefaultTimeout(STEP_TIMEOUT_MS)
     try {
-      await page.goto(url)
-      await page.getByLabel('Email').fill(EMAIL)
-      await page.getByLabel('Password').fill(PASSWORD)
-      await page.getByRole('button', { name: 'Sign in' }).click()
-      await page.getByRole('heading', { name: 'Hooks', level: 1 }).waitFor()
+      await signIn(page, url, OPERATOR)
 
       // Live logs: a success and a failure of post-user-registration, each with its output.
       await page.getByRole('link', { name: 'Edit crm-hook' }).click()

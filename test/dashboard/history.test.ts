@@ -6,99 +6,40 @@
  * completes `context.webtask.` from the declarations `openhooks types` writes.
  */
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { randomBytes } from 'node:crypto'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { ensureDashboardBuilt } from '../helpers/dashboard-build.js'
-import { spawnServer, type RunningServer } from '../helpers/spawn-server.js'
+import type { Browser, Page } from 'playwright-core'
+import {
+  BROWSER_SKIP as SKIP,
+  SCREENSHOTS,
+  STEP_TIMEOUT_MS,
+  signIn,
+  startDashboardRig,
+  type DashboardRig,
+} from '../helpers/dashboard-browser.js'
+import type { RunningServer } from '../helpers/spawn-server.js'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-/** Debian's Chromium; OPENHOOKS_TEST_CHROMIUM names another build of it. */
-const CHROMIUM_PATH = process.env['OPENHOOKS_TEST_CHROMIUM'] ?? '/usr/lib/chromium/chromium'
-/** As in browser.test.ts: skipped with one line without the browser, a failure under CI. */
-const MISSING_BROWSER = existsSync(CHROMIUM_PATH)
-  ? undefined
-  : `Chromium is not installed at ${CHROMIUM_PATH} (sudo apt-get install chromium)`
-const SKIP =
-  MISSING_BROWSER !== undefined && (process.env['CI'] ?? '') === ''
-    ? `${MISSING_BROWSER}; set CI=true to make this a failure`
-    : false
-const SCREENSHOTS = join(ROOT, 'test-output', 'screenshots')
-/** Longest wait for one browser step, in milliseconds. */
-const STEP_TIMEOUT_MS = 15_000
 const EMAIL = 'operator@example.com'
 const PASSWORD = 'history-password-0123456789'
+const OPERATOR = { email: EMAIL, password: PASSWORD }
 
 const script = (marker: string) =>
   `module.exports = function (client, scope, audience, context, cb) {\n  // ${marker}\n  cb(null, { scope })\n}\n`
 
 describe('hook editor: History panel, failure policy and completions', { skip: SKIP }, () => {
+  let rig: DashboardRig | undefined
   let server: RunningServer | undefined
   let browser: Browser | undefined
-  let dataDir = ''
-  let token = ''
 
   before(async () => {
-    if (MISSING_BROWSER !== undefined) throw new Error(MISSING_BROWSER)
-    ensureDashboardBuilt()
-    dataDir = mkdtempSync(join(tmpdir(), 'openhooks-history-'))
-    server = await spawnServer({
-      OPENHOOKS_DATA_DIR: dataDir,
-      OPENHOOKS_MASTER_KEY: randomBytes(32).toString('base64'),
-      OPENHOOKS_ADMIN_EMAIL: EMAIL,
-      OPENHOOKS_ADMIN_PASSWORD: PASSWORD,
-      OPENHOOKS_SANDBOX_WORKERS: '1',
-      HOST: '127.0.0.1',
-    })
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      args: ['--no-sandbox'],
-      timeout: STEP_TIMEOUT_MS,
-    })
-    mkdirSync(SCREENSHOTS, { recursive: true })
-    const admin = JSON.parse(readFileSync(join(dataDir, 'admin-client.json'), 'utf8')) as {
-      client_id: string
-      client_secret: string
-    }
-    const issuer = (/"issuer":"([^"]+)"/.exec(server.stdout()) ?? [])[1] ?? ''
-    const res = await fetch(`${server.url}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        grant_type: 'client_credentials',
-        client_id: admin.client_id,
-        client_secret: admin.client_secret,
-        audience: `${issuer}api/v2/`,
-      }),
-    })
-    token = ((await res.json()) as { access_token: string }).access_token
+    rig = await startDashboardRig('history', OPERATOR)
+    ;({ server, browser } = rig)
   })
-  after(async () => {
-    await browser?.close()
-    if (server !== undefined) {
-      server.child.kill('SIGTERM')
-      await server.exited
-    }
-    if (dataDir !== '') rmSync(dataDir, { recursive: true, force: true })
-  })
+  after(() => rig?.close())
 
-  async function management(method: string, path: string, body?: unknown): Promise<unknown> {
-    const res = await fetch(`${server?.url ?? ''}/api/v2${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : undefined),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : undefined),
-    })
-    const json: unknown = await res.json()
-    assert.ok(res.ok, `${method} ${path}: ${res.status} ${JSON.stringify(json)}`)
-    return json
+  function management(method: string, path: string, body?: unknown): Promise<unknown> {
+    assert.ok(rig !== undefined)
+    return rig.management(method, path, body)
   }
 
   async function replaceScript(page: Page, text: string): Promise<void> {
@@ -126,11 +67,7 @@ describe('hook editor: History panel, failure policy and completions', { skip: S
     const page = await context.newPage()
     page.setDefaultTimeout(STEP_TIMEOUT_MS)
     try {
-      await page.goto(server.url)
-      await page.getByLabel('Email').fill(EMAIL)
-      await page.getByLabel('Password').fill(PASSWORD)
-      await page.getByRole('button', { name: 'Sign in' }).click()
-      await page.getByRole('heading', { name: 'Hooks', level: 1 }).waitFor()
+      await signIn(page, server.url, OPERATOR)
       await page.getByRole('link', { name: 'Edit history-hook' }).click()
       await page.getByRole('heading', { name: /history-hook/, level: 1 }).waitFor()
 

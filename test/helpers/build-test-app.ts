@@ -149,6 +149,8 @@ export interface TestAppOptions {
   readonly dependencies?: DependencyLoader
   /** Counts into these metrics (several apps may share one). */
   readonly metrics?: Metrics
+  /** Opens the store instead of SQLite (a PostgreSQL one); closed with the app. */
+  readonly openStore?: () => Promise<Store>
 }
 
 /**
@@ -184,9 +186,12 @@ export async function buildTestApp(t: TestContext, options: TestAppOptions = {})
     },
   })
   const logger = createLogger({ level: 'debug', destination })
-  const store = await openSqliteStore({
-    filename: options.onDisk === true ? join(dataDir, 'openhooks.db') : ':memory:',
-  })
+  const store =
+    options.openStore !== undefined
+      ? await options.openStore()
+      : await openSqliteStore({
+          filename: options.onDisk === true ? join(dataDir, 'openhooks.db') : ':memory:',
+        })
   const keyring = createKeyring(config.masterKey ?? randomBytes(32))
   await seedSigningKey(store, keyring.signingKeys)
   const signingKeys = await loadOrCreateSigningKeys(store, keyring.signingKeys)

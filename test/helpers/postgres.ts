@@ -88,8 +88,14 @@ function asServerUser(bin: string, args: string[]): [string, string[]] {
     : [bin, args]
 }
 
-/** Starts a throwaway cluster: a temporary folder, a free loopback port, no durability (tests). */
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+/**
+ * Starts a throwaway cluster: a temporary folder, a free loopback port, no durability (tests);
+ * `durable` keeps PostgreSQL's defaults (`fsync`, `synchronous_commit`, `full_page_writes` on),
+ * for benchmarks that compare it with SQLite's `synchronous=FULL`.
+ */
+export async function startPostgresCluster(
+  options: { readonly durable?: boolean } = {},
+): Promise<PostgresCluster> {
   const bin = findPostgresBin()
   if (bin === undefined) throw new Error(INSTALL_HINT)
   const dir = mkdtempSync(join(tmpdir(), 'openhooks-pg-'))
@@ -116,12 +122,9 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     dir,
     '-c',
     'listen_addresses=127.0.0.1',
-    '-c',
-    'fsync=off',
-    '-c',
-    'synchronous_commit=off',
-    '-c',
-    'full_page_writes=off',
+    ...(options.durable === true
+      ? []
+      : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
     '-c',
     'max_connections=400',
   ])

@@ -14,12 +14,8 @@ import { after, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { gzipSync } from 'node:zlib'
 import { createEgressClient } from '../../src/sandbox/egress-client.js'
-import type {
-  EgressClient,
-  EgressClientLimits,
-  EgressRequest,
-  EgressResult,
-} from '../../src/sandbox/egress-client.js'
+import type { EgressClient, EgressClientLimits } from '../../src/sandbox/egress-client.js'
+import type { EgressRequest, EgressResult } from '../../src/sandbox/egress-request.js'
 import { compileEgressPolicy } from '../../src/sandbox/egress.js'
 
 const MAX_RESPONSE_BYTES = 64 * 1024

@@ -61,142 +61,91 @@ async function setUp(t: TestContext): Promise<Setup> {
   return { app, clientId, clientSecret }
 }
 
-/** One request of a grant (or `/mfa/challenge`) with `secret`, from `remoteAddress`. */
-type Attempt = (s: Setup, secret: string, remoteAddress: string) => Promise<LightMyRequestResponse>
-
-function post(
-  s: Setup,
-  url: string,
-  payload: Record<string, string>,
-  remoteAddress: string,
-): Promise<LightMyRequestResponse> {
-  return s.app.server.inject({ method: 'POST', url, remoteAddress, payload })
+/** The right secret from another address gets tokens: status and token type. */
+function issued(response: LightMyRequestResponse): void {
+  assert.equal(response.statusCode, 200, response.body)
+  assert.equal(response.json<{ token_type: string }>().token_type, 'Bearer')
 }
+
+/** The right secret from another address passes client authentication and fails on the token. */
+function malformedMfaToken(response: LightMyRequestResponse): void {
+  assert.equal(response.statusCode, 403, response.body)
+  assert.deepStrictEqual(response.json(), MALFORMED_MFA_TOKEN)
+}
+
+const LOGIN = { username: EMAIL, password: PASSWORD, audience: API }
+const NO_LIVE_MFA_TOKEN = { mfa_token: 'not-a-live-mfa-token' }
 
 const CASES: readonly {
   readonly name: string
-  readonly attempt: Attempt
+  readonly url: '/oauth/token' | '/mfa/challenge'
+  /** The request's fields besides `client_id` and `client_secret`. */
+  readonly fields: Readonly<Record<string, string>>
   /** What the right secret from another address gets (status and whole body). */
   readonly unaffected: (response: LightMyRequestResponse) => void
 }[] = [
   {
     name: 'password',
-    attempt: (s, secret, address) =>
-      post(
-        s,
-        '/oauth/token',
-        {
-          grant_type: 'password',
-          client_id: s.clientId,
-          client_secret: secret,
-          username: EMAIL,
-          password: PASSWORD,
-          audience: API,
-        },
-        address,
-      ),
-    unaffected: (response) => {
-      assert.equal(response.statusCode, 200, response.body)
-      assert.equal(response.json<{ token_type: string }>().token_type, 'Bearer')
-    },
+    url: '/oauth/token',
+    fields: { grant_type: 'password', ...LOGIN },
+    unaffected: issued,
   },
   {
     name: 'password-realm',
-    attempt: (s, secret, address) =>
-      post(
-        s,
-        '/oauth/token',
-        {
-          grant_type: PASSWORD_REALM,
-          realm: CONNECTION,
-          client_id: s.clientId,
-          client_secret: secret,
-          username: EMAIL,
-          password: PASSWORD,
-          audience: API,
-        },
-        address,
-      ),
-    unaffected: (response) => {
-      assert.equal(response.statusCode, 200, response.body)
-      assert.equal(response.json<{ token_type: string }>().token_type, 'Bearer')
-    },
+    url: '/oauth/token',
+    fields: { grant_type: PASSWORD_REALM, realm: CONNECTION, ...LOGIN },
+    unaffected: issued,
   },
   {
     name: 'mfa-oob',
-    attempt: (s, secret, address) =>
-      post(
-        s,
-        '/oauth/token',
-        {
-          grant_type: MFA_OOB,
-          client_id: s.clientId,
-          client_secret: secret,
-          mfa_token: 'not-a-live-mfa-token',
-          oob_code: 'not-a-live-oob-code',
-          binding_code: '000000',
-        },
-        address,
-      ),
-    unaffected: (response) => {
-      assert.equal(response.statusCode, 403, response.body)
-      assert.deepStrictEqual(response.json(), MALFORMED_MFA_TOKEN)
+    url: '/oauth/token',
+    fields: {
+      grant_type: MFA_OOB,
+      ...NO_LIVE_MFA_TOKEN,
+      oob_code: 'not-a-live-oob-code',
+      binding_code: '000000',
     },
+    unaffected: malformedMfaToken,
   },
   {
     name: 'mfa-recovery-code',
-    attempt: (s, secret, address) =>
-      post(
-        s,
-        '/oauth/token',
-        {
-          grant_type: MFA_RECOVERY_CODE,
-          client_id: s.clientId,
-          client_secret: secret,
-          mfa_token: 'not-a-live-mfa-token',
-          recovery_code: 'ABCDEFGHJKLMNPQRSTUVWXYZ',
-        },
-        address,
-      ),
-    unaffected: (response) => {
-      assert.equal(response.statusCode, 403, response.body)
-      assert.deepStrictEqual(response.json(), MALFORMED_MFA_TOKEN)
+    url: '/oauth/token',
+    fields: {
+      grant_type: MFA_RECOVERY_CODE,
+      ...NO_LIVE_MFA_TOKEN,
+      recovery_code: 'ABCDEFGHJKLMNPQRSTUVWXYZ',
     },
+    unaffected: malformedMfaToken,
   },
   {
     name: '/mfa/challenge',
-    attempt: (s, secret, address) =>
-      post(
-        s,
-        '/mfa/challenge',
-        {
-          client_id: s.clientId,
-          client_secret: secret,
-          mfa_token: 'not-a-live-mfa-token',
-          challenge_type: 'oob',
-        },
-        address,
-      ),
-    unaffected: (response) => {
-      assert.equal(response.statusCode, 403, response.body)
-      assert.deepStrictEqual(response.json(), MALFORMED_MFA_TOKEN)
-    },
+    url: '/mfa/challenge',
+    fields: { ...NO_LIVE_MFA_TOKEN, challenge_type: 'oob' },
+    unaffected: malformedMfaToken,
   },
 ]
 
 describe('wrong client secrets are throttled on every grant (finding 3)', () => {
-  for (const { name, attempt, unaffected } of CASES) {
+  for (const { name, url, fields, unaffected } of CASES) {
     it(`${name}: per client and address, as on client_credentials`, async (t) => {
       const s = await setUp(t)
+      /** One request of the grant (or `/mfa/challenge`) with `secret`, from `remoteAddress`. */
+      const attempt = (secret: string, remoteAddress: string) =>
+        s.app.server.inject({
+          method: 'POST',
+          url,
+          remoteAddress,
+          payload: { ...fields, client_id: s.clientId, client_secret: secret },
+        })
       for (let i = 0; i < MAX_ATTEMPTS; i++) {
-        const wrong = await attempt(s, `wrong-${i}`, ATTACKER)
+        const wrong = await attempt(`wrong-${i}`, ATTACKER)
         assert.equal(wrong.statusCode, 401, wrong.body)
         assert.deepStrictEqual(wrong.json(), WRONG_SECRET)
       }
-      const blocked = await attempt(s, s.clientSecret, ATTACKER)
+      const blocked = await attempt(s.clientSecret, ATTACKER)
       assert.equal(blocked.statusCode, 429, blocked.body)
       assert.deepStrictEqual(blocked.json(), BLOCKED)
-      unaffected(await attempt(s, s.clientSecret, OTHER))
+      unaffected(await attempt(s.clientSecret, OTHER))
     })
   }
 })

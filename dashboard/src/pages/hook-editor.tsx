@@ -1,3 +1,6 @@
+// Size: about 700 lines: the editor page and its four panels (secrets, dependencies, the Runner,
+// live logs), which take the page's hook and report back to it. The panels are the seam to split
+// next, each into its own file beside hook-history.tsx.
 import { useCallback, useEffect, useRef, useState } from 'react'
 import {
   api,

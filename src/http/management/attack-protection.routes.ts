@@ -5,7 +5,7 @@
  * protection at `GET/DELETE /api/v2/user-blocks/{id}` and `GET/DELETE /api/v2/user-blocks?identifier=`.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { ApiError } from '../../errors/api-error.js'
 import type { UserService } from '../../directory/users.js'
 import {
@@ -115,44 +115,52 @@ function checkAllowlist(allowlist: readonly string[] | undefined): void {
   }
 }
 
+/** One settings resource: GET reads it; PATCH checks the allow-list, then merges the body. */
+function settingsRoutes<Body extends typeof BruteForceBody | typeof SuspiciousIpBody>(
+  app: Parameters<FastifyPluginAsyncTypebox>[0],
+  resource: {
+    readonly path: string
+    /** In the OpenAPI summaries: "Get …", "Update …". */
+    readonly name: string
+    readonly body: Body
+    get(): Promise<unknown>
+    update(patch: Static<Body>): Promise<unknown>
+  },
+): void {
+  const tags = ['attack-protection']
+  app.get(resource.path, { config: read, schema: { summary: `Get ${resource.name}`, tags } }, () =>
+    resource.get(),
+  )
+  app.patch(
+    resource.path,
+    { config: update, schema: { summary: `Update ${resource.name}`, tags, body: resource.body } },
+    async (request) => {
+      const patch = request.body as Static<Body>
+      checkAllowlist(patch.allowlist)
+      return resource.update(patch)
+    },
+  )
+}
+
 export const attackProtectionRoutes: FastifyPluginAsyncTypebox<
   AttackProtectionRoutesOptions
 > = async (app, options) => {
   const { attackProtection, users } = options
-  const tags = ['attack-protection']
 
-  app.get(
-    '/attack-protection/brute-force-protection',
-    { config: read, schema: { summary: 'Get brute-force settings', tags } },
-    () => attackProtection.bruteForce(),
-  )
-  app.patch(
-    '/attack-protection/brute-force-protection',
-    {
-      config: update,
-      schema: { summary: 'Update brute-force settings', tags, body: BruteForceBody },
-    },
-    async (request) => {
-      checkAllowlist(request.body.allowlist)
-      return attackProtection.updateBruteForce(request.body)
-    },
-  )
-  app.get(
-    '/attack-protection/suspicious-ip-throttling',
-    { config: read, schema: { summary: 'Get suspicious IP throttling settings', tags } },
-    () => attackProtection.suspiciousIp(),
-  )
-  app.patch(
-    '/attack-protection/suspicious-ip-throttling',
-    {
-      config: update,
-      schema: { summary: 'Update suspicious IP throttling settings', tags, body: SuspiciousIpBody },
-    },
-    async (request) => {
-      checkAllowlist(request.body.allowlist)
-      return attackProtection.updateSuspiciousIp(request.body)
-    },
-  )
+  settingsRoutes(app, {
+    path: '/attack-protection/brute-force-protection',
+    name: 'brute-force settings',
+    body: BruteForceBody,
+    get: () => attackProtection.bruteForce(),
+    update: (patch) => attackProtection.updateBruteForce(patch),
+  })
+  settingsRoutes(app, {
+    path: '/attack-protection/suspicious-ip-throttling',
+    name: 'suspicious IP throttling settings',
+    body: SuspiciousIpBody,
+    get: () => attackProtection.suspiciousIp(),
+    update: (patch) => attackProtection.updateSuspiciousIp(patch),
+  })
 
   const blockTags = ['user-blocks']
   app.get(

@@ -12,13 +12,9 @@ import {
   utf8Encode,
 } from './encoding.js'
 import { safeString } from './errors.js'
-import {
-  OBJECT_TYPE,
-  formatProperty,
-  getNonIndexKeys,
-  hexBytes,
-  inspectContext,
-} from './inspect.js'
+import { inspectContext } from './inspect.js'
+import { formatProperty, hexBytes } from './inspect-entries.js'
+import { OBJECT_TYPE, getNonIndexKeys } from './inspect-names.js'
 import {
   ArrayBufferCtor,
   ArrayBufferIsView,

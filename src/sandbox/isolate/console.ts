@@ -1,7 +1,8 @@
 import { currentCallId, getCall } from './calls.js'
 import { describe, safeString } from './errors.js'
 import { hostLog } from './host.js'
-import { formatNumber, hasBuiltInToString, nodeInspect } from './inspect.js'
+import { hasBuiltInToString, nodeInspect } from './inspect.js'
+import { formatNumber } from './inspect-strings.js'
 import {
   JSONStringify,
   NumberCtor,

@@ -5,7 +5,8 @@ import { define } from './define.js'
 import { AbortSignal } from './events.js'
 import { Request, Response } from './fetch.js'
 import { Headers, headerStates } from './headers.js'
-import { INSPECT_CUSTOM, ip, nodeInspect, push } from './inspect.js'
+import { nodeInspect } from './inspect.js'
+import { INSPECT_CUSTOM, ip, push } from './inspect-primordials.js'
 import {
   MapCtor,
   MapForEach,

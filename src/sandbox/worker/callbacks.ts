@@ -5,8 +5,9 @@
  */
 import { isUtf8 } from 'node:buffer'
 import type ivm from 'isolated-vm-types'
-import { createEgressClient, parseEgressRequest } from '../egress-client.js'
-import type { EgressRequest, EgressResult } from '../egress-client.js'
+import { createEgressClient } from '../egress-client.js'
+import { parseEgressRequest } from '../egress-request.js'
+import type { EgressRequest, EgressResult } from '../egress-request.js'
 import {
   compileEgressPolicy,
   MAX_EGRESS_CONCURRENT_REQUESTS_PER_CALL,

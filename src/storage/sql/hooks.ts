@@ -69,7 +69,13 @@ export function sqlHookStore({ db, timestamp }: SqlContext): HookStore {
         .select((eb) => eb.fn.countAll<number>().as('total'))
         .executeTakeFirstOrThrow()
       let rowsQuery = query.selectAll().orderBy('id')
-      if (page !== undefined) rowsQuery = rowsQuery.limit(page.limit).offset(page.offset)
+      if (page !== undefined) {
+        // The page's ids first, from the primary key's index alone, then only those rows: an
+        // OFFSET over whole rows reads every row before the page (2–3× slower at page 200 of
+        // 10,000 hooks on PostgreSQL, docs/performance.md).
+        const ids = query.select('id').orderBy('id').limit(page.limit).offset(page.offset)
+        rowsQuery = db.selectFrom('hooks').selectAll().where('id', 'in', ids).orderBy('id')
+      }
       const rows = await rowsQuery.execute()
       return { hooks: rows.map(toHook), total: countRow.total }
     },

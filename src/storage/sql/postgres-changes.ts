@@ -39,6 +39,8 @@ export interface PostgresChangeBusOptions {
   readonly onError?: (error: unknown, event: string) => void
   /** Another channel (tests run several clusters on one server). */
   readonly channel?: string
+  /** Called for every statement sent on the listening connection (the round-trip metric). */
+  readonly onRoundTrip?: () => void
 }
 
 interface Wire {
@@ -54,6 +56,7 @@ export class PostgresChangeBus implements ChangeBus {
   readonly #connectionString: string
   readonly #channel: string
   readonly #onError: (error: unknown, event: string) => void
+  readonly #onRoundTrip: () => void
   readonly #listeners: ChangeListeners
   /** Identifies this node's own notifications, which it has already delivered. */
   readonly #node = randomBytes(8).toString('hex')
@@ -71,6 +74,7 @@ export class PostgresChangeBus implements ChangeBus {
     this.#connectionString = options.connectionString
     this.#channel = options.channel ?? CHANGE_CHANNEL
     this.#onError = options.onError ?? (() => {})
+    this.#onRoundTrip = options.onRoundTrip ?? (() => {})
     this.#listeners = new ChangeListeners((error) => this.#onError(error, 'change_bus.listener'))
   }
 
@@ -122,6 +126,7 @@ export class PostgresChangeBus implements ChangeBus {
     const batch = [...this.#pending.values()]
     this.#pending.clear()
     try {
+      this.#onRoundTrip()
       await client.query({
         text: 'select pg_notify($1, payload) from unnest($2::text[]) as payload',
         values: [this.#channel, batch.map((wire) => JSON.stringify(wire))],
@@ -165,6 +170,7 @@ export class PostgresChangeBus implements ChangeBus {
     client.on('notification', this.#onNotification)
     try {
       await client.connect()
+      this.#onRoundTrip()
       await client.query(`listen ${pg.escapeIdentifier(this.#channel)}`)
     } catch (error) {
       client.removeAllListeners('end')
@@ -179,6 +185,7 @@ export class PostgresChangeBus implements ChangeBus {
     this.#reconnectDelayMs = CHANGE_BUS_RECONNECT_MIN_MS
     clearInterval(this.#probeTimer)
     this.#probeTimer = setInterval(() => {
+      this.#onRoundTrip()
       client.query('select 1').catch((error: unknown) => this.#dropped(client, error))
     }, CHANGE_BUS_PROBE_INTERVAL_MS)
     this.#probeTimer.unref()

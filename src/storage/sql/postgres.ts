@@ -8,6 +8,7 @@ import { migrationProvider } from '../migrations/index.js'
 import type { Database } from '../schema.js'
 import type { Store } from '../store.js'
 import type { WhileLocked } from './cluster.js'
+import { countingDialect, DatabaseUsageCounter } from './database-usage.js'
 import { sqlStore } from './store.js'
 
 /** Default number of connections each node keeps to PostgreSQL. */
@@ -63,7 +64,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   pool.on('connect', (client) => {
     client.on('error', () => {})
   })
-  const dialect = new PostgresDialect({ pool })
+  const usage = new DatabaseUsageCounter('postgresql', pool)
+  const dialect = countingDialect(new PostgresDialect({ pool }), usage)
   const db = new Kysely<Database>({ dialect: options.wrapDialect?.(dialect) ?? dialect })
   try {
     const applied = await migrate(db)
@@ -72,7 +74,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await db.destroy()
     throw error
   }
-  return sqlStore(db, options.now ?? (() => new Date()), advisoryLock(db))
+  return sqlStore(db, options.now ?? (() => new Date()), usage, advisoryLock(db))
 }
 
 /**

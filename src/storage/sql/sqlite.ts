@@ -15,6 +15,7 @@ import {
 import { migrationProvider } from '../migrations/index.js'
 import type { Database } from '../schema.js'
 import type { Store } from '../store.js'
+import { countingDialect, DatabaseUsageCounter } from './database-usage.js'
 import { sqlStore } from './store.js'
 
 /** How long SQLite waits for a lock held by another connection (another process). */
@@ -111,9 +112,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   if (options.filename !== ':memory:') restrictDatabaseFiles(options.filename)
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
-  const dialect = new SqliteDialect({
-    database: withStatementCache(sqlite, STATEMENT_CACHE_SIZE),
-  })
+  const usage = new DatabaseUsageCounter('sqlite')
+  const dialect = countingDialect(
+    new SqliteDialect({ database: withStatementCache(sqlite, STATEMENT_CACHE_SIZE) }),
+    usage,
+  )
   const db = new Kysely<Database>({ dialect: options.wrapDialect?.(dialect) ?? dialect })
   const migrator = new Migrator({ db, provider: migrationProvider })
   const { error } = await migrator.migrateToLatest()
@@ -121,5 +124,5 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     await db.destroy()
     throw new Error('Database migration failed', { cause: error })
   }
-  return sqlStore(db, options.now ?? (() => new Date()))
+  return sqlStore(db, options.now ?? (() => new Date()), usage)
 }

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../schema.js'
-import type { Store } from '../store.js'
+import type { DatabaseUsage, Store } from '../store.js'
 import { inProcessLock, sqlClusterStore, type WhileLocked } from './cluster.js'
 import { sqlClientGrantStore, sqlClientStore, sqlResourceServerStore } from './clients.js'
 import type { SqlContext } from './context.js'
@@ -24,6 +24,7 @@ import { SqlAttackProtectionStore, type AttackProtectionTables } from '../attack
 export function sqlStore(
   db: Kysely<Database>,
   now: () => Date,
+  usage: DatabaseUsage,
   whileLocked: WhileLocked = inProcessLock(),
 ): Store {
   const context: SqlContext = { db, timestamp: () => now().toISOString() }
@@ -46,6 +47,7 @@ export function sqlStore(
     ...sqlDependencyBundleStore(context),
     // Its own tables (migration 0005), seen through its own table map.
     attackProtection: new SqlAttackProtectionStore(db as unknown as Kysely<AttackProtectionTables>),
+    databaseUsage: usage,
     async ping() {
       await sql`select 1`.execute(db)
     },
