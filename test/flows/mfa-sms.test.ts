@@ -581,10 +581,7 @@ describe('MFA by SMS through the send-phone-message hook', () => {
     const answers = await Promise.all(
       Array.from({ length: 5 }, () => oobToken(s, token, enrolled.oob_code, code)),
     )
-    assert.deepStrictEqual(
-      answers.map((res) => res.statusCode).sort(),
-      [200, 403, 403, 403, 403],
-    )
+    assert.deepStrictEqual(answers.map((res) => res.statusCode).sort(), [200, 403, 403, 403, 403])
     for (const res of answers.filter((r) => r.statusCode === 403)) {
       assert.deepStrictEqual(res.json(), {
         error: 'invalid_grant',

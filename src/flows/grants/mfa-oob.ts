@@ -127,11 +127,7 @@ export async function issueMfaOobToken(
  * request used it, exhausted its attempts or outlived it meanwhile. Read again, so that the loser of
  * a race gets the answer a later request would (the code used, most often), not a generic one.
  */
-async function lostRaceError(
-  deps: MfaDeps,
-  oobCodeHash: string,
-  now: string,
-): Promise<OAuthError> {
+async function lostRaceError(deps: MfaDeps, oobCodeHash: string, now: string): Promise<OAuthError> {
   const current = await deps.store.getMfaChallenge(oobCodeHash)
   if (current === undefined) return OAuthError.of('InvalidOobCode')
   if (current.usedAt !== undefined) return OAuthError.of('OobCodeUsed')
