@@ -572,6 +572,25 @@ describe('MFA by SMS through the send-phone-message hook', () => {
     assert.equal((await logsOf(s.app, 'gd_enrollment_complete')).length, 0)
   })
 
+  it('lets exactly one of parallel verifications of one code through; the others: used', async (t) => {
+    const s = await setUp(t, runner, sink)
+    await enableMfa(s.app)
+    const token = await mfaToken(s)
+    const enrolled = (await associate(s, token)).json<{ oob_code: string }>()
+    const code = s.recorder.last().context.code
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => oobToken(s, token, enrolled.oob_code, code)),
+    )
+    assert.deepStrictEqual(answers.map((res) => res.statusCode).sort(), [200, 403, 403, 403, 403])
+    for (const res of answers.filter((r) => r.statusCode === 403)) {
+      assert.deepStrictEqual(res.json(), {
+        error: 'invalid_grant',
+        error_description: 'The oob_code has already been used.',
+      })
+    }
+    assert.equal((await waitForLogs(s.app, 'gd_enrollment_complete')).length, 1)
+  })
+
   it('refuses an expired code and an expired mfa_token', async (t) => {
     let clock = Date.parse('2026-11-26T12:00:00Z')
     const s = await setUp(t, runner, sink, { now: () => clock })

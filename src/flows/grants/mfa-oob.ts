@@ -90,8 +90,8 @@ export async function issueMfaOobToken(
       throw OAuthError.of('InvalidBindingCode')
     }
     const consumed = await deps.store.consumeMfaChallenge(oobCodeHash, now, deps.limits.maxAttempts)
-    // A concurrent request used it first.
-    if (consumed === undefined) throw OAuthError.of('InvalidOobCode')
+    // A concurrent request (on this node or another) changed the challenge since it was read.
+    if (consumed === undefined) throw await lostRaceError(deps, oobCodeHash, now)
     if (consumed.confirmed) {
       log({ type: 'gd_enrollment_complete', details: { authenticator_id: found.authenticatorId } })
     }
@@ -120,6 +120,20 @@ export async function issueMfaOobToken(
     }
     throw error
   }
+}
+
+/**
+ * The answer to a request whose code was right but whose challenge could not be consumed: another
+ * request used it, exhausted its attempts or outlived it meanwhile. Read again, so that the loser of
+ * a race gets the answer a later request would (the code used, most often), not a generic one.
+ */
+async function lostRaceError(deps: MfaDeps, oobCodeHash: string, now: string): Promise<OAuthError> {
+  const current = await deps.store.getMfaChallenge(oobCodeHash)
+  if (current === undefined) return OAuthError.of('InvalidOobCode')
+  if (current.usedAt !== undefined) return OAuthError.of('OobCodeUsed')
+  if (current.attempts >= deps.limits.maxAttempts) return OAuthError.of('TooManyOobAttempts')
+  if (current.expiresAt <= now) return OAuthError.of('OobCodeExpired')
+  return OAuthError.of('InvalidOobCode')
 }
 
 export const mfaOobGrant: Grant = {
