@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { relative } from 'node:path'
 
 /** A file whose tests take this long or longer (ms) is left out of `npm run test:fast`. */
-export const SLOW_FILE_MS = 20_000
+export const SLOW_FILE_MS = 8_000
 /** Rows of the report. */
 const REPORT_ROWS = 25
 const BEGIN = '<!-- slowest-test-files:begin (scripts/test-timings.js) -->'
