@@ -161,28 +161,12 @@ test('a token exchange exports one trace over OTLP, and the hook passes it on', 
     api.close()
   })
 
-  const dataDir = mkdtempSync(join(tmpdir(), 'openhooks-tracing-'))
-  t.after(() => rmSync(dataDir, { recursive: true, force: true }))
-  const admin = { id: 'tracing-admin', secret: 'tracing-admin-secret-0123456789' }
-  const server = await spawnServer({
-    OPENHOOKS_DATA_DIR: dataDir,
-    OPENHOOKS_MASTER_KEY: randomBytes(32).toString('base64'),
-    OPENHOOKS_ADMIN_CLIENT_ID: admin.id,
-    OPENHOOKS_ADMIN_CLIENT_SECRET: admin.secret,
-    OPENHOOKS_SANDBOX_WORKERS: '1',
-    OPENHOOKS_SANDBOX_TOKEN_WORKERS: '1',
-    OPENHOOKS_EGRESS_ALLOW: `127.0.0.1:${apiPort}`,
-    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collectorPort}`,
-    OTEL_SERVICE_NAME: 'openhooks-under-test',
-    // Export soon after each span rather than every 5 s.
-    OTEL_BSP_SCHEDULE_DELAY: '100',
+  const { server, issuer, admin } = await startTracedServer(t, {
+    egressPort: apiPort,
+    collectorPort,
+    extraEnv: { OTEL_SERVICE_NAME: 'openhooks-under-test' },
   })
-  t.after(() => server.child.kill('SIGKILL'))
   assert.match(server.stdout(), /"event":"tracing.started"/)
-  const issuer = /"event":"server.started","url":"[^"]+","issuer":"([^"]+)"/.exec(
-    server.stdout(),
-  )?.[1]
-  assert.ok(issuer !== undefined, server.stdout())
   const audience = `${issuer}api/v2/`
   const token = await managementToken(server, { ...admin, issuer })
 
@@ -344,25 +328,10 @@ test('a signup, a password change and an MFA text message each export one trace'
     provider.close()
   })
 
-  const dataDir = mkdtempSync(join(tmpdir(), 'openhooks-tracing-flows-'))
-  t.after(() => rmSync(dataDir, { recursive: true, force: true }))
-  const admin = { id: 'tracing-admin', secret: 'tracing-admin-secret-9876543210' }
-  const server = await spawnServer({
-    OPENHOOKS_DATA_DIR: dataDir,
-    OPENHOOKS_MASTER_KEY: randomBytes(32).toString('base64'),
-    OPENHOOKS_ADMIN_CLIENT_ID: admin.id,
-    OPENHOOKS_ADMIN_CLIENT_SECRET: admin.secret,
-    OPENHOOKS_SANDBOX_WORKERS: '1',
-    OPENHOOKS_SANDBOX_TOKEN_WORKERS: '1',
-    OPENHOOKS_EGRESS_ALLOW: `127.0.0.1:${providerPort}`,
-    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collectorPort}`,
-    OTEL_BSP_SCHEDULE_DELAY: '100',
+  const { server, issuer, admin } = await startTracedServer(t, {
+    egressPort: providerPort,
+    collectorPort,
   })
-  t.after(() => server.child.kill('SIGKILL'))
-  const issuer = /"event":"server.started","url":"[^"]+","issuer":"([^"]+)"/.exec(
-    server.stdout(),
-  )?.[1]
-  assert.ok(issuer !== undefined, server.stdout())
   const token = await managementToken(server, { ...admin, issuer })
   const call = async (
     method: string,
@@ -593,3 +562,35 @@ test('a signup, a password change and an MFA text message each export one trace'
   server.child.kill('SIGTERM')
   assert.equal(await server.exited, 0)
 })
+
+/**
+ * An `openhooks serve` exporting its spans to the collector on `collectorPort` soon after each
+ * span, with one sandbox worker per pool and hooks allowed to reach `egressPort` only.
+ */
+async function startTracedServer(
+  t: { after: (fn: () => void) => void },
+  options: { egressPort: number; collectorPort: number; extraEnv?: Record<string, string> },
+) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'openhooks-tracing-'))
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }))
+  const admin = { id: 'tracing-admin', secret: 'tracing-admin-secret-0123456789' }
+  const server = await spawnServer({
+    OPENHOOKS_DATA_DIR: dataDir,
+    OPENHOOKS_MASTER_KEY: randomBytes(32).toString('base64'),
+    OPENHOOKS_ADMIN_CLIENT_ID: admin.id,
+    OPENHOOKS_ADMIN_CLIENT_SECRET: admin.secret,
+    OPENHOOKS_SANDBOX_WORKERS: '1',
+    OPENHOOKS_SANDBOX_TOKEN_WORKERS: '1',
+    OPENHOOKS_EGRESS_ALLOW: `127.0.0.1:${options.egressPort}`,
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${options.collectorPort}`,
+    // Export soon after each span rather than every 5 s.
+    OTEL_BSP_SCHEDULE_DELAY: '100',
+    ...options.extraEnv,
+  })
+  t.after(() => server.child.kill('SIGKILL'))
+  const issuer = /"event":"server.started","url":"[^"]+","issuer":"([^"]+)"/.exec(
+    server.stdout(),
+  )?.[1]
+  assert.ok(issuer !== undefined, server.stdout())
+  return { server, issuer, admin }
+}
