@@ -9,7 +9,7 @@
  */
 import type { ClientSecretHasher } from '../crypto/keys.js'
 import { OAuthError } from '../errors/api-error.js'
-import { withSpan } from '../observability/tracing.js'
+import { setSpanAttributes } from '../observability/tracing.js'
 import type { ClientRecord, ClientStore } from '../storage/store.js'
 import type { AttackProtection, AttemptOrigin } from './attack-protection.js'
 
@@ -92,10 +92,9 @@ export function authenticateClient(
   origin: AttemptOrigin,
   options: { readonly allowPublic: boolean },
 ): Promise<ClientRecord> {
-  // A span of the trace of the request (docs/observability.md); the client id, never the secret.
-  return withSpan('client.authenticate', { 'oauth.client_id': auth.clientId ?? '' }, () =>
-    checkClient(deps, auth, origin, options),
-  )
+  // An attribute of the request's span (docs/observability.md): the client id, never the secret.
+  if (auth.clientId !== undefined) setSpanAttributes({ 'oauth.client_id': auth.clientId })
+  return checkClient(deps, auth, origin, options)
 }
 
 async function checkClient(

@@ -113,21 +113,36 @@ export function tracingEnabled(): boolean {
   return active !== undefined
 }
 
+/** The W3C `traceparent` header value of a span context. */
+function traceparentOf(span: Span): string {
+  const { traceId, spanId, traceFlags } = span.spanContext()
+  return `00-${traceId}-${spanId}-${traceFlags.toString(16).padStart(2, '0')}`
+}
+
 function handleOf(span: Span): SpanHandle {
   return {
     setAttributes: (attributes) => {
       span.setAttributes(attributes)
     },
-    traceparent: () => {
-      const { traceId, spanId, traceFlags } = span.spanContext()
-      return `00-${traceId}-${spanId}-${traceFlags.toString(16).padStart(2, '0')}`
-    },
+    traceparent: () => traceparentOf(span),
   }
 }
 
 /**
+ * What a function gets outside a recorded trace: attributes go nowhere, and the `traceparent` is
+ * the current span's (an unsampled request's, flags `00`), so that a downstream service still
+ * joins the caller's trace id and keeps its sampling decision (W3C trace context).
+ */
+function unrecordedHandle(parent: Span | undefined): SpanHandle {
+  if (parent === undefined) return NOOP_SPAN
+  return { setAttributes: () => undefined, traceparent: () => traceparentOf(parent) }
+}
+
+/**
  * Runs `fn` inside a span named `name`, a child of the current span; the span ends when `fn`
- * settles, with an error status when it throws. With tracing off, only runs `fn`.
+ * settles, with an error status when it throws. Only inside a recorded trace: with tracing off,
+ * outside any span or under a span the sampler dropped, it only runs `fn` (no span, no context
+ * switch, the attributes are not read), so an unsampled request costs one check per step.
  */
 export async function withSpan<T>(
   name: string,
@@ -137,7 +152,11 @@ export async function withSpan<T>(
   const tracing = active
   if (tracing === undefined) return fn(NOOP_SPAN)
   const { api } = tracing
-  return tracing.tracer.startActiveSpan(name, { attributes }, async (span) => {
+  const parent = api.context.active()
+  const parentSpan = api.trace.getSpan(parent)
+  if (parentSpan?.isRecording() !== true) return fn(unrecordedHandle(parentSpan))
+  const span = tracing.tracer.startSpan(name, { attributes }, parent)
+  return api.context.with(api.trace.setSpan(parent, span), async () => {
     try {
       return await fn(handleOf(span))
     } catch (error) {
@@ -147,6 +166,17 @@ export async function withSpan<T>(
       span.end()
     }
   })
+}
+
+/**
+ * Adds attributes to the current span (the request's, or the flow step's), when it is recorded:
+ * what a step says about the flow without a span of its own (the client, the grant).
+ */
+export function setSpanAttributes(attributes: SpanAttributes): void {
+  const tracing = active
+  if (tracing === undefined) return
+  const span = tracing.api.trace.getSpan(tracing.api.context.active())
+  if (span?.isRecording() === true) span.setAttributes(attributes)
 }
 
 /** The name and attributes of a client span, built only when the span is recorded. */
@@ -216,21 +246,25 @@ export function startHttpSpan(request: TracedRequest): HttpSpan | undefined {
   if (tracing === undefined) return undefined
   const { api } = tracing
   const parent = api.propagation.extract(api.ROOT_CONTEXT, request.headers, HEADER_GETTER)
-  const path = request.url.split('?', 1)[0] ?? request.url
-  const span = tracing.tracer.startSpan(
-    request.method,
-    {
-      kind: api.SpanKind.SERVER,
-      attributes: { 'http.request.method': request.method, 'url.path': path },
-    },
-    parent,
-  )
+  // The sampler decides on the trace alone (the standard samplers read no attributes), so that
+  // nothing is built for a request it drops.
+  const span = tracing.tracer.startSpan(request.method, { kind: api.SpanKind.SERVER }, parent)
+  if (span.isRecording()) {
+    span.setAttributes({
+      'http.request.method': request.method,
+      'url.path': request.url.split('?', 1)[0] ?? request.url,
+    })
+  }
   const context: Context = api.trace.setSpan(parent, span)
   return {
     enter: (fn) => {
       api.context.with(context, fn)
     },
     end: (route, statusCode) => {
+      if (!span.isRecording()) {
+        span.end()
+        return
+      }
       if (route !== undefined) {
         span.updateName(`${request.method} ${route}`)
         span.setAttribute('http.route', route)

@@ -1,7 +1,8 @@
 // OpenTelemetry traces end to end (issue 21): `openhooks serve` with OTEL_EXPORTER_OTLP_ENDPOINT
 // pointing at a local OTLP/HTTP receiver (JSON). One token exchange with an enabled hook and an
-// incoming `traceparent` gives one trace: the HTTP span (child of the caller's), and below it the
-// client authentication, the hook call (with its attributes), the signing and the database calls;
+// incoming `traceparent` gives one trace: the HTTP span (child of the caller's), which is the flow's
+// and names the grant and the authenticated client, and below it the hook call (with its
+// attributes), the signing and the database calls;
 // the hook's outbound request carries the `traceparent` of the hook's span, unless the hook set its
 // own. A signup, a password change (ticket) and an MFA text message each give one trace too: the
 // HTTP span, the flow's span, the hook call and the database calls. No attribute holds a secret.
@@ -23,6 +24,10 @@ const POLL_MS = 50
 const CALLER_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736'
 const CALLER_SPAN_ID = '00f067aa0ba902b7'
 const CALLER_TRACEPARENT = `00-${CALLER_TRACE_ID}-${CALLER_SPAN_ID}-01`
+/** A caller's trace it did not sample (flags 00), and one of a refused client. */
+const UNSAMPLED_TRACE_ID = '5ac0ffee5ac0ffee5ac0ffee5ac0ffee'
+const UNSAMPLED_TRACEPARENT = `00-${UNSAMPLED_TRACE_ID}-${CALLER_SPAN_ID}-00`
+const REFUSED_TRACE_ID = '44444444444444444444444444444444'
 /** A traceparent the hook sets itself on its second request. */
 const HOOK_OWN_TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
 
@@ -207,7 +212,8 @@ test('a token exchange exports one trace over OTLP, and the hook passes it on', 
     exports
       .flatMap((e) => e.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans ?? [])))
       .filter((span) => span.traceId === CALLER_TRACE_ID)
-  const wanted = ['POST /oauth/token', 'client.authenticate', 'hook.call', 'token.sign']
+  // The request is the flow: client authentication and the grant are its attributes.
+  const wanted = ['POST /oauth/token', 'hook.call', 'token.sign']
   const deadline = Date.now() + SPANS_DEADLINE_MS
   while (!wanted.every((name) => traceSpans().some((s) => s.name === name))) {
     assert.ok(
@@ -245,10 +251,19 @@ test('a token exchange exports one trace over OTLP, and the hook passes it on', 
   assert.equal(attribute(http, 'http.request.method'), 'POST')
   assert.equal(attribute(http, 'http.route'), '/oauth/token')
   assert.equal(attribute(http, 'http.response.status_code'), 200)
-  for (const name of ['client.authenticate', 'hook.call', 'token.sign']) {
+  assert.equal(attribute(http, 'oauth.grant_type'), 'client_credentials')
+  assert.equal(attribute(http, 'oauth.client_id'), admin.id)
+  assert.equal(attribute(http, 'oauth.error'), undefined)
+  for (const name of ['hook.call', 'token.sign']) {
     assert.equal(byName(name).parentSpanId, http.spanId, `${name} is a child of the HTTP span`)
   }
-  assert.equal(attribute(byName('client.authenticate'), 'oauth.client_id'), admin.id)
+  // The client authentication's database call (the attack-protection counters).
+  assert.ok(
+    db.some(
+      (s) => s.parentSpanId === http.spanId && s.name.endsWith(' attack_protection_counters'),
+    ),
+    JSON.stringify(db.map((s) => s.name)),
+  )
   const hook = byName('hook.call')
   assert.equal(attribute(hook, 'openhooks.hook.trigger'), 'credentials-exchange')
   assert.equal(attribute(hook, 'openhooks.hook.id'), hookId)
@@ -266,7 +281,51 @@ test('a token exchange exports one trace over OTLP, and the hook passes it on', 
       ['/own', HOOK_OWN_TRACEPARENT],
     ],
   )
-  // The database calls of the exchange are children of the request or of one of its steps.
+  // A caller that did not sample its trace (flags 00): nothing of the request is recorded, and the
+  // hook's outbound request carries the caller's trace id, unsampled, so the API keeps the decision.
+  const unsampled = await fetch(`${server.url}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', traceparent: UNSAMPLED_TRACEPARENT },
+    body: JSON.stringify({
+      grant_type: 'client_credentials',
+      client_id: admin.id,
+      client_secret: admin.secret,
+      audience,
+    }),
+  })
+  assert.equal(unsampled.status, 200, await unsampled.text())
+  assert.match(
+    String(received.at(-2)?.headers.traceparent),
+    new RegExp(`^00-${UNSAMPLED_TRACE_ID}-[0-9a-f]{16}-00$`),
+  )
+  // A refused client: the request's span names the OAuth error (never its description).
+  const refused = await fetch(`${server.url}/oauth/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      traceparent: callerTraceparent(REFUSED_TRACE_ID),
+    },
+    body: JSON.stringify({
+      grant_type: 'client_credentials',
+      client_id: admin.id,
+      client_secret: `${admin.secret}-wrong`,
+      audience,
+    }),
+  })
+  const refusedBody = (await refused.json()) as { error: string }
+  assert.equal(refused.status, 401)
+  const refusedSpan = (
+    await waitForTrace(exports, REFUSED_TRACE_ID, ['POST /oauth/token'], () => server.stderr())
+  ).find((span) => span.name === 'POST /oauth/token')
+  assert.ok(refusedSpan !== undefined)
+  assert.equal(attribute(refusedSpan, 'http.response.status_code'), 401)
+  assert.equal(attribute(refusedSpan, 'oauth.error'), refusedBody.error)
+  assert.equal(attribute(refusedSpan, 'oauth.client_id'), admin.id)
+  // Spans are exported in the order they end: the unsampled request, earlier, left none.
+  assert.deepEqual(
+    allSpans(exports).filter((span) => span.traceId === UNSAMPLED_TRACE_ID),
+    [],
+  )
   // No span holds the client secret, the management token or the access token.
   assertNoSecrets(exports, [admin.secret, token, accessToken])
   server.child.kill('SIGTERM')

@@ -3,6 +3,7 @@ import { OAuthError } from '../../errors/api-error.js'
 import { STORAGE_RETRY_AFTER_S, isStorageUnavailable } from '../../errors/storage-unavailable.js'
 import { presentedClient } from '../../flows/client-auth.js'
 import { findGrant, type TokenEndpointDeps } from '../../flows/grants/index.js'
+import { setSpanAttributes } from '../../observability/tracing.js'
 import { BodyParseError, registerBodyParsers } from '../body-parsers.js'
 import { requestOrigin } from '../request-origin.js'
 
@@ -36,6 +37,8 @@ export function oauthErrorHandler(
     oauthError = OAuthError.of('InternalError')
   }
   if (oauthError.statusCode < 500) request.log.info({ error: oauthError.error }, oauthError.message)
+  // The OAuth error code (never its description, which may quote the request) on the span.
+  setSpanAttributes({ 'oauth.error': oauthError.error })
   void reply
     .code(oauthError.statusCode)
     .headers({ 'cache-control': 'no-store', pragma: 'no-cache', ...oauthError.headers })
@@ -81,6 +84,8 @@ export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, o
     if (grant === undefined) {
       throw OAuthError.of('UnsupportedGrantType', { grantType })
     }
+    // The flow is the request (docs/observability.md): its span names the grant.
+    setSpanAttributes({ 'oauth.grant_type': grant.grantType })
     const client = requestClient(request.headers.authorization, body)
     const params: Record<string, string | undefined> = {}
     for (const name of grant.parameters) params[name] = param(body, name)
