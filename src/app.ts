@@ -423,27 +423,33 @@ function createServer(
  * handler, since reading the body leaves it), so the flows' spans are its children.
  */
 function traceRequests(server: FastifyInstance): void {
-  const spans = new WeakMap<FastifyRequest, HttpSpan>()
+  // A request property rather than a WeakMap: one slot of the request, nothing for the GC to track.
+  server.decorateRequest(HTTP_SPAN, undefined)
   server.addHook('onRequest', (request, _reply, done) => {
     const span = startHttpSpan(request)
     if (span === undefined) {
       done()
       return
     }
-    spans.set(request, span)
+    ;(request as TracedFastifyRequest)[HTTP_SPAN] = span
     span.enter(done)
   })
   server.addHook('preHandler', (request, _reply, done) => {
-    const span = spans.get(request)
+    const span = (request as TracedFastifyRequest)[HTTP_SPAN]
     if (span === undefined) done()
     else span.enter(done)
   })
   server.addHook('onResponse', (request, reply, done) => {
-    spans.get(request)?.end(request.routeOptions.url, reply.statusCode)
-    spans.delete(request)
+    const traced = request as TracedFastifyRequest
+    traced[HTTP_SPAN]?.end(request.routeOptions.url, reply.statusCode)
+    traced[HTTP_SPAN] = undefined
     done()
   })
 }
+
+/** The request property that holds its span while tracing is on. */
+const HTTP_SPAN = 'openhooksHttpSpan'
+type TracedFastifyRequest = FastifyRequest & { [HTTP_SPAN]?: HttpSpan | undefined }
 
 /** Registers every plugin and route on `server`, explicitly (STYLE §1). */
 export async function registerRoutes(

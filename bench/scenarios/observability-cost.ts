@@ -2,7 +2,7 @@
  * What observability costs the token endpoint (issue 21): `/oauth/token` (client credentials) with
  * an enabled `credentials-exchange` hook, with everything off, with Prometheus metrics on
  * (`OPENHOOKS_METRICS=on`), and with OpenTelemetry tracing on, exporting over OTLP/HTTP to a
- * receiver on loopback in this process. Interleaved rounds under the same concurrent load; the
+ * receiver on loopback in this process (every request recorded; and, not a target, 10 % sampled). Interleaved rounds under the same concurrent load; the
  * targets compare each round's throughput with the same round's "off", and take the median.
  *
  * Tracing is one per process: "off" and "metrics on" are two apps of one server process, "tracing
@@ -26,8 +26,12 @@ const SETTINGS = {
 const OFF = 'off'
 const METRICS = 'metrics on'
 const TRACING = 'tracing on (OTLP to loopback)'
-const VARIANTS = [OFF, METRICS, TRACING] as const
+const SAMPLED = 'tracing on, 10 % sampled'
+const VARIANTS = [OFF, METRICS, TRACING, SAMPLED] as const
 type Variant = (typeof VARIANTS)[number]
+
+/** The sampled variant's `OTEL_TRACES_SAMPLER_ARG`: the share of traces it records. */
+const SAMPLED_RATIO = '0.1'
 
 /** Throughput targets of issue 21: on ≥ this × off. */
 const METRICS_MIN_RATIO = 0.97
@@ -104,6 +108,16 @@ export const observabilityCostScenario: Scenario = {
           tracingEnv: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
         }),
       )
+      // Not a target: what sampling buys (docs/observability.md), the same otherwise.
+      servers.push(
+        await startAppServer([{ name: SAMPLED, runner: 'sandbox' }], {
+          tracingEnv: {
+            OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+            OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+            OTEL_TRACES_SAMPLER_ARG: SAMPLED_RATIO,
+          },
+        }),
+      )
       const apps = {} as Record<Variant, AppEndpoint>
       const bodies = {} as Record<Variant, string>
       for (const variant of VARIANTS) {
@@ -152,6 +166,7 @@ export const observabilityCostScenario: Scenario = {
 
       const metricsRatio = medianRatio(perRound(METRICS), perRound(OFF))
       const tracingRatio = medianRatio(perRound(TRACING), perRound(OFF))
+      const sampledRatio = medianRatio(perRound(SAMPLED), perRound(OFF))
       return {
         id: 'observability-cost',
         title: this.title,
@@ -160,6 +175,7 @@ export const observabilityCostScenario: Scenario = {
         ratios: [
           { label: 'req/s, metrics on / off (median of rounds)', value: metricsRatio },
           { label: 'req/s, tracing on / off (median of rounds)', value: tracingRatio },
+          { label: 'req/s, tracing 10 % sampled / off (median of rounds)', value: sampledRatio },
         ],
         targets: [
           target(
@@ -179,8 +195,8 @@ export const observabilityCostScenario: Scenario = {
         ],
         notes: [
           `${String(settings.connections)} connections; ${String(settings.rounds)} interleaved rounds of ${'durationS' in settings.slice ? `${String(settings.slice.durationS)} s` : `${String(settings.slice.amount)} requests`} per variant after a warm-up; the ratios are the medians of the rounds' ratios.`,
-          '"off" and "metrics on" are two apps of one server process; "tracing on" is the same app in a second process with OTEL_EXPORTER_OTLP_ENDPOINT set (tracing is per process), each with its own sandbox worker.',
-          `Tracing exported every span (sampler: always on; the SDK's default batch processor) to a loopback receiver that counts them unparsed: ${String(posts)} posts, ${(receiver.bytes() / 1e6).toFixed(1)} MB of OTLP JSON.`,
+          '"off" and "metrics on" are two apps of one server process; "tracing on" is the same app in a second process with OTEL_EXPORTER_OTLP_ENDPOINT set (tracing is per process), and "10 % sampled" in a third with OTEL_TRACES_SAMPLER=parentbased_traceidratio and OTEL_TRACES_SAMPLER_ARG=0.1; each app has its own sandbox worker.',
+          `"tracing on" records every request (the target's case); both export with the SDK's default batch processor to one loopback receiver in the bench process, which reads and counts the bytes without parsing them (a collector's socket, no more): ${String(posts)} posts, ${(receiver.bytes() / 1e6).toFixed(1)} MB of OTLP JSON.`,
           'Metrics are not scraped during the load (a Prometheus scrape every 15 s costs one render).',
         ],
       }

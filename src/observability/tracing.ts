@@ -15,12 +15,15 @@ export type SpanAttributes = Readonly<Record<string, string | number | boolean>>
 
 /** What a function run inside a span may do with it. */
 export interface SpanHandle {
+  /** Whether the span is recorded: false with tracing off and under an unsampled request. */
+  readonly recording: boolean
   setAttributes(attributes: SpanAttributes): void
   /** The W3C `traceparent` header value naming this span, or undefined when tracing is off. */
   traceparent(): string | undefined
 }
 
 const NOOP_SPAN: SpanHandle = {
+  recording: false,
   setAttributes: () => undefined,
   traceparent: () => undefined,
 }
@@ -121,6 +124,7 @@ function traceparentOf(span: Span): string {
 
 function handleOf(span: Span): SpanHandle {
   return {
+    recording: true,
     setAttributes: (attributes) => {
       span.setAttributes(attributes)
     },
@@ -135,7 +139,11 @@ function handleOf(span: Span): SpanHandle {
  */
 function unrecordedHandle(parent: Span | undefined): SpanHandle {
   if (parent === undefined) return NOOP_SPAN
-  return { setAttributes: () => undefined, traceparent: () => traceparentOf(parent) }
+  return {
+    recording: false,
+    setAttributes: () => undefined,
+    traceparent: () => traceparentOf(parent),
+  }
 }
 
 /**
@@ -144,17 +152,17 @@ function unrecordedHandle(parent: Span | undefined): SpanHandle {
  * outside any span or under a span the sampler dropped, it only runs `fn` (no span, no context
  * switch, the attributes are not read), so an unsampled request costs one check per step.
  */
-export async function withSpan<T>(
+export function withSpan<T>(
   name: string,
   attributes: SpanAttributes,
   fn: (span: SpanHandle) => Promise<T>,
 ): Promise<T> {
   const tracing = active
-  if (tracing === undefined) return fn(NOOP_SPAN)
+  if (tracing === undefined) return settle(fn, NOOP_SPAN)
   const { api } = tracing
   const parent = api.context.active()
   const parentSpan = api.trace.getSpan(parent)
-  if (parentSpan?.isRecording() !== true) return fn(unrecordedHandle(parentSpan))
+  if (parentSpan?.isRecording() !== true) return settle(fn, unrecordedHandle(parentSpan))
   const span = tracing.tracer.startSpan(name, { attributes }, parent)
   return api.context.with(api.trace.setSpan(parent, span), async () => {
     try {
@@ -166,6 +174,17 @@ export async function withSpan<T>(
       span.end()
     }
   })
+}
+
+/** Calls `fn`, a throw becoming a rejection (as in an async function), without a promise more. */
+function settle<T>(fn: (span: SpanHandle) => Promise<T>, span: SpanHandle): Promise<T> {
+  try {
+    return fn(span)
+  } catch (error) {
+    // What `fn` threw, unchanged, as an async function would reject with it.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    return Promise.reject(error)
+  }
 }
 
 /**
@@ -293,6 +312,10 @@ export function traceRunner(runner: HookRunner): HookRunner {
         },
         async (span) => {
           const traceparent = span.traceparent()
+          if (!span.recording) {
+            // An unsampled request: only the trace context travels on (W3C trace context).
+            return runner.run(traceparent !== undefined ? { ...request, traceparent } : request)
+          }
           const outcome = await runner.run({
             ...request,
             ...(traceparent !== undefined ? { traceparent } : undefined),
