@@ -111,6 +111,8 @@ describe('openhooks serve', () => {
       OPENHOOKS_ADMIN_CLIENT_ID: 'cid',
       OPENHOOKS_ADMIN_CLIENT_SECRET: 'a-long-enough-secret',
       OPENHOOKS_ISSUER: 'http://openhooks.test/',
+      // The `incoming request` line, which says the server has the request, is a debug line.
+      OPENHOOKS_LOG_LEVEL: 'debug',
     })
     t.after(() => server.child.kill('SIGKILL'))
     const { port } = new URL(server.url)
@@ -154,6 +156,38 @@ describe('openhooks serve', () => {
     assert.equal(answered.status, 200, answered.body)
     assert.equal(await server.exited, 0)
     assert.match(server.stdout(), /"event":"server.stopping"/)
+  })
+
+  it('writes one server log line per request at info: the request, its status and time', async (t) => {
+    const server = await spawnServer({ OPENHOOKS_DATA_DIR: tempDataDir(t) })
+    t.after(() => server.child.kill('SIGKILL'))
+    const response = await fetch(`${server.url}/healthz`)
+    assert.equal(response.status, 200)
+    const requestId = response.headers.get('x-request-id')
+    assert.ok(requestId !== null)
+    const lineFor = () =>
+      server
+        .stdout()
+        .split('\n')
+        .filter((line) => line.includes(requestId))
+    // The line is written as the response is sent; the client may see the answer first.
+    await until(() => lineFor().length > 0)
+    server.child.kill('SIGTERM')
+    assert.equal(await server.exited, 0)
+    const lines = lineFor().map((line) => JSON.parse(line) as Record<string, unknown>)
+    assert.equal(lines.length, 1, lineFor().join('\n'))
+    const [line] = lines
+    assert.equal(line?.msg, 'request completed')
+    assert.equal(line?.level, 30)
+    assert.deepEqual(
+      {
+        method: (line?.req as { method?: unknown }).method,
+        url: (line?.req as { url?: unknown }).url,
+      },
+      { method: 'GET', url: '/healthz' },
+    )
+    assert.deepEqual(line?.res, { statusCode: 200 })
+    assert.equal(typeof line?.responseTime, 'number')
   })
 
   it('stops with every configuration problem listed', async () => {
