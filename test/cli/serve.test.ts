@@ -38,6 +38,9 @@ async function until(check: () => boolean): Promise<void> {
   }
 }
 
+/** Requests of the log-gathering test: enough that a line per write would show. */
+const LOGGED_REQUESTS = 200
+
 describe('openhooks serve', () => {
   it('generates the admin client and master key once, prints the secret once, and reuses them', async (t) => {
     const dataDir = tempDataDir(t)
@@ -188,6 +191,43 @@ describe('openhooks serve', () => {
     )
     assert.deepEqual(line?.res, { statusCode: 200 })
     assert.equal(typeof line?.responseTime, 'number')
+  })
+
+  it('gathers server log lines into few writes, and writes them all', async (t) => {
+    const server = await spawnServer({ OPENHOOKS_DATA_DIR: tempDataDir(t) })
+    t.after(() => server.child.kill('SIGKILL'))
+    const pid = server.child.pid
+    assert.ok(pid !== undefined)
+    // Write system calls of the whole process so far (Linux's per-process I/O counters).
+    const writes = (): number =>
+      Number(/^syscw:\s+(\d+)$/m.exec(readFileSync(`/proc/${String(pid)}/io`, 'utf8'))?.[1])
+    const get = async (): Promise<string> => {
+      const response = await fetch(`${server.url}/healthz`)
+      assert.equal(response.status, 200)
+      await response.arrayBuffer()
+      const id = response.headers.get('x-request-id')
+      assert.ok(id !== null)
+      return id
+    }
+    await get()
+    const before = writes()
+    const ids: string[] = []
+    for (let i = 0; i < LOGGED_REQUESTS; i++) ids.push(await get())
+    const written = writes() - before
+    // Each answer is one write to its socket; a line per write would add one more per request.
+    assert.ok(
+      written < LOGGED_REQUESTS * 1.25,
+      `${String(written)} writes for ${String(LOGGED_REQUESTS)} requests`,
+    )
+    // None is lost: a clean stop writes what is still gathered.
+    server.child.kill('SIGTERM')
+    assert.equal(await server.exited, 0)
+    const completed = server
+      .stdout()
+      .split('\n')
+      .filter((line) => line.includes('"msg":"request completed"'))
+      .map((line) => (JSON.parse(line) as { reqId: string }).reqId)
+    for (const id of ids) assert.ok(completed.includes(id), `no line for request ${id}`)
   })
 
   it('stops with every configuration problem listed', async () => {
