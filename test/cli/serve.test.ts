@@ -177,20 +177,27 @@ describe('openhooks serve', () => {
     await until(() => lineFor().length > 0)
     server.child.kill('SIGTERM')
     assert.equal(await server.exited, 0)
-    const lines = lineFor().map((line) => JSON.parse(line) as Record<string, unknown>)
+    const lines = lineFor().map(
+      (line) =>
+        JSON.parse(line) as {
+          msg: unknown
+          level: unknown
+          req: { method?: unknown; url?: unknown }
+          res: unknown
+          responseTime: unknown
+        },
+    )
     assert.equal(lines.length, 1, lineFor().join('\n'))
     const [line] = lines
-    assert.equal(line?.msg, 'request completed')
-    assert.equal(line?.level, 30)
+    assert.ok(line !== undefined)
+    assert.equal(line.msg, 'request completed')
+    assert.equal(line.level, 30)
     assert.deepEqual(
-      {
-        method: (line?.req as { method?: unknown }).method,
-        url: (line?.req as { url?: unknown }).url,
-      },
+      { method: line.req.method, url: line.req.url },
       { method: 'GET', url: '/healthz' },
     )
-    assert.deepEqual(line?.res, { statusCode: 200 })
-    assert.equal(typeof line?.responseTime, 'number')
+    assert.deepEqual(line.res, { statusCode: 200 })
+    assert.equal(typeof line.responseTime, 'number')
   })
 
   it('gathers server log lines into few writes, and writes them all', async (t) => {
