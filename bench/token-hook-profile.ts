@@ -69,12 +69,18 @@ async function measure(server: AppServer): Promise<void> {
     expectStatus: 200,
   }
   await loadSlice({ ...request, durationS: WARMUP_S })
-  const pids = [server.pid, ...(await server.stats('app')).workers.map((w) => w.pid)]
+  const workersBefore = (await server.stats('app')).workers
+  const pids = [server.pid, ...workersBefore.map((w) => w.pid)]
   const statementsBefore = await server.dbStatements()
   const cpuBefore = totalCpuMs(pids)
   const slice = await loadSlice({ ...request, durationS: seconds })
   const cpuMs = totalCpuMs(pids) - cpuBefore
   const statementsAfter = await server.dbStatements()
+  // The worker's idle poll over the slice (src/sandbox/worker/channel.ts).
+  const workersAfter = (await server.stats('app')).workers
+  const poll = (key: 'idlePollFrames' | 'idlePollPauses' | 'idlePollBackoffs'): number =>
+    workersAfter.reduce((sum, w) => sum + w[key], 0) -
+    workersBefore.reduce((sum, w) => sum + w[key], 0)
   const statements =
     statementsAfter.sqlite -
     statementsBefore.sqlite +
@@ -88,6 +94,11 @@ async function measure(server: AppServer): Promise<void> {
       cpuPerTokenMs: cpuMs / Math.max(1, slice.samples.length),
       statementsPerToken: statements / Math.max(1, slice.samples.length),
       p50Ms: summarize(slice.samples).p50,
+      idlePoll: {
+        frames: poll('idlePollFrames'),
+        pauses: poll('idlePollPauses'),
+        backoffs: poll('idlePollBackoffs'),
+      },
       loadAverage: loadavg()[0],
     }),
   )
