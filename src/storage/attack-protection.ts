@@ -4,7 +4,7 @@
  * changed with single upsert statements, so concurrent requests (and, with a shared database,
  * other nodes) never lose a count.
  */
-import { sql, type Kysely } from 'kysely'
+import { sql, type CompiledQuery, type Kysely } from 'kysely'
 
 export type CounterKind = 'bf' | 'client' | 'ip'
 
@@ -85,8 +85,17 @@ function decayed(failures: number, updatedMs: number, nowMs: number, decayMs: nu
   return Math.max(0, failures - Math.floor(Math.max(0, nowMs - updatedMs) / decayMs))
 }
 
+/** A row of `failuresOf`'s statement. */
+interface CounterReadRow {
+  readonly key: string
+  readonly failures: number
+  readonly updated_ms: number
+}
+
 export class SqlAttackProtectionStore implements AttackProtectionStore {
   readonly #db: Kysely<AttackProtectionTables>
+  /** `failuresOf`'s compiled statements, by number of keys (at most a few: the flows read one or two). */
+  readonly #counterReads = new Map<number, CompiledQuery<CounterReadRow>>()
 
   /** The store's Kysely instance, seen through this module's own table map. */
   constructor(db: Kysely<AttackProtectionTables>) {
@@ -165,16 +174,38 @@ export class SqlAttackProtectionStore implements AttackProtectionStore {
   async failuresOf(counters: readonly CounterRead[], nowMs: number): Promise<number[]> {
     if (counters.length === 0) return []
     const keys = counters.map((c) => keyOf(c.kind, c.identifier, c.ip))
-    const rows = await this.#db
-      .selectFrom('attack_protection_counters')
-      .select(['key', 'failures', 'updated_ms'])
-      .where('key', 'in', keys)
-      .execute()
+    const statement: CompiledQuery<CounterReadRow> = {
+      ...this.#counterRead(keys.length),
+      parameters: keys,
+    }
+    const { rows } = await this.#db.executeQuery(statement)
     const byKey = new Map(rows.map((row) => [row.key, row]))
     return counters.map((counter, i) => {
       const row = byKey.get(keys[i] ?? '')
       return row === undefined ? 0 : decayed(row.failures, row.updated_ms, nowMs, counter.decayMs)
     })
+  }
+
+  /**
+   * `failuresOf`'s statement for `count` keys, built and compiled once: it runs on every token
+   * exchange (a right client secret), where building the query each time cost more than running it
+   * on SQLite (docs/performance.md, issue 23). Its only parameters are the keys, in order.
+   */
+  #counterRead(count: number): CompiledQuery<CounterReadRow> {
+    let compiled = this.#counterReads.get(count)
+    if (compiled === undefined) {
+      compiled = this.#db
+        .selectFrom('attack_protection_counters')
+        .select(['key', 'failures', 'updated_ms'])
+        .where(
+          'key',
+          'in',
+          Array.from({ length: count }, (_, i) => String(i)),
+        )
+        .compile()
+      this.#counterReads.set(count, compiled)
+    }
+    return compiled
   }
 
   async clear(kind: CounterKind, identifier: string, ip: string): Promise<void> {
