@@ -5,6 +5,7 @@
  * other nodes) never lose a count.
  */
 import { sql, type Kysely } from 'kysely'
+import { ReadBatcher } from './read-batcher.js'
 
 export type CounterKind = 'bf' | 'client' | 'ip'
 
@@ -85,12 +86,38 @@ function decayed(failures: number, updatedMs: number, nowMs: number, decayMs: nu
   return Math.max(0, failures - Math.floor(Math.max(0, nowMs - updatedMs) / decayMs))
 }
 
+interface CounterValue {
+  readonly failures: number
+  readonly updated_ms: number
+}
+
+export interface SqlAttackProtectionOptions {
+  /**
+   * Concurrent `failuresOf` calls share statements (`read-batcher.ts`), with PostgreSQL's
+   * `key = any($1)` so that every batch is the same statement text: for PostgreSQL, where each
+   * statement is a round trip and the token endpoint reads the counters on every exchange.
+   */
+  readonly batchReads?: boolean
+}
+
 export class SqlAttackProtectionStore implements AttackProtectionStore {
   readonly #db: Kysely<AttackProtectionTables>
+  readonly #reads: ReadBatcher<CounterValue> | undefined
 
   /** The store's Kysely instance, seen through this module's own table map. */
-  constructor(db: Kysely<AttackProtectionTables>) {
+  constructor(db: Kysely<AttackProtectionTables>, options: SqlAttackProtectionOptions = {}) {
     this.#db = db
+    this.#reads =
+      options.batchReads === true
+        ? new ReadBatcher<CounterValue>(async (keys) => {
+            const rows = await this.#db
+              .selectFrom('attack_protection_counters')
+              .select(['key', 'failures', 'updated_ms'])
+              .where(sql<boolean>`key = any(${keys})`)
+              .execute()
+            return new Map(rows.map((row) => [row.key, row]))
+          })
+        : undefined
   }
 
   async getSetting(name: string): Promise<string | undefined> {
@@ -165,12 +192,18 @@ export class SqlAttackProtectionStore implements AttackProtectionStore {
   async failuresOf(counters: readonly CounterRead[], nowMs: number): Promise<number[]> {
     if (counters.length === 0) return []
     const keys = counters.map((c) => keyOf(c.kind, c.identifier, c.ip))
-    const rows = await this.#db
-      .selectFrom('attack_protection_counters')
-      .select(['key', 'failures', 'updated_ms'])
-      .where('key', 'in', keys)
-      .execute()
-    const byKey = new Map(rows.map((row) => [row.key, row]))
+    const byKey: ReadonlyMap<string, CounterValue> =
+      this.#reads !== undefined
+        ? await this.#reads.read(keys)
+        : new Map(
+            (
+              await this.#db
+                .selectFrom('attack_protection_counters')
+                .select(['key', 'failures', 'updated_ms'])
+                .where('key', 'in', keys)
+                .execute()
+            ).map((row) => [row.key, row]),
+          )
     return counters.map((counter, i) => {
       const row = byKey.get(keys[i] ?? '')
       return row === undefined ? 0 : decayed(row.failures, row.updated_ms, nowMs, counter.decayMs)
