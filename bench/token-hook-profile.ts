@@ -1,7 +1,8 @@
 /**
- * `npm run bench:token-profile -- [none|trivial|fetch] [seconds] [connections]`: one openhooks app
+ * `npm run bench:token-profile -- [none|trivial|fetch|peer] [seconds] [connections]`: one openhooks app
  * of the token-peer scenario (bench/scenarios/token-peer.ts) under its load, alone, for profiling
- * the hook's path (issue 23; docs/performance.md). With `BENCH_CPU_PROF=DIR` the server process
+ * the hook's path (issue 23; docs/performance.md), or (`peer`) oidc-provider alone under the same
+ * load, to compare the two servers' profiles. With `BENCH_CPU_PROF=DIR` the server process
  * and its sandbox workers write V8 CPU profiles there (`--cpu-prof`) when they exit. Prints
  * requests per second, CPU per token (server and workers, from /proc) and the p50, as one JSON line.
  */
@@ -10,18 +11,37 @@ import { loadSlice } from './lib/load.js'
 import { TWO_CLAIMS_HOOK } from './lib/hooks.js'
 import { totalCpuMs } from './lib/process-cpu.js'
 import { startPostgresCluster } from '../test/helpers/postgres.js'
-import { startAppServer, startFetchTargetServer, type AppServer } from './lib/processes.js'
+import {
+  startAppServer,
+  startFetchTargetServer,
+  startOidcProviderServer,
+  type AppServer,
+} from './lib/processes.js'
 import { BENCH_AUDIENCE, createHook, createMachineClient } from './lib/setup.js'
 import { summarize } from './lib/stats.js'
 import { fetchHook } from './scenarios/token-peer.js'
 
-const VARIANTS = ['none', 'trivial', 'fetch'] as const
+const VARIANTS = ['none', 'trivial', 'fetch', 'peer'] as const
 const variant = (process.argv[2] ?? 'trivial') as (typeof VARIANTS)[number]
 if (!VARIANTS.includes(variant)) throw new Error(`the variant is one of ${VARIANTS.join(', ')}`)
 const seconds = Number(process.argv[3] ?? 15)
 const connections = Number(process.argv[4] ?? 10)
 /** Seconds of load before the measured slice. */
 const WARMUP_S = 2
+
+if (variant === 'peer') {
+  const peer = await startOidcProviderServer()
+  try {
+    await measureLoad(
+      { url: peer.url, path: '/token', body: peer.body },
+      async () => [peer.pid],
+      async () => 0,
+    )
+  } finally {
+    await peer.close()
+  }
+  process.exit(0)
+}
 
 const upstream = await startFetchTargetServer(JSON.stringify({ plan: 'full' }))
 // BENCH_TOKEN_PEER_POSTGRES=1: the store on a throwaway PostgreSQL cluster, as in the scenario.
@@ -54,31 +74,47 @@ async function measure(server: AppServer): Promise<void> {
   if (variant === 'fetch') {
     await createHook(endpoint, 'credentials-exchange', fetchHook(upstream.url))
   }
+  await measureLoad(
+    {
+      url: endpoint.url,
+      path: '/oauth/token',
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: client.client_id,
+        client_secret: client.client_secret,
+        audience: BENCH_AUDIENCE,
+      }).toString(),
+    },
+    async () => [server.pid, ...(await server.stats('app')).workers.map((w) => w.pid)],
+    async () => {
+      const counts = await server.dbStatements()
+      return counts.sqlite + counts.postgres
+    },
+  )
+}
+
+/** The warm-up, then the measured slice; prints its figures as one JSON line. */
+async function measureLoad(
+  target: { url: string; path: string; body: string },
+  processIds: () => Promise<number[]>,
+  statementCount: () => Promise<number>,
+): Promise<void> {
   const request = {
-    url: endpoint.url,
+    url: target.url,
     method: 'POST' as const,
-    path: '/oauth/token',
+    path: target.path,
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: client.client_id,
-      client_secret: client.client_secret,
-      audience: BENCH_AUDIENCE,
-    }).toString(),
+    body: target.body,
     connections,
     expectStatus: 200,
   }
   await loadSlice({ ...request, durationS: WARMUP_S })
-  const pids = [server.pid, ...(await server.stats('app')).workers.map((w) => w.pid)]
-  const statementsBefore = await server.dbStatements()
+  const pids = await processIds()
+  const statementsBefore = await statementCount()
   const cpuBefore = totalCpuMs(pids)
   const slice = await loadSlice({ ...request, durationS: seconds })
   const cpuMs = totalCpuMs(pids) - cpuBefore
-  const statementsAfter = await server.dbStatements()
-  const statements =
-    statementsAfter.sqlite -
-    statementsBefore.sqlite +
-    (statementsAfter.postgres - statementsBefore.postgres)
+  const statements = (await statementCount()) - statementsBefore
   console.log(
     JSON.stringify({
       variant,

@@ -64,6 +64,7 @@ import {
   type HttpSpan,
 } from './observability/tracing.js'
 import { metricsPlugin } from './http/metrics/plugin.js'
+import { RequestLogController } from './http/request-log.js'
 
 /** The tenant name hooks see (`client.tenant`, `context.connection.tenant`). */
 export const TENANT_NAME = 'openhooks'
@@ -384,6 +385,7 @@ function createServer(
   const loggerInstance: FastifyBaseLogger = deps.logger
   const server = Fastify({
     loggerInstance,
+    logController: new RequestLogController(),
     trustProxy: deps.config.trustProxy,
     bodyLimit: MAX_MANAGEMENT_BODY_BYTES,
     requestTimeout: REQUEST_TIMEOUT_MS,

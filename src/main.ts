@@ -10,7 +10,7 @@ import { writeServerRecord } from './config/server-record.js'
 import { ConfigError, loadConfig, type Config } from './config/load-config.js'
 import { DependencyResolver } from './dependencies/resolver.js'
 import { createKeyring, loadOrCreateMasterKey, type Keyring } from './crypto/keys.js'
-import { createLogger, type Logger } from './logging/logger.js'
+import { bufferedDestination, createLogger, type Logger } from './logging/logger.js'
 import { credentialsExchange } from './hooks/triggers/credentials-exchange.js'
 import type { EgressPolicy } from './sandbox/egress.js'
 import { startProcessRunner } from './sandbox/process-runner.js'
@@ -65,7 +65,7 @@ export function traceQueries(system: DbSystem): { wrapDialect?: (dialect: Dialec
 
 export async function openCore(env: Readonly<Record<string, string | undefined>>): Promise<Core> {
   const config = loadConfig(env)
-  const logger = createLogger({ level: config.logLevel })
+  const logger = createLogger({ level: config.logLevel, destination: bufferedDestination(1) })
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
   const master = loadOrCreateMasterKey(config.masterKey, config.dataDir)
   if (master.source !== 'config') {

@@ -8,12 +8,11 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pino } from 'pino'
 import { buildApp, type App } from '../../src/app.js'
 import { loadConfig } from '../../src/config/load-config.js'
 import { createKeyring } from '../../src/crypto/keys.js'
 import type { TriggerId } from '../../src/hooks/hook.js'
-import { createLogger } from '../../src/logging/logger.js'
+import { bufferedDestination, createLogger } from '../../src/logging/logger.js'
 import { egressPolicyOf, traceQueries } from '../../src/main.js'
 import { startTracing } from '../../src/observability/tracing.js'
 import { startProcessRunner } from '../../src/sandbox/process-runner.js'
@@ -66,10 +65,10 @@ async function start(spec: AppSpec): Promise<Running> {
     OPENHOOKS_RATE_LIMIT_ENABLED: 'false',
     ...spec.env,
   })
-  // Production's log level and serialisation; the bytes go nowhere.
+  // Production's log level, serialisation and buffering; the bytes go nowhere.
   const logger = createLogger({
     level: config.logLevel,
-    destination: pino.destination('/dev/null'),
+    destination: bufferedDestination('/dev/null'),
   })
   const store =
     spec.postgresUrl !== undefined

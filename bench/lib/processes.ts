@@ -208,7 +208,12 @@ export async function startOidcProviderServer(): Promise<{
   pid: number
   close(): Promise<void>
 }> {
-  const child = forkTs('./oidc-provider-server.ts', [], [])
+  // BENCH_CPU_PROF profiles the peer as it does openhooks' servers.
+  const profile =
+    process.env.BENCH_CPU_PROF !== undefined
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+      : []
+  const child = forkTs('./oidc-provider-server.ts', [], profile)
   const { url, body, pid } = await firstMessage<{ url: string; body: string; pid: number }>(
     child,
     'oidc-provider',

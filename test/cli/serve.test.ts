@@ -38,6 +38,9 @@ async function until(check: () => boolean): Promise<void> {
   }
 }
 
+/** Requests of the log-gathering test: enough that a line per write would show. */
+const LOGGED_REQUESTS = 200
+
 describe('openhooks serve', () => {
   it('generates the admin client and master key once, prints the secret once, and reuses them', async (t) => {
     const dataDir = tempDataDir(t)
@@ -111,6 +114,8 @@ describe('openhooks serve', () => {
       OPENHOOKS_ADMIN_CLIENT_ID: 'cid',
       OPENHOOKS_ADMIN_CLIENT_SECRET: 'a-long-enough-secret',
       OPENHOOKS_ISSUER: 'http://openhooks.test/',
+      // The `incoming request` line, which says the server has the request, is a debug line.
+      OPENHOOKS_LOG_LEVEL: 'debug',
     })
     t.after(() => server.child.kill('SIGKILL'))
     const { port } = new URL(server.url)
@@ -154,6 +159,82 @@ describe('openhooks serve', () => {
     assert.equal(answered.status, 200, answered.body)
     assert.equal(await server.exited, 0)
     assert.match(server.stdout(), /"event":"server.stopping"/)
+  })
+
+  it('writes one server log line per request at info: the request, its status and time', async (t) => {
+    const server = await spawnServer({ OPENHOOKS_DATA_DIR: tempDataDir(t) })
+    t.after(() => server.child.kill('SIGKILL'))
+    const response = await fetch(`${server.url}/healthz`)
+    assert.equal(response.status, 200)
+    const requestId = response.headers.get('x-request-id')
+    assert.ok(requestId !== null)
+    const lineFor = () =>
+      server
+        .stdout()
+        .split('\n')
+        .filter((line) => line.includes(requestId))
+    // The line is written as the response is sent; the client may see the answer first.
+    await until(() => lineFor().length > 0)
+    server.child.kill('SIGTERM')
+    assert.equal(await server.exited, 0)
+    const lines = lineFor().map(
+      (line) =>
+        JSON.parse(line) as {
+          msg: unknown
+          level: unknown
+          req: { method?: unknown; url?: unknown }
+          res: unknown
+          responseTime: unknown
+        },
+    )
+    assert.equal(lines.length, 1, lineFor().join('\n'))
+    const [line] = lines
+    assert.ok(line !== undefined)
+    assert.equal(line.msg, 'request completed')
+    assert.equal(line.level, 30)
+    assert.deepEqual(
+      { method: line.req.method, url: line.req.url },
+      { method: 'GET', url: '/healthz' },
+    )
+    assert.deepEqual(line.res, { statusCode: 200 })
+    assert.equal(typeof line.responseTime, 'number')
+  })
+
+  it('gathers server log lines into few writes, and writes them all', async (t) => {
+    const server = await spawnServer({ OPENHOOKS_DATA_DIR: tempDataDir(t) })
+    t.after(() => server.child.kill('SIGKILL'))
+    const pid = server.child.pid
+    assert.ok(pid !== undefined)
+    // Write system calls of the whole process so far (Linux's per-process I/O counters).
+    const writes = (): number =>
+      Number(/^syscw:\s+(\d+)$/m.exec(readFileSync(`/proc/${String(pid)}/io`, 'utf8'))?.[1])
+    const get = async (): Promise<string> => {
+      const response = await fetch(`${server.url}/healthz`)
+      assert.equal(response.status, 200)
+      await response.arrayBuffer()
+      const id = response.headers.get('x-request-id')
+      assert.ok(id !== null)
+      return id
+    }
+    await get()
+    const before = writes()
+    const ids: string[] = []
+    for (let i = 0; i < LOGGED_REQUESTS; i++) ids.push(await get())
+    const written = writes() - before
+    // Each answer is one write to its socket; a line per write would add one more per request.
+    assert.ok(
+      written < LOGGED_REQUESTS * 1.25,
+      `${String(written)} writes for ${String(LOGGED_REQUESTS)} requests`,
+    )
+    // None is lost: a clean stop writes what is still gathered.
+    server.child.kill('SIGTERM')
+    assert.equal(await server.exited, 0)
+    const completed = server
+      .stdout()
+      .split('\n')
+      .filter((line) => line.includes('"msg":"request completed"'))
+      .map((line) => (JSON.parse(line) as { reqId: string }).reqId)
+    for (const id of ids) assert.ok(completed.includes(id), `no line for request ${id}`)
   })
 
   it('stops with every configuration problem listed', async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Database } from '../schema.js'
+import type { DeferredSyncCommits } from './sqlite-wal-sync.js'
 
 /**
  * What every per-domain SQL store is built from: the Kysely handle (any dialect) and the clock of
@@ -10,6 +11,11 @@ export interface SqlContext {
   readonly db: Kysely<Database>
   /** The current time as an ISO 8601 string. */
   readonly timestamp: () => string
+  /**
+   * SQLite with `synchronous=FULL` on a file: commits flushed off the event loop, for the tenant
+   * log's batches (`sqlite-wal-sync.ts`). Absent, writes commit as the connection is set.
+   */
+  readonly deferredSync?: DeferredSyncCommits
 }
 
 // Our own JSON columns, written by JSON.stringify of the same shapes.

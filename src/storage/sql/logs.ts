@@ -1,5 +1,5 @@
-import { PostgresAdapter, sql, type RawBuilder, type Selectable } from 'kysely'
-import type { TenantLogsTable } from '../schema.js'
+import { PostgresAdapter, sql, type Kysely, type RawBuilder, type Selectable } from 'kysely'
+import type { Database, TenantLogsTable } from '../schema.js'
 import type {
   HookRunRecord,
   SequencedLogQuery,
@@ -29,7 +29,7 @@ function toLog(row: Selectable<TenantLogsTable>): TenantLogRecord {
 }
 
 /** Tenant log events. */
-export function sqlTenantLogStore({ db }: SqlContext): TenantLogStore {
+export function sqlTenantLogStore({ db, deferredSync }: SqlContext): TenantLogStore {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter
   const appendLogs = async (
     entries: readonly Omit<TenantLogRecord, 'logId'>[],
@@ -63,17 +63,22 @@ export function sqlTenantLogStore({ db }: SqlContext): TenantLogStore {
       return stored
     }
     // SQLite has one writer: the numbers after the largest stored, read in the same transaction.
-    await db.transaction().execute(async (trx) => {
-      const last = await trx
-        .selectFrom('tenant_logs')
-        .select((eb) => eb.fn.max('seq').as('last'))
-        .executeTakeFirst()
-      const base = last?.last ?? 0
-      await trx
-        .insertInto('tenant_logs')
-        .values(rows((index) => base + 1 + index))
-        .execute()
-    })
+    // On a file with synchronous=FULL the batch is flushed to disk off the event loop before this
+    // resolves (sqlite-wal-sync.ts): a batch is no user's acknowledged write, but written means
+    // on disk.
+    const insert = (connection: Kysely<Database>): Promise<void> =>
+      connection.transaction().execute(async (trx) => {
+        const last = await trx
+          .selectFrom('tenant_logs')
+          .select((eb) => eb.fn.max('seq').as('last'))
+          .executeTakeFirst()
+        const base = last?.last ?? 0
+        await trx
+          .insertInto('tenant_logs')
+          .values(rows((index) => base + 1 + index))
+          .execute()
+      })
+    await (deferredSync !== undefined ? deferredSync.run(insert) : insert(db))
     return stored
   }
   return {

@@ -75,7 +75,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     throw error
   }
   // Each statement is a round trip here: the counters read on every token exchange share them.
-  return sqlStore(db, options.now ?? (() => new Date()), usage, advisoryLock(db), {
+  return sqlStore(db, options.now ?? (() => new Date()), usage, advisoryLock(db), undefined, {
     batchCounterReads: true,
   })
 }

@@ -16,6 +16,8 @@ import { migrationProvider } from '../migrations/index.js'
 import type { Database } from '../schema.js'
 import type { Store } from '../store.js'
 import { countingDialect, DatabaseUsageCounter } from './database-usage.js'
+import { deferredSyncCommits } from './sqlite-wal-sync.js'
+import { inProcessLock } from './cluster.js'
 import { sqlStore } from './store.js'
 
 /** How long SQLite waits for a lock held by another connection (another process). */
@@ -124,5 +126,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     await db.destroy()
     throw new Error('Database migration failed', { cause: error })
   }
-  return sqlStore(db, options.now ?? (() => new Date()), usage)
+  // With FULL, the tenant log's batches are flushed off the event loop (sqlite-wal-sync.ts); with
+  // NORMAL nothing is flushed at commit anyway. The WAL file exists once migrations have run.
+  const deferredSync =
+    options.synchronous === 'normal' || options.filename === ':memory:'
+      ? undefined
+      : deferredSyncCommits(db, `${options.filename}-wal`)
+  return sqlStore(db, options.now ?? (() => new Date()), usage, inProcessLock(), deferredSync)
 }

@@ -4,6 +4,7 @@ import type { DatabaseUsage, Store } from '../store.js'
 import { inProcessLock, sqlClusterStore, type WhileLocked } from './cluster.js'
 import { sqlClientGrantStore, sqlClientStore, sqlResourceServerStore } from './clients.js'
 import type { SqlContext } from './context.js'
+import type { DeferredSyncCommits } from './sqlite-wal-sync.js'
 import { sqlDependencyBundleStore } from './dependency-bundles.js'
 import { sqlHookSettingsStore } from './hook-settings.js'
 import { sqlHookVersionStore } from './hook-versions.js'
@@ -26,9 +27,14 @@ export function sqlStore(
   now: () => Date,
   usage: DatabaseUsage,
   whileLocked: WhileLocked = inProcessLock(),
+  deferredSync?: DeferredSyncCommits,
   options: { readonly batchCounterReads?: boolean } = {},
 ): Store {
-  const context: SqlContext = { db, timestamp: () => now().toISOString() }
+  const context: SqlContext = {
+    db,
+    timestamp: () => now().toISOString(),
+    ...(deferredSync !== undefined ? { deferredSync } : undefined),
+  }
   return {
     ...sqlClusterStore(context, whileLocked),
     ...sqlSharedStateStore(context),
@@ -56,6 +62,7 @@ export function sqlStore(
       await sql`select 1`.execute(db)
     },
     async close() {
+      deferredSync?.close()
       await db.destroy()
     },
   }
