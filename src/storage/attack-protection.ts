@@ -4,7 +4,7 @@
  * changed with single upsert statements, so concurrent requests (and, with a shared database,
  * other nodes) never lose a count.
  */
-import { sql, type Kysely } from 'kysely'
+import { sql, type CompiledQuery, type Kysely } from 'kysely'
 import { ReadBatcher } from './read-batcher.js'
 
 export type CounterKind = 'bf' | 'client' | 'ip'
@@ -86,7 +86,9 @@ function decayed(failures: number, updatedMs: number, nowMs: number, decayMs: nu
   return Math.max(0, failures - Math.floor(Math.max(0, nowMs - updatedMs) / decayMs))
 }
 
-interface CounterValue {
+/** A row of `failuresOf`'s statement. */
+interface CounterReadRow {
+  readonly key: string
   readonly failures: number
   readonly updated_ms: number
 }
@@ -102,22 +104,28 @@ export interface SqlAttackProtectionOptions {
 
 export class SqlAttackProtectionStore implements AttackProtectionStore {
   readonly #db: Kysely<AttackProtectionTables>
-  readonly #reads: ReadBatcher<CounterValue> | undefined
+  /** `failuresOf`'s compiled statements, by number of keys (at most a few: the flows read one or two). */
+  readonly #counterReads = new Map<number, CompiledQuery<CounterReadRow>>()
+  readonly #reads: ReadBatcher<CounterReadRow> | undefined
 
   /** The store's Kysely instance, seen through this module's own table map. */
   constructor(db: Kysely<AttackProtectionTables>, options: SqlAttackProtectionOptions = {}) {
     this.#db = db
-    this.#reads =
-      options.batchReads === true
-        ? new ReadBatcher<CounterValue>(async (keys) => {
-            const rows = await this.#db
-              .selectFrom('attack_protection_counters')
-              .select(['key', 'failures', 'updated_ms'])
-              .where(sql<boolean>`key = any(${keys})`)
-              .execute()
-            return new Map(rows.map((row) => [row.key, row]))
-          })
-        : undefined
+    if (options.batchReads === true) {
+      // Compiled once: one statement text whatever the number of keys (one array parameter).
+      const statement = this.#db
+        .selectFrom('attack_protection_counters')
+        .select(['key', 'failures', 'updated_ms'])
+        .where(sql<boolean>`key = any(${[]})`)
+        .compile()
+      this.#reads = new ReadBatcher<CounterReadRow>(async (keys) => {
+        const { rows } = await this.#db.executeQuery<CounterReadRow>({
+          ...statement,
+          parameters: [keys],
+        })
+        return new Map(rows.map((row) => [row.key, row]))
+      })
+    }
   }
 
   async getSetting(name: string): Promise<string | undefined> {
@@ -192,22 +200,43 @@ export class SqlAttackProtectionStore implements AttackProtectionStore {
   async failuresOf(counters: readonly CounterRead[], nowMs: number): Promise<number[]> {
     if (counters.length === 0) return []
     const keys = counters.map((c) => keyOf(c.kind, c.identifier, c.ip))
-    const byKey: ReadonlyMap<string, CounterValue> =
+    const byKey: ReadonlyMap<string, CounterReadRow> =
       this.#reads !== undefined
         ? await this.#reads.read(keys)
         : new Map(
             (
-              await this.#db
-                .selectFrom('attack_protection_counters')
-                .select(['key', 'failures', 'updated_ms'])
-                .where('key', 'in', keys)
-                .execute()
-            ).map((row) => [row.key, row]),
+              await this.#db.executeQuery<CounterReadRow>({
+                ...this.#counterRead(keys.length),
+                parameters: keys,
+              })
+            ).rows.map((row) => [row.key, row]),
           )
     return counters.map((counter, i) => {
       const row = byKey.get(keys[i] ?? '')
       return row === undefined ? 0 : decayed(row.failures, row.updated_ms, nowMs, counter.decayMs)
     })
+  }
+
+  /**
+   * `failuresOf`'s statement for `count` keys, built and compiled once: it runs on every token
+   * exchange (a right client secret), where building the query each time cost more than running it
+   * on SQLite (docs/performance.md, issue 23). Its only parameters are the keys, in order.
+   */
+  #counterRead(count: number): CompiledQuery<CounterReadRow> {
+    let compiled = this.#counterReads.get(count)
+    if (compiled === undefined) {
+      compiled = this.#db
+        .selectFrom('attack_protection_counters')
+        .select(['key', 'failures', 'updated_ms'])
+        .where(
+          'key',
+          'in',
+          Array.from({ length: count }, (_, i) => String(i)),
+        )
+        .compile()
+      this.#counterReads.set(count, compiled)
+    }
+    return compiled
   }
 
   async clear(kind: CounterKind, identifier: string, ip: string): Promise<void> {
