@@ -4,7 +4,8 @@
  * the hook's path (issue 23; docs/performance.md), or (`peer`) oidc-provider alone under the same
  * load, to compare the two servers' profiles. With `BENCH_CPU_PROF=DIR` the server process
  * and its sandbox workers write V8 CPU profiles there (`--cpu-prof`) when they exit. Prints
- * requests per second, CPU per token (server and workers, from /proc) and the p50, as one JSON line.
+ * requests per second, CPU per token (server and workers, from /proc), the p50 and the sandbox
+ * workers' idle poll counts over the slice (src/sandbox/worker/channel.ts), as one JSON line.
  */
 import { loadavg } from 'node:os'
 import { loadSlice } from './lib/load.js'
@@ -29,6 +30,14 @@ const connections = Number(process.argv[4] ?? 10)
 /** Seconds of load before the measured slice. */
 const WARMUP_S = 2
 
+/** The sandbox workers' idle poll counts (`RunnerStats`), summed over the workers. */
+interface PollCounts {
+  readonly frames: number
+  readonly pauses: number
+  readonly backoffs: number
+}
+const NO_POLL: PollCounts = { frames: 0, pauses: 0, backoffs: 0 }
+
 if (variant === 'peer') {
   const peer = await startOidcProviderServer()
   try {
@@ -36,6 +45,7 @@ if (variant === 'peer') {
       { url: peer.url, path: '/token', body: peer.body },
       async () => [peer.pid],
       async () => 0,
+      async () => NO_POLL,
     )
   } finally {
     await peer.close()
@@ -90,6 +100,14 @@ async function measure(server: AppServer): Promise<void> {
       const counts = await server.dbStatements()
       return counts.sqlite + counts.postgres
     },
+    async () => {
+      const workers = (await server.stats('app')).workers
+      return {
+        frames: workers.reduce((sum, w) => sum + w.idlePollFrames, 0),
+        pauses: workers.reduce((sum, w) => sum + w.idlePollPauses, 0),
+        backoffs: workers.reduce((sum, w) => sum + w.idlePollBackoffs, 0),
+      }
+    },
   )
 }
 
@@ -98,6 +116,7 @@ async function measureLoad(
   target: { url: string; path: string; body: string },
   processIds: () => Promise<number[]>,
   statementCount: () => Promise<number>,
+  pollCounts: () => Promise<PollCounts>,
 ): Promise<void> {
   const request = {
     url: target.url,
@@ -111,10 +130,12 @@ async function measureLoad(
   await loadSlice({ ...request, durationS: WARMUP_S })
   const pids = await processIds()
   const statementsBefore = await statementCount()
+  const pollBefore = await pollCounts()
   const cpuBefore = totalCpuMs(pids)
   const slice = await loadSlice({ ...request, durationS: seconds })
   const cpuMs = totalCpuMs(pids) - cpuBefore
   const statements = (await statementCount()) - statementsBefore
+  const pollAfter = await pollCounts()
   console.log(
     JSON.stringify({
       variant,
@@ -124,6 +145,11 @@ async function measureLoad(
       cpuPerTokenMs: cpuMs / Math.max(1, slice.samples.length),
       statementsPerToken: statements / Math.max(1, slice.samples.length),
       p50Ms: summarize(slice.samples).p50,
+      idlePoll: {
+        frames: pollAfter.frames - pollBefore.frames,
+        pauses: pollAfter.pauses - pollBefore.pauses,
+        backoffs: pollAfter.backoffs - pollBefore.backoffs,
+      },
       loadAverage: loadavg()[0],
     }),
   )

@@ -403,8 +403,18 @@ function createServer(
   })
   answerOversizedBodiesAfterReading(server)
   if (tracingEnabled()) traceRequests(server)
+  // A response sent while the server closes ends its connection (SIGTERM, docs/cluster.md): the
+  // server's close waits for every open connection, and a kept-alive one whose request was in
+  // flight would otherwise stay open, idle, for KEEP_ALIVE_TIMEOUT_MS, past the shutdown's grace.
+  // Requests that arrive after the close began get Fastify's 503 with `Connection: close`.
+  let closing = false
+  server.addHook('preClose', (done) => {
+    closing = true
+    done()
+  })
   server.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id)
+    if (closing) void reply.header('connection', 'close')
   })
   if (metrics !== undefined) {
     // A callback hook: no promise per request (issue 21's cost of metrics).

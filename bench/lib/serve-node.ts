@@ -3,7 +3,9 @@
  * own data folder and the environment given, writes its log to a file in that folder (as a
  * production node writes to its journal, without the bench reading every line), and is found
  * ready by its `server.started` line. `stop()` ends it (SIGTERM, then SIGKILL after a deadline)
- * and removes its folder.
+ * and removes its folder. With `BENCH_CPU_PROF=DIR` the node writes a V8 CPU profile there
+ * (`--cpu-prof`) when it exits; `cliEntry` runs another copy of the sources (an older commit's,
+ * side by side with this one's).
  */
 import { spawn } from 'node:child_process'
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
@@ -26,13 +28,23 @@ export interface ServeNode {
 export async function startServeNode(
   name: string,
   env: Readonly<Record<string, string>>,
+  options: { readonly cliEntry?: string } = {},
 ): Promise<ServeNode> {
   const dataDir = mkdtempSync(join(tmpdir(), `openhooks-bench-${name}-`))
   const logFile = join(dataDir, 'server.log')
   const log = openSync(logFile, 'a')
   const child = spawn(
     process.execPath,
-    ['--no-node-snapshot', '--import', 'tsx', CLI_ENTRY, 'serve'],
+    [
+      '--no-node-snapshot',
+      ...(process.env.BENCH_CPU_PROF !== undefined
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+        : []),
+      '--import',
+      'tsx',
+      options.cliEntry ?? CLI_ENTRY,
+      'serve',
+    ],
     {
       env: { ...process.env, PORT: '0', ...env, OPENHOOKS_DATA_DIR: dataDir },
       stdio: ['ignore', log, log],

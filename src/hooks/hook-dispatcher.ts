@@ -62,17 +62,22 @@ export function redactRun<Result, Failure extends TriggerFailure>(
   }
 }
 
-/** The live log's record of a run (issue 18.5), from the run with secrets already removed. */
+/**
+ * The live log's record of a run (issue 18.5), from the run with secrets already removed. Each
+ * case is one object literal: on Node 20 a property added after an object spread (`{ ...base, x }`)
+ * costs microseconds, and this runs on every hook call (docs/performance.md, issue 23).
+ */
 export function toExecution<Result, Failure extends TriggerFailure>(
   hook: HookRecord,
   run: HookRun<Result, Failure>,
   failedOpen: boolean,
 ): NewHookExecution {
-  const base = { hookId: hook.id, hookName: hook.name, triggerId: hook.triggerId }
   switch (run.kind) {
     case 'invalid-payload':
       return {
-        ...base,
+        hookId: hook.id,
+        hookName: hook.name,
+        triggerId: hook.triggerId,
         outcome: 'failed',
         failure: 'invalid-payload',
         error: run.message,
@@ -81,14 +86,18 @@ export function toExecution<Result, Failure extends TriggerFailure>(
       }
     case 'succeeded':
       return {
-        ...base,
+        hookId: hook.id,
+        hookName: hook.name,
+        triggerId: hook.triggerId,
         outcome: 'succeeded',
         durationMs: run.outcome.durationMs,
         logs: run.outcome.logs,
       }
     case 'failed':
       return {
-        ...base,
+        hookId: hook.id,
+        hookName: hook.name,
+        triggerId: hook.triggerId,
         outcome: 'failed',
         failure: run.failed.kind,
         error: describeFailure(run.failed),

@@ -9,6 +9,14 @@
  * is bounded: each hook's newest MAX_EXECUTIONS_PER_HOOK rows younger than
  * STORED_EXECUTION_MAX_AGE_MS, pruned by whichever node writes. Executions hold console output
  * with the hook's secrets already removed (the dispatcher redacts before recording).
+ *
+ * Only executions some node streams are written: a node with a live log of a hook open says so on
+ * the bus (`hook-execution-watch`, the hook's id) when the first stream opens and every
+ * EXECUTION_WATCH_RENEW_MS after, and the nodes write that hook's executions until
+ * EXECUTION_WATCH_TTL_MS after the last word. A node learning of a watch late (the notice on its
+ * way, the node starting: it asks with an empty id, and the watching nodes answer) writes the
+ * executions of the last EXECUTION_BACKFILL_MS it keeps in memory then. The token endpoint's hook
+ * is not written on every exchange when no one looks (issue 20).
  */
 import type { Logger } from '../logging/logger.js'
 import type { ClusterStore, StoredHookExecution } from '../storage/store.js'
@@ -40,6 +48,20 @@ export const EXECUTION_PRUNE_INTERVAL_MS = 60_000
 export const EXECUTION_POLL_INTERVAL_MS = 1_000
 /** Rows read for one hook at most per read. */
 export const MAX_EXECUTIONS_PER_READ = 500
+/**
+ * The change-bus kind by which a node says it has a live log of a hook (the id) open, or asks
+ * which hooks the other nodes stream (the empty id).
+ */
+export const HOOK_EXECUTION_WATCH_KIND = 'hook-execution-watch'
+/** How often a node with a live log of a hook open says so again, in milliseconds. */
+export const EXECUTION_WATCH_RENEW_MS = 10_000
+/** How long the nodes write a hook's executions after the last word that one streams it, in ms. */
+export const EXECUTION_WATCH_TTL_MS = 3 * EXECUTION_WATCH_RENEW_MS
+/**
+ * How far back a node writes the executions it keeps of a hook when it learns that the hook is
+ * streamed, in milliseconds: those that ended while the notice was on its way.
+ */
+export const EXECUTION_BACKFILL_MS = 5_000
 
 /** What this node reads of one hook while some stream of it is open here. */
 interface Watched {
@@ -89,8 +111,12 @@ export class SharedHookExecutionLog implements HookExecutions {
   #flushing: Promise<void> | undefined
   #lastPruneMs = 0
   readonly #watched = new Map<string, Watched>()
+  /** Hooks some node (this one included) streams, and until when their executions are written. */
+  readonly #streamed = new Map<string, number>()
+  #announcedMs = 0
   readonly #poll: NodeJS.Timeout
   readonly #unsubscribe: () => void
+  readonly #unsubscribeWatch: () => void
   #closed = false
 
   constructor(options: SharedExecutionLogOptions) {
@@ -104,14 +130,30 @@ export class SharedHookExecutionLog implements HookExecutions {
       if (hookId === undefined) for (const id of this.#watched.keys()) this.#read(id)
       else if (this.#watched.has(hookId)) this.#read(hookId)
     })
+    this.#unsubscribeWatch = this.#changes.subscribe(HOOK_EXECUTION_WATCH_KIND, (hookId) => {
+      // Undefined: the bus reconnected and notices may be lost; ask again, and answer.
+      if (hookId === undefined) this.#ask()
+      else if (hookId === '') this.#announce()
+      else this.#streamedBySomeNode(hookId)
+    })
     this.#poll = setInterval(() => {
       for (const id of this.#watched.keys()) this.#read(id)
+      const now = this.#now()
+      if (now - this.#announcedMs >= EXECUTION_WATCH_RENEW_MS) this.#announce()
+      for (const [id, untilMs] of this.#streamed) if (untilMs <= now) this.#streamed.delete(id)
     }, EXECUTION_POLL_INTERVAL_MS)
     this.#poll.unref()
+    // Which hooks do the other nodes stream already?
+    this.#ask()
   }
 
   record(entry: NewHookExecution): HookExecution {
     const execution = this.#local.record(entry)
+    if ((this.#streamed.get(execution.hookId) ?? 0) > this.#now()) this.#enqueue(execution)
+    return execution
+  }
+
+  #enqueue(execution: HookExecution): void {
     this.#queue.push({
       id: execution.id,
       hookId: execution.hookId,
@@ -120,7 +162,36 @@ export class SharedHookExecutionLog implements HookExecutions {
     })
     if (this.#queue.length > MAX_QUEUED_EXECUTIONS) this.#queue.shift()
     this.#schedule()
-    return execution
+  }
+
+  /** Asks the nodes which hooks they stream (and says which this one does). */
+  #ask(): void {
+    this.#changes.publish({ kind: HOOK_EXECUTION_WATCH_KIND, id: '' })
+  }
+
+  /** Says which hooks this node streams. */
+  #announce(): void {
+    this.#announcedMs = this.#now()
+    for (const hookId of this.#watched.keys()) {
+      this.#changes.publish({ kind: HOOK_EXECUTION_WATCH_KIND, id: hookId })
+    }
+  }
+
+  /** A node streams `hookId`: write its executions, from the recent ones kept here on. */
+  #streamedBySomeNode(hookId: string): void {
+    const now = this.#now()
+    const wasStreamed = (this.#streamed.get(hookId) ?? 0) > now
+    this.#streamed.set(hookId, now + EXECUTION_WATCH_TTL_MS)
+    if (wasStreamed) return
+    for (const execution of this.#local.since(hookId, '')) {
+      if (
+        execution.id.startsWith(this.#local.idPrefix) &&
+        Date.parse(execution.date) >= now - EXECUTION_BACKFILL_MS &&
+        !this.#queue.some((queued) => queued.id === execution.id)
+      ) {
+        this.#enqueue(execution)
+      }
+    }
   }
 
   /** Starts the next batch after EXECUTION_FLUSH_DELAY_MS unless one is pending or running. */
@@ -194,6 +265,8 @@ export class SharedHookExecutionLog implements HookExecutions {
         reading: undefined,
         again: false,
       })
+      // Every node (this one through its own bus) starts writing the hook's executions.
+      this.#changes.publish({ kind: HOOK_EXECUTION_WATCH_KIND, id: hookId })
       this.#read(hookId)
     }
     const stop = this.#local.subscribe(hookId, listener)
@@ -230,7 +303,6 @@ export class SharedHookExecutionLog implements HookExecutions {
   async #readOnce(hookId: string, watched: Watched): Promise<void> {
     const fromMs = (watched.first ? watched.openedMs : watched.newestMs) - this.#lookBackMs
     const rows = await this.#store.listHookExecutions(hookId, fromMs, MAX_EXECUTIONS_PER_READ)
-    const first = watched.first
     watched.first = false
     for (const row of rows) {
       if (watched.seen.has(row.id)) continue
@@ -238,8 +310,9 @@ export class SharedHookExecutionLog implements HookExecutions {
       watched.newestMs = Math.max(watched.newestMs, row.endedMs)
       // This node's own were streamed when they were recorded.
       if (row.id.startsWith(this.#local.idPrefix)) continue
-      // What ended before the first stream opened is history, not live.
-      this.#local.receive(parse(row), !(first && row.endedMs < watched.openedMs))
+      // What ended before the first stream opened is history, not live, whenever it is read (a
+      // node writes what ended shortly before it learnt of the stream).
+      this.#local.receive(parse(row), row.endedMs >= watched.openedMs)
     }
     const forgetBefore = watched.newestMs - 2 * this.#lookBackMs
     for (const [id, endedMs] of watched.seen) {
@@ -252,6 +325,7 @@ export class SharedHookExecutionLog implements HookExecutions {
     this.#closed = true
     clearInterval(this.#poll)
     this.#unsubscribe()
+    this.#unsubscribeWatch()
     if (this.#flushTimer !== undefined) {
       clearTimeout(this.#flushTimer)
       this.#flushTimer = undefined

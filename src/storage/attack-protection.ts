@@ -5,6 +5,7 @@
  * other nodes) never lose a count.
  */
 import { sql, type CompiledQuery, type Kysely } from 'kysely'
+import { ReadBatcher } from './read-batcher.js'
 
 export type CounterKind = 'bf' | 'client' | 'ip'
 
@@ -92,14 +93,39 @@ interface CounterReadRow {
   readonly updated_ms: number
 }
 
+export interface SqlAttackProtectionOptions {
+  /**
+   * Concurrent `failuresOf` calls share statements (`read-batcher.ts`), with PostgreSQL's
+   * `key = any($1)` so that every batch is the same statement text: for PostgreSQL, where each
+   * statement is a round trip and the token endpoint reads the counters on every exchange.
+   */
+  readonly batchReads?: boolean
+}
+
 export class SqlAttackProtectionStore implements AttackProtectionStore {
   readonly #db: Kysely<AttackProtectionTables>
   /** `failuresOf`'s compiled statements, by number of keys (at most a few: the flows read one or two). */
   readonly #counterReads = new Map<number, CompiledQuery<CounterReadRow>>()
+  readonly #reads: ReadBatcher<CounterReadRow> | undefined
 
   /** The store's Kysely instance, seen through this module's own table map. */
-  constructor(db: Kysely<AttackProtectionTables>) {
+  constructor(db: Kysely<AttackProtectionTables>, options: SqlAttackProtectionOptions = {}) {
     this.#db = db
+    if (options.batchReads === true) {
+      // Compiled once: one statement text whatever the number of keys (one array parameter).
+      const statement = this.#db
+        .selectFrom('attack_protection_counters')
+        .select(['key', 'failures', 'updated_ms'])
+        .where(sql<boolean>`key = any(${[]})`)
+        .compile()
+      this.#reads = new ReadBatcher<CounterReadRow>(async (keys) => {
+        const { rows } = await this.#db.executeQuery<CounterReadRow>({
+          ...statement,
+          parameters: [keys],
+        })
+        return new Map(rows.map((row) => [row.key, row]))
+      })
+    }
   }
 
   async getSetting(name: string): Promise<string | undefined> {
@@ -174,12 +200,17 @@ export class SqlAttackProtectionStore implements AttackProtectionStore {
   async failuresOf(counters: readonly CounterRead[], nowMs: number): Promise<number[]> {
     if (counters.length === 0) return []
     const keys = counters.map((c) => keyOf(c.kind, c.identifier, c.ip))
-    const statement: CompiledQuery<CounterReadRow> = {
-      ...this.#counterRead(keys.length),
-      parameters: keys,
-    }
-    const { rows } = await this.#db.executeQuery(statement)
-    const byKey = new Map(rows.map((row) => [row.key, row]))
+    const byKey: ReadonlyMap<string, CounterReadRow> =
+      this.#reads !== undefined
+        ? await this.#reads.read(keys)
+        : new Map(
+            (
+              await this.#db.executeQuery<CounterReadRow>({
+                ...this.#counterRead(keys.length),
+                parameters: keys,
+              })
+            ).rows.map((row) => [row.key, row]),
+          )
     return counters.map((counter, i) => {
       const row = byKey.get(keys[i] ?? '')
       return row === undefined ? 0 : decayed(row.failures, row.updated_ms, nowMs, counter.decayMs)

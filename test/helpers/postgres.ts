@@ -69,6 +69,8 @@ async function freePort(): Promise<number> {
 export interface PostgresCluster {
   /** A URL of the cluster's `postgres` database, as its superuser. */
   readonly url: string
+  /** The server's data folder (its `postmaster.pid` names the server's process). */
+  readonly dataDir: string
   stop(): Promise<void>
   /** Lets the process exit while the server runs. */
   detach(): void
@@ -91,10 +93,11 @@ function asServerUser(bin: string, args: string[]): [string, string[]] {
 /**
  * Starts a throwaway cluster: a temporary folder, a free loopback port, no durability (tests);
  * `durable` keeps PostgreSQL's defaults (`fsync`, `synchronous_commit`, `full_page_writes` on),
- * for benchmarks that compare it with SQLite's `synchronous=FULL`.
+ * for benchmarks that compare it with SQLite's `synchronous=FULL`. `settings` adds server settings
+ * (`name=value`, for benchmarks: `shared_preload_libraries=pg_stat_statements`).
  */
 export async function startPostgresCluster(
-  options: { readonly durable?: boolean } = {},
+  options: { readonly durable?: boolean; readonly settings?: readonly string[] } = {},
 ): Promise<PostgresCluster> {
   const bin = findPostgresBin()
   if (bin === undefined) throw new Error(INSTALL_HINT)
@@ -127,6 +130,7 @@ export async function startPostgresCluster(
       : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
     '-c',
     'max_connections=400',
+    ...(options.settings ?? []).flatMap((setting) => ['-c', setting]),
   ])
   let child: ChildProcess = spawn(postgres, serverArgs, { stdio: 'ignore' })
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`
@@ -171,6 +175,7 @@ export async function startPostgresCluster(
   await waitReady()
   return {
     url,
+    dataDir,
     stop,
     detach: () => child.unref(),
     kill: signalServer,

@@ -419,6 +419,26 @@ function withFile(body: (fd: number) => void): Buffer {
 describe('FrameWriter', () => {
   const frame = { t: 'ready' as const, pid: 1 }
 
+  it('sends the frames written by the callbacks of one event-loop turn with one write', async () => {
+    // Two callbacks of one phase, as two HTTP requests read in one turn are: each ends with its
+    // own microtask checkpoint, and their frames must still go out together (issue 23).
+    const socket = fakeSocket()
+    const writer = new FrameWriter(socket)
+    const second = { t: 'stats' as const, id: 2 }
+    await new Promise<void>((resolve) => {
+      setImmediate(() => {
+        writer.write(frame)
+      })
+      setImmediate(() => {
+        writer.write(second)
+        resolve()
+      })
+    })
+    assert.equal(socket.written.length, 0, 'nothing sent before the turn ends')
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.deepEqual(socket.written, [Buffer.concat([encodeFrame(frame), encodeFrame(second)])])
+  })
+
   it('writes to the descriptor while the socket is open and holds nothing', () => {
     const socket = fakeSocket()
     const direct = withFile((fd) => {

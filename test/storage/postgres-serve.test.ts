@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import pg from 'pg'
 import { createTestDatabase, postgresUnavailable } from '../helpers/postgres.js'
 import { runCli, spawnServer } from '../helpers/spawn-server.js'
 
@@ -81,16 +82,57 @@ test(
   },
 )
 
+const NO_MASTER_KEY =
+  'Invalid configuration:\n' +
+  '  - OPENHOOKS_MASTER_KEY is required with OPENHOOKS_DATABASE_URL: every node sharing the database must use the same key (generate one with `openssl rand -base64 32`)\n'
+
 test('PostgreSQL without a master key refuses to start, saying how to make one', async () => {
-  const result = await runCli(['serve'], {
-    OPENHOOKS_DATABASE_URL: 'postgres://openhooks@127.0.0.1:1/openhooks',
-    OPENHOOKS_MASTER_KEY: '',
-    OPENHOOKS_DATA_DIR: join(tmpdir(), 'openhooks-never-created'),
-  })
-  assert.notEqual(result.code, 0)
-  assert.match(
-    result.stderr + result.stdout,
-    /OPENHOOKS_MASTER_KEY is required with OPENHOOKS_DATABASE_URL/,
-  )
-  assert.match(result.stderr + result.stdout, /openssl rand -base64 32/)
+  const parent = mkdtempSync(join(tmpdir(), 'openhooks-no-key-'))
+  try {
+    const dataDir = join(parent, 'data')
+    const result = await runCli(['serve'], {
+      OPENHOOKS_DATABASE_URL: 'postgres://openhooks@127.0.0.1:1/openhooks',
+      OPENHOOKS_MASTER_KEY: '',
+      OPENHOOKS_DATA_DIR: dataDir,
+    })
+    assert.equal(result.code, 1)
+    assert.equal(result.stderr, NO_MASTER_KEY)
+    assert.equal(result.stdout, '')
+    // Nothing written: not even the data folder (where a generated key would have gone).
+    assert.equal(existsSync(dataDir), false)
+  } finally {
+    rmSync(parent, { recursive: true, force: true })
+  }
 })
+
+test(
+  'PostgreSQL without a master key writes nothing to a reachable database',
+  { skip: unavailable },
+  async (t) => {
+    const database = await createTestDatabase()
+    t.after(() => database.drop())
+    const parent = mkdtempSync(join(tmpdir(), 'openhooks-no-key-'))
+    t.after(() => rmSync(parent, { recursive: true, force: true }))
+    const dataDir = join(parent, 'data')
+    const result = await runCli(['serve'], {
+      OPENHOOKS_DATABASE_URL: database.url,
+      OPENHOOKS_MASTER_KEY: '',
+      OPENHOOKS_DATA_DIR: dataDir,
+    })
+    assert.equal(result.code, 1)
+    assert.equal(result.stderr, NO_MASTER_KEY)
+    assert.equal(result.stdout, '')
+    assert.equal(existsSync(dataDir), false)
+    // The database is as it was created: no table, not even the migrations' own.
+    const client = new pg.Client({ connectionString: database.url })
+    await client.connect()
+    try {
+      const tables = await client.query(
+        "select table_name from information_schema.tables where table_schema = 'public'",
+      )
+      assert.deepStrictEqual(tables.rows, [])
+    } finally {
+      await client.end()
+    }
+  },
+)

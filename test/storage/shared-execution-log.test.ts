@@ -3,7 +3,7 @@
  * file opened twice, as two nodes would share their database, with one change bus between them:
  * an execution recorded on one node reaches a stream of the hook on the other, once, with its
  * whole console output; executions from before the stream opened are not streamed, and a
- * reconnect replays the stored ones.
+ * reconnect replays the stored ones; executions of a hook no node streams are not written.
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -69,11 +69,19 @@ describe('the shared live log of a hook', () => {
       rmSync(dir, { recursive: true, force: true })
     })
 
+    // While no node streams h1, its executions are not written: the batch that holds the
+    // execution of a streamed hook, recorded after it, is in, and h1's is not.
+    const stopOther = b.subscribe('streamed', () => {})
     const before = a.record(run('h1', 'before the stream'))
-    // Stored before the stream opens.
-    await until(async () => (await storeB.listHookExecutions('h1', 0, 10)).length === 1)
+    a.record(run('streamed', 'written'))
+    await until(async () => (await storeB.listHookExecutions('streamed', 0, 10)).length === 1)
+    assert.deepStrictEqual(await storeB.listHookExecutions('h1', 0, 10), [])
+    stopOther()
     const seen: HookExecution[] = []
+    // Once a stream of h1 opens, A writes what it ran of h1 in the last seconds too (for a
+    // reconnect's replay), without streaming what ended before the stream opened.
     const stop = b.subscribe('h1', (e) => seen.push(e))
+    await until(async () => (await storeB.listHookExecutions('h1', 0, 10)).length === 1)
     const long = 'x'.repeat(60_000)
     const first = a.record(run('h1', long))
     a.record(run('other', 'another hook'))

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { COMPILE_ERROR_MESSAGE } from '../../sandbox/runner.js'
-import { credentialsExchange, isNamespacedClaim } from './credentials-exchange.js'
+import {
+  credentialsExchange,
+  isNamespacedClaim,
+  MAX_REMEMBERED_CLAIM_NAME_CHARS,
+  MAX_REMEMBERED_CLAIM_NAMES,
+  rememberedClaimNames,
+} from './credentials-exchange.js'
 import type { FailedRun } from './trigger.js'
 
 const common = { logs: [], durationMs: 1, cpuMs: 1 }
@@ -214,6 +220,39 @@ describe('credentials-exchange parseResult (compat §4.1, Q15–Q17)', () => {
     assert.equal(isNamespacedClaim('https://mywebtask.io/c'), true)
     assert.equal(isNamespacedClaim('https://x.webtask.io/c'), false)
     assert.equal(isNamespacedClaim('scope'), false)
+  })
+
+  it('isNamespacedClaim decides the same from memory as when it parses, and its memory is bounded', () => {
+    // The URL parser's edge cases: case, trailing dots, percent-encoded and numeric hosts, ports.
+    const cases: [string, boolean][] = [
+      ['HTTPS://Foo.COM/c', true],
+      ['https://AUTH0.com./x', false],
+      ['https://a.auth0.com.', false],
+      ['https://%41uth0.com/', false],
+      ['https://auth0%2Ecom/', false],
+      ['https://x.webtask.run/', false],
+      ['http://999.1.1.1/', false],
+      ['http://1.2.3/', true],
+      ['http://xn--a/', false],
+      ['http://[::1]/', true],
+      ['https://foo.com:99999/', false],
+      ['https://./', false],
+      ['http:foo.com', true],
+      ['https:/foo.com/c', true],
+      ['javascript:alert(1)', false],
+      ['ftp://foo.com/c', false],
+      [`https://foo.com/${'a'.repeat(MAX_REMEMBERED_CLAIM_NAME_CHARS)}`, true],
+      [`https://${'a.'.repeat(MAX_REMEMBERED_CLAIM_NAME_CHARS)}auth0.com/`, false],
+    ]
+    for (const [key, expected] of cases) {
+      assert.equal(isNamespacedClaim(key), expected, `${key} (parsed)`)
+      assert.equal(isNamespacedClaim(key), expected, `${key} (remembered)`)
+    }
+    for (let i = 0; i < MAX_REMEMBERED_CLAIM_NAMES + 10; i += 1) {
+      assert.equal(isNamespacedClaim(`https://example.com/${String(i)}`), true)
+      assert.ok(rememberedClaimNames() <= MAX_REMEMBERED_CLAIM_NAMES)
+    }
+    assert.equal(isNamespacedClaim('https://x.webtask.io/c'), false)
   })
 })
 

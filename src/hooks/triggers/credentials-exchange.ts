@@ -53,8 +53,37 @@ const CLASSES: readonly InjectedErrorClass[] = [
 /** Hosts whose URLs never become claims, nor do their subdomains (compat §4.1). */
 const RESERVED_CLAIM_HOSTS = ['auth0.com', 'webtask.io', 'webtask.run']
 
-/** Whether a result key becomes a claim: an http(s) URL outside Auth0's domains. */
+/**
+ * Claim names whose decision is remembered at most: a hook returns the same few names on every
+ * call, and parsing each as a URL cost more than the rest of the result's reading (issue 23). When
+ * full, the memory is emptied and fills again.
+ */
+export const MAX_REMEMBERED_CLAIM_NAMES = 1_024
+/** Longer claim names are parsed on every call, so that the memory's size stays bounded (chars). */
+export const MAX_REMEMBERED_CLAIM_NAME_CHARS = 256
+const claimNameDecisions = new Map<string, boolean>()
+
+/** How many claim-name decisions are remembered now (for tests). */
+export function rememberedClaimNames(): number {
+  return claimNameDecisions.size
+}
+
+/**
+ * Whether a result key becomes a claim: an http(s) URL outside Auth0's domains. The decision
+ * depends on the key alone, so it is remembered (`parseClaimName` decides).
+ */
 export function isNamespacedClaim(key: string): boolean {
+  const known = claimNameDecisions.get(key)
+  if (known !== undefined) return known
+  const decision = parseClaimName(key)
+  if (key.length <= MAX_REMEMBERED_CLAIM_NAME_CHARS) {
+    if (claimNameDecisions.size >= MAX_REMEMBERED_CLAIM_NAMES) claimNameDecisions.clear()
+    claimNameDecisions.set(key, decision)
+  }
+  return decision
+}
+
+function parseClaimName(key: string): boolean {
   let url: URL
   try {
     url = new URL(key)
@@ -141,13 +170,14 @@ function parseResult(raw: unknown): ResultCheck<CredentialsExchangeResult> {
       })
     }
   }
+  // Two literals rather than `{ ...(scope), claims, warnings }`: on Node 20 a property added after
+  // a non-empty spread costs microseconds (docs/performance.md, issue 23).
   return {
     ok: true,
-    result: {
-      ...(scope.result !== undefined ? { scope: scope.result } : undefined),
-      claims,
-      warnings: [],
-    },
+    result:
+      scope.result !== undefined
+        ? { scope: scope.result, claims, warnings: [] }
+        : { claims, warnings: [] },
   }
 }
 

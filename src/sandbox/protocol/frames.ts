@@ -44,9 +44,12 @@ export function encodeFrame(message: ParentMessage | WorkerMessage): Buffer {
 }
 
 /**
- * Writes frames to a socket, coalescing the frames of one synchronous run of code into one
- * system call: each write on this VM-bound pipe costs tens of microseconds, mostly in waking the
- * other side. When nothing is queued in the socket, the frames go out with one `writeSync` on its
+ * Writes frames to a socket, coalescing the frames of one turn of the event loop into one system
+ * call: each write on this VM-bound pipe costs tens of microseconds, mostly in waking the other
+ * side. `write` sends at `setImmediate`, after the I/O callbacks of the turn, so that the server's
+ * HTTP requests read in one turn (each its own callback) wake the worker once, and the worker
+ * answers them with one write too; `flush` sends at once (docs/performance.md, issue 23, third
+ * pass). When nothing is queued in the socket, the frames go out with one `writeSync` on its
  * descriptor, which skips the stream machinery; what the kernel does not take at once (a full
  * buffer) goes through the socket, behind it, so the order holds.
  *
@@ -74,7 +77,7 @@ export class FrameWriter {
     this.#pending.push(encodeFrame(message))
     if (!this.#scheduled) {
       this.#scheduled = true
-      queueMicrotask(() => {
+      setImmediate(() => {
         this.flush()
       })
     }

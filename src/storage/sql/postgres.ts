@@ -74,7 +74,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await db.destroy()
     throw error
   }
-  return sqlStore(db, options.now ?? (() => new Date()), usage, advisoryLock(db))
+  // Each statement is a round trip here: the counters read on every token exchange share them.
+  return sqlStore(db, options.now ?? (() => new Date()), usage, advisoryLock(db), undefined, {
+    batchCounterReads: true,
+  })
 }
 
 /**

@@ -28,6 +28,7 @@ export function sqlStore(
   usage: DatabaseUsage,
   whileLocked: WhileLocked = inProcessLock(),
   deferredSync?: DeferredSyncCommits,
+  options: { readonly batchCounterReads?: boolean } = {},
 ): Store {
   const context: SqlContext = {
     db,
@@ -52,7 +53,10 @@ export function sqlStore(
     ...sqlKeyStore(context),
     ...sqlDependencyBundleStore(context),
     // Its own tables (migration 0005), seen through its own table map.
-    attackProtection: new SqlAttackProtectionStore(db as unknown as Kysely<AttackProtectionTables>),
+    attackProtection: new SqlAttackProtectionStore(
+      db as unknown as Kysely<AttackProtectionTables>,
+      { batchReads: options.batchCounterReads === true },
+    ),
     databaseUsage: usage,
     async ping() {
       await sql`select 1`.execute(db)
