@@ -224,6 +224,8 @@ describe('credentials-exchange parseResult (compat §4.1, Q15–Q17)', () => {
 
   it('isNamespacedClaim decides the same from memory as when it parses, and its memory is bounded', () => {
     // The URL parser's edge cases: case, trailing dots, percent-encoded and numeric hosts, ports.
+    // (Not an invalid punycode host such as `xn--a`: Node 20's URL parser refuses it, Node 26's
+    // accepts it, so its decision is the platform's, not this code's.)
     const cases: [string, boolean][] = [
       ['HTTPS://Foo.COM/c', true],
       ['https://AUTH0.com./x', false],
@@ -233,7 +235,6 @@ describe('credentials-exchange parseResult (compat §4.1, Q15–Q17)', () => {
       ['https://x.webtask.run/', false],
       ['http://999.1.1.1/', false],
       ['http://1.2.3/', true],
-      ['http://xn--a/', false],
       ['http://[::1]/', true],
       ['https://foo.com:99999/', false],
       ['https://./', false],
