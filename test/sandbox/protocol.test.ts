@@ -181,7 +181,7 @@ describe('FrameDecoder', () => {
     assert.deepEqual(new FrameDecoder(1024).push(frame), [{ ok: true, value: run }])
   })
 
-  it("carries a warm run's traceparent, with a JSON header; the worker refuses a malformed one", () => {
+  it("carries a warm run's traceparent in its compact header; the worker refuses a malformed one", () => {
     const run = {
       t: 'run' as const,
       id: 1,
@@ -193,10 +193,20 @@ describe('FrameDecoder', () => {
       traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
     }
     const frame = encodeFrame(run)
-    assert.equal(frame.readUInt32LE(4) & 0x4000_0000, 0)
+    // Compact: with tracing on, every call carries one (issue 21).
+    assert.notEqual(frame.readUInt32LE(4) & 0x4000_0000, 0)
+    assert.equal(frame.includes('"traceparent"'), false, 'no JSON in a compact header')
     const [decoded] = new FrameDecoder(1024).push(frame)
     assert.deepEqual(decoded, { ok: true, value: run })
-    assert.deepEqual(parseParentMessage(run), run)
+    assert.deepEqual(parseParentMessage((decoded as { value: unknown }).value), run)
+    // A malformed traceparent that reaches the worker in a compact header is refused there.
+    const [forged] = new FrameDecoder(1024).push(
+      encodeFrame({
+        ...run,
+        traceparent: '00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01',
+      }),
+    )
+    assert.equal(parseParentMessage((forged as { value: unknown }).value), undefined)
     for (const traceparent of [
       '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\nx-injected: 1',
       '00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01',

@@ -37,12 +37,13 @@ const RESULT_HOOK_ERROR = 2
 
 /**
  * Compact run header: kind (u8), then id, deadlineAt and the six limits (f64 LE each: timeoutMs,
- * entryTimeoutMs, memoryMb, maxLogBytes, maxResultBytes, maxTimers), then hookId and versionKey
- * (u32 LE byte length + UTF-8 each). Compact result header: kind (u8), id (f64), the outcome (u8:
+ * entryTimeoutMs, memoryMb, maxLogBytes, maxResultBytes, maxTimers), then hookId, versionKey and
+ * traceparent (u32 LE byte length + UTF-8 each; a traceparent of length 0 is none). A traced call
+ * keeps the compact header: with tracing on every call has a traceparent (issue 21). Compact result header: kind (u8), id (f64), the outcome (u8:
  * RESULT_*), cpuMs (f64), then the logs as JSON (u32 LE byte length + UTF-8; 0 for none). Numbers
  * travel as f64 so that any value the parsers accept round-trips.
  */
-const RUN_FIXED_BYTES = 1 + 8 * 8 + 4 + 4
+const RUN_FIXED_BYTES = 1 + 8 * 8 + 4 + 4 + 4
 const RESULT_FIXED_BYTES = 1 + 8 + 1 + 8 + 4
 
 /**
@@ -60,15 +61,21 @@ const LONE_SURROGATE = /\p{Surrogate}/u
 
 export function compactHeader(message: ParentMessage | WorkerMessage): Compact | undefined {
   if (message.t === 'run') {
-    // A run with code, or with a traceparent (tracing on), travels as JSON.
-    if (message.code !== undefined || message.traceparent !== undefined) return undefined
-    if (LONE_SURROGATE.test(message.hookId) || LONE_SURROGATE.test(message.versionKey)) {
+    // A run with code (a cold start) travels as JSON.
+    if (message.code !== undefined) return undefined
+    const traceparent = message.traceparent ?? ''
+    if (
+      LONE_SURROGATE.test(message.hookId) ||
+      LONE_SURROGATE.test(message.versionKey) ||
+      LONE_SURROGATE.test(traceparent)
+    ) {
       return undefined
     }
     const hookBytes = Buffer.byteLength(message.hookId)
     const versionBytes = Buffer.byteLength(message.versionKey)
+    const traceBytes = Buffer.byteLength(traceparent)
     return {
-      bytes: RUN_FIXED_BYTES + hookBytes + versionBytes,
+      bytes: RUN_FIXED_BYTES + hookBytes + versionBytes + traceBytes,
       payload: message.args,
       write(frame, start) {
         const limits = message.limits
@@ -84,7 +91,9 @@ export function compactHeader(message: ParentMessage | WorkerMessage): Compact |
         at = frame.writeUInt32LE(hookBytes, at)
         at += frame.write(message.hookId, at, hookBytes, 'utf8')
         at = frame.writeUInt32LE(versionBytes, at)
-        frame.write(message.versionKey, at, versionBytes, 'utf8')
+        at += frame.write(message.versionKey, at, versionBytes, 'utf8')
+        at = frame.writeUInt32LE(traceBytes, at)
+        frame.write(traceparent, at, traceBytes, 'utf8')
       },
     }
   }
@@ -150,9 +159,14 @@ export function readCompact(buffer: Buffer, start: number, end: number): object 
     at += hookBytes
     const versionBytes = buffer.readUInt32LE(at)
     at += 4
-    if (end - at !== versionBytes) return undefined
-    const versionKey = buffer.toString('utf8', at, end)
-    return { t: 'run', id, hookId, versionKey, limits, deadlineAt }
+    if (end - at < versionBytes + 4) return undefined
+    const versionKey = buffer.toString('utf8', at, at + versionBytes)
+    at += versionBytes
+    const traceBytes = buffer.readUInt32LE(at)
+    at += 4
+    if (end - at !== traceBytes) return undefined
+    const run = { t: 'run', id, hookId, versionKey, limits, deadlineAt }
+    return traceBytes === 0 ? run : { ...run, traceparent: buffer.toString('utf8', at, end) }
   }
   if (kind === COMPACT_RESULT) {
     if (end - start < RESULT_FIXED_BYTES) return undefined
