@@ -49,11 +49,29 @@ interface LogStream {
   close(): void
 }
 
+/**
+ * The nodes' server-log lines about the tenant log and its feed, and their warnings and errors:
+ * what a stream that waited in vain needs explained.
+ */
+function feedDiagnostics(nodes: readonly ClusterNode[]): string {
+  return nodes
+    .map((node) => {
+      const lines = node.server
+        .stdout()
+        .split('\n')
+        .filter((line) => /tenant_log|"level":[456]0/.test(line))
+        .slice(-20)
+      return `node ${node.name}:\n${lines.join('\n')}`
+    })
+    .join('\n')
+}
+
 /** The hook's live log on `node`: its events of one kind (`log`, or `execution`). */
 async function openStream(
   node: ClusterNode,
   hookId: string,
   kind: 'log' | 'execution' = 'log',
+  diagnose: () => string = () => '',
 ): Promise<LogStream> {
   const token = await node.token()
   const url = new URL(`${node.url}/api/v2/hooks/${hookId}/logs/stream`)
@@ -67,6 +85,7 @@ async function openStream(
   let buffer = ''
   const events: { id: string; data: Record<string, unknown> }[] = []
   const waiters: (() => void)[] = []
+  let delivered = 0
   response.on('data', (chunk: Buffer) => {
     buffer += chunk.toString('utf8')
     let end: number
@@ -78,6 +97,7 @@ async function openStream(
         id: /^id: (.*)$/m.exec(block)?.[1] ?? '',
         data: JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? '{}') as Record<string, unknown>,
       })
+      delivered++
       waiters.shift()?.()
     }
   })
@@ -85,7 +105,13 @@ async function openStream(
     async next() {
       if (events.length === 0) {
         await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error('no event in time')), EVENT_WAIT_MS)
+          const timer = setTimeout(() => {
+            reject(
+              new Error(
+                `no event in time (${String(delivered)} delivered on this stream)\n${diagnose()}`,
+              ),
+            )
+          }, EVENT_WAIT_MS)
           waiters.push(() => {
             clearTimeout(timer)
             resolve()
@@ -182,7 +208,7 @@ describe('a cluster of three nodes on PostgreSQL', { skip: unavailable }, () => 
     })
     assert.equal(created.status, 201, JSON.stringify(created.body))
     const hookId = (created.body as { id: string }).id
-    const stream = await openStream(a, hookId)
+    const stream = await openStream(a, hookId, 'log', () => feedDiagnostics(cluster.nodes))
     try {
       assert.equal(await claimOn(c), 'streamed')
       const first = await stream.next()
