@@ -11,22 +11,20 @@
  * `BENCH_CPU_PROF=DIR` profiles the nodes (bench/lib/serve-node.ts).
  */
 import { readFileSync, readdirSync } from 'node:fs'
-import { randomBytes } from 'node:crypto'
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { startPostgresCluster } from '../test/helpers/postgres.js'
 import { TWO_CLAIMS_HOOK } from './lib/hooks.js'
-import { httpOk, loadSlice } from './lib/load.js'
+import { loadSlice } from './lib/load.js'
 import { processCpuMs } from './lib/process-cpu.js'
+import { clusterAdminToken, clusterNodeEnv } from './lib/cluster-node-env.js'
 import { startServeNode, type ServeNode } from './lib/serve-node.js'
 import { createHook, createMachineClient, tokenRequestBody } from './lib/setup.js'
 
 const seconds = Number(process.argv[2] ?? 3)
 const rounds = Number(process.argv[3] ?? 3)
 const connections = Number(process.argv[4] ?? 8)
-const ISSUER = 'https://openhooks.bench/'
-const ADMIN = { id: 'bench-admin', secret: 'bench-admin-secret-0123456789abcdef' }
 /** Statements shown per variant, the most frequent first. */
 const TOP_STATEMENTS = 12
 
@@ -82,19 +80,7 @@ try {
   const stats = new pg.Client({ connectionString: databaseUrl.href })
   await stats.connect()
   await stats.query('create extension if not exists pg_stat_statements')
-  const shared = {
-    OPENHOOKS_MASTER_KEY: randomBytes(32).toString('base64'),
-    OPENHOOKS_ISSUER: ISSUER,
-    OPENHOOKS_ADMIN_CLIENT_ID: ADMIN.id,
-    OPENHOOKS_ADMIN_CLIENT_SECRET: ADMIN.secret,
-    OPENHOOKS_ADMIN_EMAIL: 'operator@openhooks.bench',
-    OPENHOOKS_ADMIN_PASSWORD: 'bench-operator-password-0123',
-    OPENHOOKS_METRICS: 'on',
-    OPENHOOKS_RATE_LIMIT_ENABLED: 'false',
-    OPENHOOKS_SANDBOX_WORKERS: '1',
-    OPENHOOKS_SANDBOX_TOKEN_WORKERS: '1',
-    OPENHOOKS_EGRESS: 'allowlist',
-  }
+  const shared = clusterNodeEnv()
   const pgEnv = { ...shared, OPENHOOKS_DATABASE_URL: databaseUrl.href }
   const variants: Variant[] = []
   const pgNode = await startServeNode('pg', pgEnv)
@@ -111,18 +97,7 @@ try {
   variants.unshift({ name: 'sqlite', node: sqliteNode, postgres: false, body: '' })
 
   for (const variant of variants) {
-    const token = (
-      await httpOk(variant.node.url, 'POST', '/oauth/token', {
-        status: 200,
-        body: {
-          grant_type: 'client_credentials',
-          client_id: ADMIN.id,
-          client_secret: ADMIN.secret,
-          audience: `${ISSUER}api/v2/`,
-        },
-      })
-    ).body as { access_token: string }
-    const app = { url: variant.node.url, token: token.access_token }
+    const app = { url: variant.node.url, token: await clusterAdminToken(variant.node.url) }
     // One client and hook per database (the PostgreSQL nodes share theirs).
     if (!variant.postgres || variants.find((v) => v.postgres) === variant) {
       variant.body = tokenRequestBody(await createMachineClient(app))

@@ -18,7 +18,7 @@ import {
   startOidcProviderServer,
   type AppServer,
 } from './lib/processes.js'
-import { BENCH_AUDIENCE, createHook, createMachineClient } from './lib/setup.js'
+import { createHook, createMachineClient, tokenRequestForm } from './lib/setup.js'
 import { summarize } from './lib/stats.js'
 import { fetchHook } from './scenarios/token-peer.js'
 
@@ -88,12 +88,7 @@ async function measure(server: AppServer): Promise<void> {
     {
       url: endpoint.url,
       path: '/oauth/token',
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: client.client_id,
-        client_secret: client.client_secret,
-        audience: BENCH_AUDIENCE,
-      }).toString(),
+      body: tokenRequestForm(client),
     },
     async () => [server.pid, ...(await server.stats('app')).workers.map((w) => w.pid)],
     async () => {

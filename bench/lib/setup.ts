@@ -43,11 +43,21 @@ export async function createHook(
   return (answer.body as { id: string }).id
 }
 
-export function tokenRequestBody(client: BenchClient): string {
-  return JSON.stringify({
+function tokenRequest(client: BenchClient): Record<string, string> {
+  return {
     grant_type: 'client_credentials',
     client_id: client.client_id,
     client_secret: client.client_secret,
     audience: BENCH_AUDIENCE,
-  })
+  }
+}
+
+/** `client`'s client-credentials request for the bench's API, as JSON. */
+export function tokenRequestBody(client: BenchClient): string {
+  return JSON.stringify(tokenRequest(client))
+}
+
+/** The same request as a form (`client_secret_post`, as the token-peer scenario sends it). */
+export function tokenRequestForm(client: BenchClient): string {
+  return new URLSearchParams(tokenRequest(client)).toString()
 }

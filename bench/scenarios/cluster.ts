@@ -10,7 +10,6 @@
  * defaults (`fsync`, `synchronous_commit` on), as SQLite runs with `synchronous=FULL`.
  */
 import { execFileSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import pg from 'pg'
 import { openPostgresStore } from '../../src/storage/sql/postgres.js'
@@ -22,6 +21,7 @@ import { TWO_CLAIMS_HOOK, numberedHook } from '../lib/hooks.js'
 import { alternate, http, httpOk, loadSlice, mergeSlices, type LoadSlice } from '../lib/load.js'
 import type { AppEndpoint } from '../lib/processes.js'
 import { byProfile, type Scenario } from '../lib/scenario.js'
+import { clusterAdminToken, clusterNodeEnv } from '../lib/cluster-node-env.js'
 import { startServeNode, type ServeNode } from '../lib/serve-node.js'
 import { createHook, createMachineClient, tokenRequestBody } from '../lib/setup.js'
 import { summarize, target, type VariantResult } from '../lib/stats.js'
@@ -53,8 +53,6 @@ const SETTINGS = {
   },
 } as const
 
-const ISSUER = 'https://openhooks.bench/'
-const ADMIN = { id: 'bench-admin', secret: 'bench-admin-secret-0123456789abcdef' }
 /** Page size of the list (Auth0's default `per_page`). */
 export const LIST_PAGE_SIZE = 50
 /** Hooks created at once on PostgreSQL while seeding (below the pool size). */
@@ -74,19 +72,6 @@ type Variant = (typeof VARIANTS)[number]
 
 interface Node extends AppEndpoint {
   readonly backend: 'sqlite' | 'postgresql'
-}
-
-async function adminToken(url: string): Promise<string> {
-  const answer = await httpOk(url, 'POST', '/oauth/token', {
-    status: 200,
-    body: {
-      grant_type: 'client_credentials',
-      client_id: ADMIN.id,
-      client_secret: ADMIN.secret,
-      audience: `${ISSUER}api/v2/`,
-    },
-  })
-  return (answer.body as { access_token: string }).access_token
 }
 
 /** The node's round-trip counter, from its `/metrics`. */
@@ -219,21 +204,7 @@ export const clusterScenario: Scenario = {
       await admin.end()
       const databaseUrl = new URL(postgres.url)
       databaseUrl.pathname = '/openhooks_bench'
-      const shared = {
-        OPENHOOKS_MASTER_KEY: randomBytes(32).toString('base64'),
-        OPENHOOKS_ISSUER: ISSUER,
-        OPENHOOKS_ADMIN_CLIENT_ID: ADMIN.id,
-        OPENHOOKS_ADMIN_CLIENT_SECRET: ADMIN.secret,
-        OPENHOOKS_ADMIN_EMAIL: 'operator@openhooks.bench',
-        OPENHOOKS_ADMIN_PASSWORD: 'bench-operator-password-0123',
-        OPENHOOKS_METRICS: 'on',
-        // The bench measures the server, not the Management API's quota.
-        OPENHOOKS_RATE_LIMIT_ENABLED: 'false',
-        // One worker for the token hook, one for the rest, per node (two cores in all here).
-        OPENHOOKS_SANDBOX_WORKERS: '1',
-        OPENHOOKS_SANDBOX_TOKEN_WORKERS: '1',
-        OPENHOOKS_EGRESS: 'allowlist',
-      }
+      const shared = clusterNodeEnv()
       const pgEnv = { ...shared, OPENHOOKS_DATABASE_URL: databaseUrl.href }
       log('cluster: starting PostgreSQL node A, then the SQLite node and node B')
       // A first: it migrates the empty database.
@@ -244,7 +215,7 @@ export const clusterScenario: Scenario = {
       const [pgA, sqliteServer, pgB] = servers as [ServeNode, ServeNode, ServeNode]
       const node = async (server: ServeNode, backend: Node['backend']): Promise<Node> => ({
         url: server.url,
-        token: await adminToken(server.url),
+        token: await clusterAdminToken(server.url),
         backend,
       })
       const sqlite = await node(sqliteServer, 'sqlite')

@@ -24,7 +24,7 @@ import {
 } from '../lib/processes.js'
 import { startPostgresCluster, type PostgresCluster } from '../../test/helpers/postgres.js'
 import { byProfile, type Scenario } from '../lib/scenario.js'
-import { BENCH_AUDIENCE, createHook, createMachineClient } from '../lib/setup.js'
+import { BENCH_AUDIENCE, createHook, createMachineClient, tokenRequestForm } from '../lib/setup.js'
 import { summarize, target, type VariantResult } from '../lib/stats.js'
 
 /** Concurrent connections of the throughput slices (the setting). */
@@ -218,12 +218,7 @@ export const tokenPeerScenario: Scenario = {
         targets[variant] = {
           url: endpoint.url,
           path: '/oauth/token',
-          body: new URLSearchParams({
-            grant_type: 'client_credentials',
-            client_id: client.client_id,
-            client_secret: client.client_secret,
-            audience: BENCH_AUDIENCE,
-          }).toString(),
+          body: tokenRequestForm(client),
           server: owner,
           pids: async () => [owner.pid, ...(await workerPids(owner, app))],
         }

@@ -200,21 +200,21 @@ export class SqlAttackProtectionStore implements AttackProtectionStore {
   async failuresOf(counters: readonly CounterRead[], nowMs: number): Promise<number[]> {
     if (counters.length === 0) return []
     const keys = counters.map((c) => keyOf(c.kind, c.identifier, c.ip))
-    const byKey: ReadonlyMap<string, CounterReadRow> =
-      this.#reads !== undefined
-        ? await this.#reads.read(keys)
-        : new Map(
-            (
-              await this.#db.executeQuery<CounterReadRow>({
-                ...this.#counterRead(keys.length),
-                parameters: keys,
-              })
-            ).rows.map((row) => [row.key, row]),
-          )
+    const byKey = await this.#readCounters(keys)
     return counters.map((counter, i) => {
       const row = byKey.get(keys[i] ?? '')
       return row === undefined ? 0 : decayed(row.failures, row.updated_ms, nowMs, counter.decayMs)
     })
+  }
+
+  /** The counter rows of `keys` that exist, by key: shared with concurrent reads, or alone. */
+  async #readCounters(keys: readonly string[]): Promise<ReadonlyMap<string, CounterReadRow>> {
+    if (this.#reads !== undefined) return this.#reads.read(keys)
+    const { rows } = await this.#db.executeQuery<CounterReadRow>({
+      ...this.#counterRead(keys.length),
+      parameters: keys,
+    })
+    return new Map(rows.map((row) => [row.key, row]))
   }
 
   /**

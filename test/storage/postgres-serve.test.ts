@@ -86,20 +86,27 @@ const NO_MASTER_KEY =
   'Invalid configuration:\n' +
   '  - OPENHOOKS_MASTER_KEY is required with OPENHOOKS_DATABASE_URL: every node sharing the database must use the same key (generate one with `openssl rand -base64 32`)\n'
 
+/**
+ * `openhooks serve` on `databaseUrl` with no master key: exit 1, the message alone on stderr, and
+ * nothing written, not even the data folder (where a generated key would have gone).
+ */
+async function assertRefusedWithoutKey(databaseUrl: string, dataDir: string): Promise<void> {
+  const result = await runCli(['serve'], {
+    OPENHOOKS_DATABASE_URL: databaseUrl,
+    OPENHOOKS_MASTER_KEY: '',
+    OPENHOOKS_DATA_DIR: dataDir,
+  })
+  assert.equal(result.code, 1)
+  assert.equal(result.stderr, NO_MASTER_KEY)
+  assert.equal(result.stdout, '')
+  assert.equal(existsSync(dataDir), false)
+}
+
 test('PostgreSQL without a master key refuses to start, saying how to make one', async () => {
   const parent = mkdtempSync(join(tmpdir(), 'openhooks-no-key-'))
   try {
     const dataDir = join(parent, 'data')
-    const result = await runCli(['serve'], {
-      OPENHOOKS_DATABASE_URL: 'postgres://openhooks@127.0.0.1:1/openhooks',
-      OPENHOOKS_MASTER_KEY: '',
-      OPENHOOKS_DATA_DIR: dataDir,
-    })
-    assert.equal(result.code, 1)
-    assert.equal(result.stderr, NO_MASTER_KEY)
-    assert.equal(result.stdout, '')
-    // Nothing written: not even the data folder (where a generated key would have gone).
-    assert.equal(existsSync(dataDir), false)
+    await assertRefusedWithoutKey('postgres://openhooks@127.0.0.1:1/openhooks', dataDir)
   } finally {
     rmSync(parent, { recursive: true, force: true })
   }
@@ -114,15 +121,7 @@ test(
     const parent = mkdtempSync(join(tmpdir(), 'openhooks-no-key-'))
     t.after(() => rmSync(parent, { recursive: true, force: true }))
     const dataDir = join(parent, 'data')
-    const result = await runCli(['serve'], {
-      OPENHOOKS_DATABASE_URL: database.url,
-      OPENHOOKS_MASTER_KEY: '',
-      OPENHOOKS_DATA_DIR: dataDir,
-    })
-    assert.equal(result.code, 1)
-    assert.equal(result.stderr, NO_MASTER_KEY)
-    assert.equal(result.stdout, '')
-    assert.equal(existsSync(dataDir), false)
+    await assertRefusedWithoutKey(database.url, dataDir)
     // The database is as it was created: no table, not even the migrations' own.
     const client = new pg.Client({ connectionString: database.url })
     await client.connect()
