@@ -120,12 +120,17 @@ export function mergeSlices(slices: readonly LoadSlice[]): {
 
 /**
  * Warm-up, then `rounds` rounds in which each variant runs one slice, in turn, so that a change in
- * the machine's load hits every variant alike.
+ * the machine's load hits every variant alike. With `rotate`, round r starts at the r-th variant
+ * (mod the count), so that each variant follows each other one equally often: when a variant's
+ * process keeps working after its slice (a batch of spans exported on a timer, a garbage
+ * collection), that work lands in the next variant's slice, and a fixed order would always charge
+ * it to the same one (docs/performance.md, issue 21's third pass).
  */
 export async function alternate<K extends string>(
   variants: readonly K[],
   rounds: number,
   slice: (variant: K, warmup: boolean) => Promise<LoadSlice>,
+  options: { readonly rotate?: boolean } = {},
 ): Promise<Record<K, LoadSlice[]>> {
   for (const variant of variants) await slice(variant, true)
   const out = Object.fromEntries(variants.map((v) => [v, [] as LoadSlice[]])) as Record<
@@ -133,7 +138,10 @@ export async function alternate<K extends string>(
     LoadSlice[]
   >
   for (let round = 0; round < rounds; round++) {
-    for (const variant of variants) out[variant].push(await slice(variant, false))
+    for (let i = 0; i < variants.length; i++) {
+      const variant = variants[(i + (options.rotate === true ? round : 0)) % variants.length]
+      if (variant !== undefined) out[variant].push(await slice(variant, false))
+    }
   }
   return out
 }

@@ -6,7 +6,9 @@
  * targets compare each round's throughput with the same round's "off", and take the median.
  *
  * Tracing is one per process: "off" and "metrics on" are two apps of one server process, "tracing
- * on" is the same app in a second one, started with the `OTEL_*` variables.
+ * on" is the same app in a second one, started with the `OTEL_*` variables. An A/A control, "off"
+ * again in a process of its own, measures what a process of its own changes by itself (nothing
+ * beyond the rounds' spread: docs/performance.md); the rounds rotate the variants' order.
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -24,10 +26,11 @@ const SETTINGS = {
 } as const
 
 const OFF = 'off'
+const CONTROL = 'off, own process (A/A control)'
 const METRICS = 'metrics on'
 const TRACING = 'tracing on (OTLP to loopback)'
 const SAMPLED = 'tracing on, 10 % sampled'
-const VARIANTS = [OFF, METRICS, TRACING, SAMPLED] as const
+const VARIANTS = [OFF, METRICS, TRACING, SAMPLED, CONTROL] as const
 type Variant = (typeof VARIANTS)[number]
 
 /** The sampled variant's `OTEL_TRACES_SAMPLER_ARG`: the share of traces it records. */
@@ -108,6 +111,8 @@ export const observabilityCostScenario: Scenario = {
           tracingEnv: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
         }),
       )
+      // The control: "off" alone in a process, as each tracing variant is.
+      servers.push(await startAppServer([{ name: CONTROL, runner: 'sandbox' }]))
       // Not a target: what sampling buys (docs/observability.md), the same otherwise.
       servers.push(
         await startAppServer([{ name: SAMPLED, runner: 'sandbox' }], {
@@ -128,16 +133,21 @@ export const observabilityCostScenario: Scenario = {
         await createHook(app, 'credentials-exchange', TWO_CLAIMS_HOOK)
       }
       log(`observability-cost: ${String(settings.rounds)} rounds × ${VARIANTS.length} variants`)
-      const slices = await alternate(VARIANTS, settings.rounds, (variant, warmup) =>
-        loadSlice({
-          url: apps[variant].url,
-          method: 'POST',
-          path: '/oauth/token',
-          body: bodies[variant],
-          connections: settings.connections,
-          expectStatus: 200,
-          ...(warmup ? settings.warmup : settings.slice),
-        }),
+      const slices = await alternate(
+        VARIANTS,
+        settings.rounds,
+        (variant, warmup) =>
+          loadSlice({
+            url: apps[variant].url,
+            method: 'POST',
+            path: '/oauth/token',
+            body: bodies[variant],
+            connections: settings.connections,
+            expectStatus: 200,
+            ...(warmup ? settings.warmup : settings.slice),
+          }),
+        // A tracing process exports its last spans after its slice, in the next variant's.
+        { rotate: true },
       )
       const perRound = (variant: Variant): number[] =>
         slices[variant].map((s) => s.samples.length / s.seconds)
@@ -167,6 +177,7 @@ export const observabilityCostScenario: Scenario = {
       const metricsRatio = medianRatio(perRound(METRICS), perRound(OFF))
       const tracingRatio = medianRatio(perRound(TRACING), perRound(OFF))
       const sampledRatio = medianRatio(perRound(SAMPLED), perRound(OFF))
+      const controlRatio = medianRatio(perRound(CONTROL), perRound(OFF))
       return {
         id: 'observability-cost',
         title: this.title,
@@ -176,6 +187,7 @@ export const observabilityCostScenario: Scenario = {
           { label: 'req/s, metrics on / off (median of rounds)', value: metricsRatio },
           { label: 'req/s, tracing on / off (median of rounds)', value: tracingRatio },
           { label: 'req/s, tracing 10 % sampled / off (median of rounds)', value: sampledRatio },
+          { label: 'req/s, A/A control / off (median of rounds)', value: controlRatio },
         ],
         targets: [
           target(
@@ -194,8 +206,8 @@ export const observabilityCostScenario: Scenario = {
           ),
         ],
         notes: [
-          `${String(settings.connections)} connections; ${String(settings.rounds)} interleaved rounds of ${'durationS' in settings.slice ? `${String(settings.slice.durationS)} s` : `${String(settings.slice.amount)} requests`} per variant after a warm-up; the ratios are the medians of the rounds' ratios.`,
-          '"off" and "metrics on" are two apps of one server process; "tracing on" is the same app in a second process with OTEL_EXPORTER_OTLP_ENDPOINT set (tracing is per process), and "10 % sampled" in a third with OTEL_TRACES_SAMPLER=parentbased_traceidratio and OTEL_TRACES_SAMPLER_ARG=0.1; each app has its own sandbox worker.',
+          `${String(settings.connections)} connections; ${String(settings.rounds)} interleaved rounds of ${'durationS' in settings.slice ? `${String(settings.slice.durationS)} s` : `${String(settings.slice.amount)} requests`} per variant after a warm-up, each round starting one variant later than the last; the ratios are the medians of the rounds' ratios.`,
+          '"off" and "metrics on" are two apps of one server process; "tracing on" is the same app in a second process with OTEL_EXPORTER_OTLP_ENDPOINT set (tracing is per process), and "10 % sampled" in a third with OTEL_TRACES_SAMPLER=parentbased_traceidratio and OTEL_TRACES_SAMPLER_ARG=0.1; the A/A control is "off" again, alone in a fourth process; each app has its own sandbox worker.',
           `"tracing on" records every request (the target's case); both export with the SDK's default batch processor to one loopback receiver in the bench process, which reads and counts the bytes without parsing them (a collector's socket, no more): ${String(posts)} posts, ${(receiver.bytes() / 1e6).toFixed(1)} MB of OTLP JSON.`,
           'Metrics are not scraped during the load (a Prometheus scrape every 15 s costs one render).',
         ],
