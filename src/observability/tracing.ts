@@ -28,6 +28,11 @@ const NOOP_SPAN: SpanHandle = {
   traceparent: () => undefined,
 }
 
+/** The exporter's `otel.component.type` (the SDK's OTLP/HTTP span exporter's). */
+const OTLP_HTTP_SPAN_EXPORTER = 'otlp_http_span_exporter'
+/** The headers every export has, as the SDK's OTLP/HTTP JSON exporter sends them. */
+const OTLP_JSON_HEADERS = { 'Content-Type': 'application/json' }
+
 /** How long, in ms, a shutdown waits for the last spans to be exported. */
 export const TRACE_SHUTDOWN_TIMEOUT_MS = 5_000
 
@@ -75,18 +80,39 @@ export async function startTracing(
 ): Promise<{ readonly enabled: boolean; readonly stop: () => Promise<void> }> {
   if (active !== undefined) throw new Error('tracing is already started in this process')
   if (!tracingRequested(env)) return { enabled: false, stop: async () => undefined }
-  const [api, sdk, exporter, resources] = await Promise.all([
+  const [api, sdk, otlp, resources, spanExport] = await Promise.all([
     import('@opentelemetry/api'),
     import('@opentelemetry/sdk-trace-node'),
-    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/otlp-exporter-base/node-http'),
     import('@opentelemetry/resources'),
+    import('./span-export.js'),
   ])
+  // The SDK's OTLP/HTTP transport and configuration, as its OTLPTraceExporter builds them (the
+  // OTEL_EXPORTER_OTLP_* variables), with spans encoded when they end (src/observability/span-export.ts).
+  const delegate = otlp.createOtlpHttpExportDelegate(
+    // The one entry point of the pinned otlp-exporter-base that reads the OTEL_EXPORTER_OTLP_*
+    // variables for Node's HTTP transport; the SDK's own OTLPTraceExporter of the same release
+    // calls it the same way.
+    // eslint-disable-next-line @typescript-eslint/no-deprecated
+    otlp.convertLegacyHttpOptions({}, 'TRACES', 'v1/traces', OTLP_JSON_HEADERS),
+    spanExport.ENCODED_BATCH_SERIALIZER,
+    OTLP_HTTP_SPAN_EXPORTER,
+    { name: 'span', countItems: (batch) => batch.count },
+    undefined,
+  )
+  const processor = new spanExport.EncodingBatchSpanProcessor(
+    delegate,
+    spanExport.batchSettingsFrom(env),
+    (fn) => {
+      api.context.with(api.ROOT_CONTEXT, fn)
+    },
+  )
   const provider = new sdk.NodeTracerProvider({
     resource: resources.resourceFromAttributes({
       'service.name': service.name,
       'service.version': service.version,
     }),
-    spanProcessors: [new sdk.BatchSpanProcessor(new exporter.OTLPTraceExporter())],
+    spanProcessors: [processor],
   })
   // The AsyncLocalStorage context manager and the W3C trace-context propagator.
   provider.register()
@@ -122,13 +148,42 @@ function traceparentOf(span: Span): string {
   return `00-${traceId}-${spanId}-${traceFlags.toString(16).padStart(2, '0')}`
 }
 
-function handleOf(span: Span): SpanHandle {
-  return {
-    recording: true,
-    setAttributes: (attributes) => {
-      span.setAttributes(attributes)
-    },
-    traceparent: () => traceparentOf(span),
+/**
+ * The handle of a recorded span. Handles and request spans are classes rather than objects of
+ * closures: one allocation per span, methods shared (issue 21's cost, docs/performance.md).
+ */
+class RecordedHandle implements SpanHandle {
+  readonly recording = true
+  readonly #span: Span
+
+  constructor(span: Span) {
+    this.#span = span
+  }
+
+  setAttributes(attributes: SpanAttributes): void {
+    this.#span.setAttributes(attributes)
+  }
+
+  traceparent(): string {
+    return traceparentOf(this.#span)
+  }
+}
+
+/** The handle under an unsampled span: its `traceparent` only. */
+class UnrecordedHandle implements SpanHandle {
+  readonly recording = false
+  readonly #parent: Span
+
+  constructor(parent: Span) {
+    this.#parent = parent
+  }
+
+  setAttributes(): void {
+    // Not recorded: nothing to keep.
+  }
+
+  traceparent(): string {
+    return traceparentOf(this.#parent)
   }
 }
 
@@ -138,12 +193,7 @@ function handleOf(span: Span): SpanHandle {
  * joins the caller's trace id and keeps its sampling decision (W3C trace context).
  */
 function unrecordedHandle(parent: Span | undefined): SpanHandle {
-  if (parent === undefined) return NOOP_SPAN
-  return {
-    recording: false,
-    setAttributes: () => undefined,
-    traceparent: () => traceparentOf(parent),
-  }
+  return parent === undefined ? NOOP_SPAN : new UnrecordedHandle(parent)
 }
 
 /**
@@ -166,7 +216,7 @@ export function withSpan<T>(
   const span = tracing.tracer.startSpan(name, { attributes }, parent)
   return api.context.with(api.trace.setSpan(parent, span), async () => {
     try {
-      return await fn(handleOf(span))
+      return await fn(new RecordedHandle(span))
     } catch (error) {
       span.setStatus({ code: api.SpanStatusCode.ERROR, message: errorName(error) })
       throw error
@@ -274,24 +324,40 @@ export function startHttpSpan(request: TracedRequest): HttpSpan | undefined {
       'url.path': request.url.split('?', 1)[0] ?? request.url,
     })
   }
-  const context: Context = api.trace.setSpan(parent, span)
-  return {
-    enter: (fn) => {
-      api.context.with(context, fn)
-    },
-    end: (route, statusCode) => {
-      if (!span.isRecording()) {
-        span.end()
-        return
-      }
-      if (route !== undefined) {
-        span.updateName(`${request.method} ${route}`)
-        span.setAttribute('http.route', route)
-      }
-      span.setAttribute('http.response.status_code', statusCode)
-      if (statusCode >= 500) span.setStatus({ code: api.SpanStatusCode.ERROR })
+  return new RequestSpan(api, request.method, span, api.trace.setSpan(parent, span))
+}
+
+/** The span of one HTTP request (`startHttpSpan`). */
+class RequestSpan implements HttpSpan {
+  readonly #api: Api
+  readonly #method: string
+  readonly #span: Span
+  readonly #context: Context
+
+  constructor(api: Api, method: string, span: Span, context: Context) {
+    this.#api = api
+    this.#method = method
+    this.#span = span
+    this.#context = context
+  }
+
+  enter(fn: () => void): void {
+    this.#api.context.with(this.#context, fn)
+  }
+
+  end(route: string | undefined, statusCode: number): void {
+    const span = this.#span
+    if (!span.isRecording()) {
       span.end()
-    },
+      return
+    }
+    if (route !== undefined) {
+      span.updateName(`${this.#method} ${route}`)
+      span.setAttribute('http.route', route)
+    }
+    span.setAttribute('http.response.status_code', statusCode)
+    if (statusCode >= 500) span.setStatus({ code: this.#api.SpanStatusCode.ERROR })
+    span.end()
   }
 }
 
