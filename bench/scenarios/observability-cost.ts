@@ -26,7 +26,7 @@ const SETTINGS = {
 } as const
 
 const OFF = 'off'
-const CONTROL = 'off, own process (A/A control)'
+const CONTROL = 'off, own process (control)'
 const METRICS = 'metrics on'
 const TRACING = 'tracing on (OTLP to loopback)'
 const SAMPLED = 'tracing on, 10 % sampled'
