@@ -208,7 +208,7 @@ export const observabilityCostScenario: Scenario = {
         notes: [
           `${String(settings.connections)} connections; ${String(settings.rounds)} interleaved rounds of ${'durationS' in settings.slice ? `${String(settings.slice.durationS)} s` : `${String(settings.slice.amount)} requests`} per variant after a warm-up, each round starting one variant later than the last; the ratios are the medians of the rounds' ratios.`,
           '"off" and "metrics on" are two apps of one server process; "tracing on" is the same app in a second process with OTEL_EXPORTER_OTLP_ENDPOINT set (tracing is per process), and "10 % sampled" in a third with OTEL_TRACES_SAMPLER=parentbased_traceidratio and OTEL_TRACES_SAMPLER_ARG=0.1; the A/A control is "off" again, alone in a fourth process; each app has its own sandbox worker.',
-          `"tracing on" records every request (the target's case); both export with the SDK's default batch processor to one loopback receiver in the bench process, which reads and counts the bytes without parsing them (a collector's socket, no more): ${String(posts)} posts, ${(receiver.bytes() / 1e6).toFixed(1)} MB of OTLP JSON.`,
+          `"tracing on" records every request (the target's case); both export with openhooks' batch span processor (the SDK's default settings) to one loopback receiver in the bench process, which reads and counts the bytes without parsing them (a collector's socket, no more): ${String(posts)} posts, ${(receiver.bytes() / 1e6).toFixed(1)} MB of OTLP JSON.`,
           'Metrics are not scraped during the load (a Prometheus scrape every 15 s costs one render).',
         ],
       }
