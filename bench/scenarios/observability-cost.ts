@@ -5,10 +5,11 @@
  * receiver on loopback in this process (every request recorded; and, not a target, 10 % sampled). Interleaved rounds under the same concurrent load; the
  * targets compare each round's throughput with the same round's "off", and take the median.
  *
- * Tracing is one per process: "off" and "metrics on" are two apps of one server process, "tracing
- * on" is the same app in a second one, started with the `OTEL_*` variables. An A/A control, "off"
- * again in a process of its own, measures what a process of its own changes by itself (nothing
- * beyond the rounds' spread: docs/performance.md); the rounds rotate the variants' order.
+ * Tracing is one per process, so every variant is an app alone in a server process of its own
+ * (like with like: a process that hosts two apps measured faster than one alone, docs/performance.md),
+ * the tracing ones started with the `OTEL_*` variables. An A/A control, "off" again in one more
+ * process, shows the spread of a variant with nothing changed; the rounds rotate the variants'
+ * order.
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -99,9 +100,9 @@ export const observabilityCostScenario: Scenario = {
     const receiver = await startReceiver()
     const servers: AppServer[] = []
     try {
+      servers.push(await startAppServer([{ name: OFF, runner: 'sandbox' }]))
       servers.push(
         await startAppServer([
-          { name: OFF, runner: 'sandbox' },
           { name: METRICS, runner: 'sandbox', env: { OPENHOOKS_METRICS: 'on' } },
         ]),
       )
@@ -111,7 +112,7 @@ export const observabilityCostScenario: Scenario = {
           tracingEnv: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
         }),
       )
-      // The control: "off" alone in a process, as each tracing variant is.
+      // The control: "off" again, in a process of its own like every variant.
       servers.push(await startAppServer([{ name: CONTROL, runner: 'sandbox' }]))
       // Not a target: what sampling buys (docs/observability.md), the same otherwise.
       servers.push(
@@ -207,7 +208,7 @@ export const observabilityCostScenario: Scenario = {
         ],
         notes: [
           `${String(settings.connections)} connections; ${String(settings.rounds)} interleaved rounds of ${'durationS' in settings.slice ? `${String(settings.slice.durationS)} s` : `${String(settings.slice.amount)} requests`} per variant after a warm-up, each round starting one variant later than the last; the ratios are the medians of the rounds' ratios.`,
-          '"off" and "metrics on" are two apps of one server process; "tracing on" is the same app in a second process with OTEL_EXPORTER_OTLP_ENDPOINT set (tracing is per process), and "10 % sampled" in a third with OTEL_TRACES_SAMPLER=parentbased_traceidratio and OTEL_TRACES_SAMPLER_ARG=0.1; the A/A control is "off" again, alone in a fourth process; each app has its own sandbox worker.',
+          'Each variant is one app alone in a server process of its own (tracing is per process): "tracing on" with OTEL_EXPORTER_OTLP_ENDPOINT set, "10 % sampled" also with OTEL_TRACES_SAMPLER=parentbased_traceidratio and OTEL_TRACES_SAMPLER_ARG=0.1, the A/A control "off" again; each app has its own sandbox worker.',
           `"tracing on" records every request (the target's case); both export with openhooks' batch span processor (the SDK's default settings) to one loopback receiver in the bench process, which reads and counts the bytes without parsing them (a collector's socket, no more): ${String(posts)} posts, ${(receiver.bytes() / 1e6).toFixed(1)} MB of OTLP JSON.`,
           'Metrics are not scraped during the load (a Prometheus scrape every 15 s costs one render).',
         ],
