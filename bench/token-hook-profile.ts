@@ -8,6 +8,7 @@
  * (`cpuPerTokenByProcess`: the server, its sandbox workers together, and the fetch hook's upstream,
  * which the total leaves out), the p50 and the sandbox workers' idle poll counts over the slice
  * (src/sandbox/worker/channel.ts), as one JSON line.
+ * `OPENHOOKS_SANDBOX_IDLE_POLL_US` in its environment sets the workers' idle poll window.
  */
 import { loadavg } from 'node:os'
 import { loadSlice } from './lib/load.js'
@@ -81,7 +82,13 @@ try {
     {
       name: 'app',
       runner: variant === 'none' ? 'none' : 'sandbox',
-      env: { OPENHOOKS_EGRESS_ALLOW: `127.0.0.1:${String(upstream.port)}` },
+      env: {
+        OPENHOOKS_EGRESS_ALLOW: `127.0.0.1:${String(upstream.port)}`,
+        // The worker's idle poll window, for comparing windows (the server reads no other variable).
+        ...(process.env.OPENHOOKS_SANDBOX_IDLE_POLL_US !== undefined
+          ? { OPENHOOKS_SANDBOX_IDLE_POLL_US: process.env.OPENHOOKS_SANDBOX_IDLE_POLL_US }
+          : undefined),
+      },
       ...(postgres !== undefined ? { postgresUrl: postgres.url } : undefined),
     },
   ])

@@ -13,7 +13,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { request, type IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as delay } from 'node:timers/promises'
 import { after, before, describe, it } from 'node:test'
+import pg from 'pg'
 import { startCluster, type Cluster, type ClusterNode } from '../helpers/cluster.js'
 import { postgresUnavailable } from '../helpers/postgres.js'
 import { startFakeRegistry, type FakeRegistry } from '../dependencies/fake-registry.js'
@@ -25,6 +27,12 @@ const EVENT_WAIT_MS = 30_000
 /** A registry address where nothing listens (the discard port). */
 const NO_REGISTRY = 'http://127.0.0.1:9/'
 const CLAIM = 'https://example.test/ran'
+/**
+ * How long a stream's head must stay away while the tenant log is locked, in ms: the head of the
+ * code before the fix came at once. Shorter than the nodes' statement timeout (5 s), after which
+ * the stream's read of the log would fail.
+ */
+const HEAD_HOLD_MS = 1_000
 
 function claimsOf(body: Record<string, unknown>): Record<string, unknown> {
   const token = body.access_token
@@ -238,6 +246,46 @@ describe('a cluster of three nodes on PostgreSQL', { skip: unavailable }, () => 
       assert.deepStrictEqual(new Set(seen.map((e) => e.data.log_id)), new Set(stored))
     } finally {
       stream.close()
+      await a.api('DELETE', `/api/v2/hooks/${hookId}`)
+    }
+  })
+
+  it('a stream answers only once it is live: an event logged after its head reaches it', async () => {
+    await b.token() // minted before the hook below, which would add its claim to it
+    const created = await a.api('POST', '/api/v2/hooks', {
+      name: 'head-hook',
+      script: scriptSetting("'live'"),
+      triggerId: 'credentials-exchange',
+      enabled: true,
+    })
+    assert.equal(created.status, 201, JSON.stringify(created.body))
+    const hookId = (created.body as { id: string }).id
+    // While the tenant log is locked, B cannot read where the log stands, so it cannot be live.
+    const db = new pg.Client({ connectionString: cluster.database.url })
+    await db.connect()
+    try {
+      await db.query('begin')
+      await db.query('lock table tenant_logs in access exclusive mode')
+      const opening = openStream(b, hookId, 'log')
+      const early = await Promise.race([
+        opening.then(() => 'answered'),
+        delay(HEAD_HOLD_MS).then(() => 'waiting'),
+      ])
+      assert.equal(early, 'waiting', 'the head came before the stream knew where the log stood')
+      await db.query('commit')
+      const stream = await opening
+      try {
+        // The exchange starts only once the head is in: its event must reach the stream.
+        assert.equal(await claimOn(c), 'live')
+        const first = await stream.next()
+        assert.equal(first.data.type, 'seccft')
+        assert.equal(first.data.hook_id, hookId)
+      } finally {
+        stream.close()
+      }
+    } finally {
+      await db.query('rollback').catch(() => undefined)
+      await db.end()
       await a.api('DELETE', `/api/v2/hooks/${hookId}`)
     }
   })

@@ -5,7 +5,7 @@ import { ApiError } from '../../errors/api-error.js'
 import type { HookExecution, HookExecutions } from '../../hooks/execution-log.js'
 import type { HookService } from '../../hooks/hook-service.js'
 import type { SequencedTenantLog, TenantLogStore } from '../../storage/store.js'
-import type { TenantLogFeed } from '../../tenant-log/log-feed.js'
+import type { TenantLogFeed, TenantLogFeedSubscription } from '../../tenant-log/log-feed.js'
 import { toLogResponse } from './directory.schemas.js'
 import type { ManagementRouteConfig } from './guard.js'
 
@@ -121,16 +121,6 @@ export const logStreamRoutes: FastifyPluginAsyncTypebox<LogStreamOptions> = asyn
           ? await positionOf(store, lastEventId)
           : undefined
       const raw: ServerResponse = reply.raw
-      reply.hijack()
-      raw.writeHead(200, {
-        ...(reply.getHeaders() as Record<string, string>),
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-        'x-request-id': request.id,
-      })
-      raw.write(`retry: ${RECONNECT_DELAY_MS}\n: stream of hook ${hook.id}\n\n`)
       const position: StreamPosition = {
         seq: resumed?.seq,
         executionId: resumed?.executionId,
@@ -148,18 +138,22 @@ export const logStreamRoutes: FastifyPluginAsyncTypebox<LogStreamOptions> = asyn
         )
       }
       const unsubscribers: (() => void)[] = []
-      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), LOG_STREAM_HEARTBEAT_MS)
+      let live = false
+      const heartbeat = setInterval(() => {
+        if (live) raw.write(': keep-alive\n\n')
+      }, LOG_STREAM_HEARTBEAT_MS)
       const limit = setTimeout(() => close(), MAX_LOG_STREAM_MS)
       const close = () => {
         if (!open.delete(close)) return
         for (const unsubscribe of unsubscribers) unsubscribe()
         clearInterval(heartbeat)
         clearTimeout(limit)
-        raw.end()
+        if (live) raw.end()
       }
       open.add(close)
       request.raw.on('close', close)
-      // Executions that end while the missed ones are read wait, so that none is lost.
+      // Both kinds are subscribed to before the head is written, so that whatever happens after
+      // the client has the head reaches it; what arrives meanwhile waits, in order.
       let heldExecutions: HookExecution[] | undefined = []
       unsubscribers.push(
         executions.subscribe(hook.id, (execution) => {
@@ -167,12 +161,41 @@ export const logStreamRoutes: FastifyPluginAsyncTypebox<LogStreamOptions> = asyn
           else sendExecution(execution)
         }),
       )
+      let held: SequencedTenantLog[] | undefined = []
+      let subscription: TenantLogFeedSubscription
+      try {
+        subscription = await feed.subscribe((event) => {
+          if (event.log.hookId !== hook.id) return
+          if (held !== undefined) held.push(event)
+          else sendLog(event)
+        })
+      } catch (error) {
+        close()
+        request.log.error({ err: error, event: 'log_stream.failed' }, 'the log stream failed')
+        throw new ApiError('ServiceUnavailable', { message: 'The log stream could not start' })
+      }
+      unsubscribers.push(subscription.unsubscribe)
+      reply.hijack()
+      if (!open.has(close)) {
+        subscription.unsubscribe() // the client left meanwhile
+        return
+      }
+      live = true
+      raw.writeHead(200, {
+        ...(reply.getHeaders() as Record<string, string>),
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+        'x-request-id': request.id,
+      })
+      raw.write(`retry: ${RECONNECT_DELAY_MS}\n: stream of hook ${hook.id}\n\n`)
       if (resumed?.executionId !== undefined) {
         try {
           const missed = await executions.since(hook.id, resumed.executionId)
-          const held = new Set(heldExecutions.map((e) => e.id))
+          const heldIds = new Set(heldExecutions.map((e) => e.id))
           for (const execution of missed.slice(-MAX_LOG_STREAM_REPLAY)) {
-            if (!held.has(execution.id)) sendExecution(execution)
+            if (!heldIds.has(execution.id)) sendExecution(execution)
           }
         } catch (error) {
           request.log.warn({ err: error, event: 'log_stream.replay_failed' }, 'no replay')
@@ -181,16 +204,7 @@ export const logStreamRoutes: FastifyPluginAsyncTypebox<LogStreamOptions> = asyn
       for (const execution of heldExecutions) sendExecution(execution)
       heldExecutions = undefined
       if (!open.has(close)) return // the client left meanwhile
-      // Log events that arrive while the missed ones are read wait, so their order holds.
-      let held: SequencedTenantLog[] | undefined = []
       try {
-        const subscription = await feed.subscribe((event) => {
-          if (event.log.hookId !== hook.id) return
-          if (held !== undefined) held.push(event)
-          else sendLog(event)
-        })
-        unsubscribers.push(subscription.unsubscribe)
-        if (!open.has(close)) subscription.unsubscribe() // the client left meanwhile
         if (resumed?.seq !== undefined) {
           const missed = await store.listLogsBySeq({
             afterSeq: resumed.seq,
