@@ -4,14 +4,16 @@
  * the hook's path (issue 23; docs/performance.md), or (`peer`) oidc-provider alone under the same
  * load, to compare the two servers' profiles. With `BENCH_CPU_PROF=DIR` the server process
  * and its sandbox workers write V8 CPU profiles there (`--cpu-prof`) when they exit. Prints
- * requests per second, CPU per token (server and workers, from /proc), the p50 and the sandbox
- * workers' idle poll counts over the slice (src/sandbox/worker/channel.ts), as one JSON line.
+ * requests per second, CPU per token (server and workers, from /proc), the same split by process
+ * (`cpuPerTokenByProcess`: the server, its sandbox workers together, and the fetch hook's upstream,
+ * which the total leaves out), the p50 and the sandbox workers' idle poll counts over the slice
+ * (src/sandbox/worker/channel.ts), as one JSON line.
  * `OPENHOOKS_SANDBOX_IDLE_POLL_US` in its environment sets the workers' idle poll window.
  */
 import { loadavg } from 'node:os'
 import { loadSlice } from './lib/load.js'
 import { TWO_CLAIMS_HOOK } from './lib/hooks.js'
-import { totalCpuMs } from './lib/process-cpu.js'
+import { processCpuMs, totalCpuMs } from './lib/process-cpu.js'
 import { startPostgresCluster } from '../test/helpers/postgres.js'
 import {
   startAppServer,
@@ -39,12 +41,29 @@ interface PollCounts {
 }
 const NO_POLL: PollCounts = { frames: 0, pauses: 0, backoffs: 0 }
 
+/** The processes whose CPU time is read: the total counts the server and its workers only. */
+interface ProcessIds {
+  readonly server: number
+  readonly workers: readonly number[]
+  /** The fetch hook's upstream (a third process); not part of the server's CPU per token. */
+  readonly upstream?: number
+}
+
+/** CPU time of each process group, in ms. */
+function cpuByProcess(ids: ProcessIds): { server: number; workers: number; upstream: number } {
+  return {
+    server: processCpuMs(ids.server),
+    workers: totalCpuMs(ids.workers),
+    upstream: ids.upstream === undefined ? 0 : processCpuMs(ids.upstream),
+  }
+}
+
 if (variant === 'peer') {
   const peer = await startOidcProviderServer()
   try {
     await measureLoad(
       { url: peer.url, path: '/token', body: peer.body },
-      async () => [peer.pid],
+      async () => ({ server: peer.pid, workers: [] }),
       async () => 0,
       async () => NO_POLL,
     )
@@ -97,7 +116,11 @@ async function measure(server: AppServer): Promise<void> {
       path: '/oauth/token',
       body: tokenRequestForm(client),
     },
-    async () => [server.pid, ...(await server.stats('app')).workers.map((w) => w.pid)],
+    async () => ({
+      server: server.pid,
+      workers: (await server.stats('app')).workers.map((w) => w.pid),
+      upstream: upstream.pid,
+    }),
     async () => {
       const counts = await server.dbStatements()
       return counts.sqlite + counts.postgres
@@ -116,7 +139,7 @@ async function measure(server: AppServer): Promise<void> {
 /** The warm-up, then the measured slice; prints its figures as one JSON line. */
 async function measureLoad(
   target: { url: string; path: string; body: string },
-  processIds: () => Promise<number[]>,
+  processIds: () => Promise<ProcessIds>,
   statementCount: () => Promise<number>,
   pollCounts: () => Promise<PollCounts>,
 ): Promise<void> {
@@ -130,12 +153,15 @@ async function measureLoad(
     expectStatus: 200,
   }
   await loadSlice({ ...request, durationS: WARMUP_S })
-  const pids = await processIds()
+  const ids = await processIds()
   const statementsBefore = await statementCount()
   const pollBefore = await pollCounts()
-  const cpuBefore = totalCpuMs(pids)
+  const cpuBefore = cpuByProcess(ids)
   const slice = await loadSlice({ ...request, durationS: seconds })
-  const cpuMs = totalCpuMs(pids) - cpuBefore
+  const cpuAfter = cpuByProcess(ids)
+  const tokens = Math.max(1, slice.samples.length)
+  const perToken = (key: keyof typeof cpuAfter) => (cpuAfter[key] - cpuBefore[key]) / tokens
+  const cpuMs = cpuAfter.server - cpuBefore.server + (cpuAfter.workers - cpuBefore.workers)
   const statements = (await statementCount()) - statementsBefore
   const pollAfter = await pollCounts()
   console.log(
@@ -144,7 +170,12 @@ async function measureLoad(
       connections,
       perSecond: slice.samples.length / slice.seconds,
       errors: slice.errors,
-      cpuPerTokenMs: cpuMs / Math.max(1, slice.samples.length),
+      cpuPerTokenMs: cpuMs / tokens,
+      cpuPerTokenByProcess: {
+        server: perToken('server'),
+        workers: perToken('workers'),
+        upstream: perToken('upstream'),
+      },
       statementsPerToken: statements / Math.max(1, slice.samples.length),
       p50Ms: summarize(slice.samples).p50,
       idlePoll: {

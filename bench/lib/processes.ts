@@ -192,12 +192,12 @@ export async function startWebhookServer(): Promise<{ url: string; close(): Prom
 /** Starts the upstream of the runtime bench's fetch case in its own process. */
 export async function startFetchTargetServer(
   body: string,
-): Promise<{ url: string; port: number; close(): Promise<void> }> {
+): Promise<{ url: string; port: number; pid: number; close(): Promise<void> }> {
   const child = forkTs('./fetch-target-server.ts', [], [])
   const started = firstMessage<{ url: string; port: number }>(child, 'the fetch target')
   child.send({ body })
   const { url, port } = await started
-  return { url, port, close: () => stop(child) }
+  return { url, port, pid: child.pid ?? -1, close: () => stop(child) }
 }
 
 /** Starts oidc-provider, the token endpoint's peer (bench/lib/oidc-provider-server.ts). */

@@ -83,6 +83,9 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
         res.setHeader('content-type', 'application/json; charset=utf-8')
         res.end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"bom":"é"}')]))
         return
+      case '/raw':
+        res.end(Buffer.from(url.searchParams.get('hex') ?? '', 'hex'))
+        return
       case '/gzip':
         res.setHeader('content-encoding', 'gzip')
         res.end(gzipSync(JSON.stringify({ zipped: true })))
@@ -291,6 +294,58 @@ describe('a body that starts with a UTF-8 byte order mark', () => {
       length: 3 + Buffer.byteLength('{"bom":"é"}'),
     })
   })
+})
+
+describe('response bodies of every size and encoding reach the hook byte for byte', () => {
+  // A short UTF-8 body crosses into the isolate as its text alone and the isolate encodes its bytes
+  // again (EGRESS_TEXT_ONLY_BODY_BYTES in src/sandbox/worker/callbacks.ts); a longer or non-UTF-8
+  // one crosses as bytes. Every reader must see the bytes the server sent, on both paths.
+  const bodies: Record<string, Buffer> = {
+    'one byte': Buffer.from('a'),
+    'two-, three- and four-byte characters': Buffer.from('é€😀 ok'),
+    'a byte order mark and a NUL': Buffer.from('\uFEFF{"a":"\u0000"}'),
+    'at the text-only bound (1,024 bytes)': Buffer.from('x'.repeat(1020) + '😀'),
+    'one byte over it': Buffer.from('x'.repeat(1021) + '😀'),
+    'short and not UTF-8': Buffer.from([0xff, 0xfe, 0x41, 0xc3]),
+  }
+  for (const [name, body] of Object.entries(bodies)) {
+    it(name, async () => {
+      const url = `http://127.0.0.1:${httpPort}/raw?hex=${body.toString('hex')}`
+      const outcome = await run(
+        allowed,
+        `const hex = (u8) => Array.from(u8, (b) => b.toString(16).padStart(2, '0')).join('')
+         const r = await fetch('${url}')
+         const copies = [r.clone(), r.clone(), r.clone(), r.clone()]
+         const out = {}
+         out.arrayBuffer = hex(new Uint8Array(await r.arrayBuffer()))
+         out.bytes = hex(await copies[0].bytes())
+         out.blob = hex(new Uint8Array(await (await copies[1].blob()).arrayBuffer()))
+         const reader = copies[2].body.getReader()
+         const chunks = []
+         for (;;) { const { done, value } = await reader.read(); if (done) break; chunks.push(hex(value)) }
+         out.stream = chunks.join('')
+         out.text = await copies[3].text()
+         out.http = await new Promise((resolve, reject) => {
+           require('http').get('${url}', (res) => {
+             const parts = []
+             res.on('data', (chunk) => parts.push(chunk))
+             res.on('end', () => resolve(Buffer.concat(parts).toString('hex')))
+           }).on('error', reject)
+         })
+         cb(null, out)`,
+      )
+      const expected = body.toString('hex')
+      const text = new TextDecoder().decode(body)
+      assert.deepEqual(expectKind(outcome, 'ok').value, {
+        arrayBuffer: expected,
+        bytes: expected,
+        blob: expected,
+        stream: expected,
+        text,
+        http: expected,
+      })
+    })
+  }
 })
 
 describe('fetch limits', () => {

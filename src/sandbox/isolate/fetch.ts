@@ -384,7 +384,8 @@ export let nextRequestId = 1
  * Asks the worker to make a request. spec: { method, url, headers: [[name, value]], redirect,
  * decompress, timeoutMs, api }; body: bytes or null. onResult(meta, bytes, text) is called in a
  * later entry: the response body as a Uint8Array, and as a string when it is valid UTF-8 (the
- * worker decodes it, which is much faster than decoding here). Returns the request id, or throws
+ * worker decodes it, which is much faster than decoding here; a short one comes as the string
+ * alone and is encoded here). Returns the request id, or throws
  * when the worker refused at once.
  */
 export function startHttp(spec, bodyBytes, onResult) {
@@ -429,7 +430,13 @@ export function httpDone(id, metaJson, body, text) {
   const call = getCall(pending.callId)
   if (call !== undefined) call.timers--
   try {
-    const bytes = body === undefined ? new Uint8ArrayCtor(0) : new Uint8ArrayCtor(body)
+    // A short UTF-8 body comes as its text alone (worker/callbacks.ts `bodyForIsolate`).
+    const bytes =
+      body !== undefined
+        ? new Uint8ArrayCtor(body)
+        : text !== undefined
+          ? utf8Encode(text)
+          : new Uint8ArrayCtor(0)
     ReflectApply(pending.onResult, undefined, [JSONParse(metaJson), bytes, text])
   } catch (e) {
     flushDeferred()

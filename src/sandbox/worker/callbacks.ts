@@ -227,15 +227,28 @@ function requestDone(call: Call, requestId: number, result: EgressResult): void 
 }
 
 /**
+ * Longest response body, in bytes, that crosses into the isolate as its text alone when it is valid
+ * UTF-8; the isolate encodes the bytes back from the text (isolate/fetch.ts `httpDone`). Copying an
+ * ArrayBuffer into the isolate costs more than encoding a short text there (docs/performance.md,
+ * "The fetch hook's path, fourth pass"); a longer body crosses as both, since encoding in the
+ * isolate is a JavaScript loop.
+ */
+export const EGRESS_TEXT_ONLY_BODY_BYTES = 1024
+
+/**
  * A response body as the isolate takes it: its bytes as an ArrayBuffer copied in (never the rest of
  * a pooled Buffer's memory), and its text when it is valid UTF-8, decoded here because decoding in
- * the isolate is a JavaScript loop (isolate/encoding.ts `utf8Decode`). Empty bodies cross as nothing.
+ * the isolate is a JavaScript loop (isolate/encoding.ts `utf8Decode`). A short UTF-8 body crosses
+ * as its text only ({@link EGRESS_TEXT_ONLY_BODY_BYTES}). Empty bodies cross as nothing.
  */
 function bodyForIsolate(body: Buffer): {
   bytes?: ivm.Copy<ArrayBufferLike>
   text?: string
 } {
   if (body.length === 0) return {}
+  if (body.length <= EGRESS_TEXT_ONLY_BODY_BYTES && isUtf8(body)) {
+    return { text: body.toString('utf8') }
+  }
   const exact =
     body.byteOffset === 0 && body.byteLength === body.buffer.byteLength
       ? body.buffer
