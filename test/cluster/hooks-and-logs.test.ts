@@ -52,6 +52,24 @@ function scriptSetting(value: string): string {
   return `module.exports = function (client, scope, audience, context, cb) { cb(null, { '${CLAIM}': ${value} }) }`
 }
 
+/** Creates a credentials-exchange hook on `node`; resolves with its id. */
+async function createHook(
+  node: ClusterNode,
+  settings: {
+    readonly name: string
+    readonly script: string
+    readonly enabled: boolean
+    readonly dependencies?: Record<string, string>
+  },
+): Promise<string> {
+  const created = await node.api('POST', '/api/v2/hooks', {
+    ...settings,
+    triggerId: 'credentials-exchange',
+  })
+  assert.equal(created.status, 201, JSON.stringify(created.body))
+  return (created.body as { id: string }).id
+}
+
 interface LogStream {
   next(): Promise<{ id: string; data: Record<string, unknown> }>
   close(): void
@@ -171,14 +189,11 @@ describe('a cluster of three nodes on PostgreSQL', { skip: unavailable }, () => 
   })
 
   it('(1) a hook enabled, changed, given secrets, disabled and deleted on A is used so on B', async () => {
-    const created = await a.api('POST', '/api/v2/hooks', {
+    const hookId = await createHook(a, {
       name: 'cluster-hook',
       script: scriptSetting("'v1'"),
-      triggerId: 'credentials-exchange',
       enabled: false,
     })
-    assert.equal(created.status, 201, JSON.stringify(created.body))
-    const hookId = (created.body as { id: string }).id
     // B has read (and cached for ten minutes) that no hook is enabled.
     assert.equal(await claimOn(b), undefined)
 
@@ -208,14 +223,11 @@ describe('a cluster of three nodes on PostgreSQL', { skip: unavailable }, () => 
   })
 
   it('(7) a log stream on A shows the exchanges done on B and C, in order, none missing', async () => {
-    const created = await a.api('POST', '/api/v2/hooks', {
+    const hookId = await createHook(a, {
       name: 'streamed-hook',
       script: scriptSetting("'streamed'"),
-      triggerId: 'credentials-exchange',
       enabled: true,
     })
-    assert.equal(created.status, 201, JSON.stringify(created.body))
-    const hookId = (created.body as { id: string }).id
     const stream = await openStream(a, hookId, 'log', () => feedDiagnostics(cluster.nodes))
     try {
       assert.equal(await claimOn(c), 'streamed')
@@ -252,14 +264,11 @@ describe('a cluster of three nodes on PostgreSQL', { skip: unavailable }, () => 
 
   it('a stream answers only once it is live: an event logged after its head reaches it', async () => {
     await b.token() // minted before the hook below, which would add its claim to it
-    const created = await a.api('POST', '/api/v2/hooks', {
+    const hookId = await createHook(a, {
       name: 'head-hook',
       script: scriptSetting("'live'"),
-      triggerId: 'credentials-exchange',
       enabled: true,
     })
-    assert.equal(created.status, 201, JSON.stringify(created.body))
-    const hookId = (created.body as { id: string }).id
     // While the tenant log is locked, B cannot read where the log stands, so it cannot be live.
     const db = new pg.Client({ connectionString: cluster.database.url })
     await db.connect()
@@ -291,17 +300,14 @@ describe('a cluster of three nodes on PostgreSQL', { skip: unavailable }, () => 
   })
 
   it("a hook's live log on A shows the execution on C, with its console output", async () => {
-    const created = await a.api('POST', '/api/v2/hooks', {
+    const hookId = await createHook(a, {
       name: 'live-log-hook',
       script: `module.exports = function (client, scope, audience, context, cb) {
         console.log('ran on a node with secret ' + context.webtask.secrets.TOKEN)
         cb(null, { '${CLAIM}': 'live' })
       }`,
-      triggerId: 'credentials-exchange',
       enabled: true,
     })
-    assert.equal(created.status, 201, JSON.stringify(created.body))
-    const hookId = (created.body as { id: string }).id
     const secrets = await a.api('POST', `/api/v2/hooks/${hookId}/secrets`, {
       TOKEN: 's3cr3t-value',
     })
@@ -333,15 +339,12 @@ describe('a cluster of three nodes on PostgreSQL', { skip: unavailable }, () => 
   })
 
   it("runs a hook's npm dependencies on a node that never saw the save, without the registry", async () => {
-    const created = await a.api('POST', '/api/v2/hooks', {
+    const hookId = await createHook(a, {
       name: 'dependent-hook',
       script: scriptSetting("require('shared-dep').v"),
-      triggerId: 'credentials-exchange',
       enabled: true,
       dependencies: { 'shared-dep': '^1.0.0' },
     })
-    assert.equal(created.status, 201, JSON.stringify(created.body))
-    const hookId = (created.body as { id: string }).id
     const asked = registry.requests.length
     assert.ok(asked > 0, 'A resolved the range against the registry')
     try {
