@@ -16,7 +16,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { startPostgresCluster } from '../test/helpers/postgres.js'
 import { TWO_CLAIMS_HOOK } from './lib/hooks.js'
-import { loadSlice } from './lib/load.js'
+import { tokenSlice } from './lib/load.js'
 import { processCpuMs } from './lib/process-cpu.js'
 import { clusterAdminToken, clusterNodeEnv } from './lib/cluster-node-env.js'
 import { startServeNode, type ServeNode } from './lib/serve-node.js'
@@ -141,14 +141,11 @@ try {
       postgres: cpuOf(pgPids),
       generator: process.cpuUsage(),
     }
-    const result = await loadSlice({
+    const result = await tokenSlice({
       url: variant.node.url,
-      method: 'POST',
-      path: '/oauth/token',
       body: variant.body,
       connections,
       durationS: measured ? seconds : 1,
-      expectStatus: 200,
     })
     // The slice's last tenant-log batch.
     await new Promise((resolve) => setTimeout(resolve, 100))

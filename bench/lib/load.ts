@@ -37,6 +37,13 @@ export interface LoadOptions {
   readonly expectStatus: number
 }
 
+/** A slice of token requests: `POST /oauth/token`, each expected to be answered 200. */
+export function tokenSlice(
+  options: Omit<LoadOptions, 'method' | 'path' | 'pathFor' | 'expectStatus'>,
+): Promise<LoadSlice> {
+  return loadSlice({ ...options, method: 'POST', path: '/oauth/token', expectStatus: 200 })
+}
+
 /** Runs autocannon once and keeps every response's latency. */
 export async function loadSlice(options: LoadOptions): Promise<LoadSlice> {
   let n = 0

@@ -18,7 +18,7 @@ import type { Store } from '../../src/storage/store.js'
 import { postgresUnavailable, startPostgresCluster } from '../../test/helpers/postgres.js'
 import { parsePrometheusText, sampleValue } from '../../test/helpers/prometheus-text.js'
 import { TWO_CLAIMS_HOOK, numberedHook } from '../lib/hooks.js'
-import { alternate, http, httpOk, loadSlice, mergeSlices, type LoadSlice } from '../lib/load.js'
+import { alternate, http, httpOk, mergeSlices, tokenSlice, type LoadSlice } from '../lib/load.js'
 import type { AppEndpoint } from '../lib/processes.js'
 import { byProfile, type Scenario } from '../lib/scenario.js'
 import { clusterAdminToken, clusterNodeEnv } from '../lib/cluster-node-env.js'
@@ -115,13 +115,10 @@ async function sliceOver(
   const share = Math.max(1, Math.floor(connections / nodes.length))
   const slices = await Promise.all(
     nodes.map((node) =>
-      loadSlice({
+      tokenSlice({
         url: node.url,
-        method: 'POST',
-        path: '/oauth/token',
         body,
         connections: share,
-        expectStatus: 200,
         ...(load.amount !== undefined ? { amount: Math.ceil(load.amount / nodes.length) } : load),
       }),
     ),

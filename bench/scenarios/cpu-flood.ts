@@ -6,7 +6,7 @@
  * OPENHOOKS_SANDBOX_TOKEN_WORKERS = 1). The target: p99 flooded within 3× of p99 idle.
  */
 import { TWO_CLAIMS_HOOK } from '../lib/hooks.js'
-import { loadSlice, mergeSlices, type LoadSlice } from '../lib/load.js'
+import { loadSlice, mergeSlices, tokenSlice, type LoadSlice } from '../lib/load.js'
 import { startAppServer, type AppEndpoint } from '../lib/processes.js'
 import { byProfile, type Scenario } from '../lib/scenario.js'
 import { createHook, createMachineClient, tokenRequestBody } from '../lib/setup.js'
@@ -69,14 +69,11 @@ export const cpuFloodScenario: Scenario = {
           })
         ).json()) as { client_id: string }
         const tokens = (): Promise<LoadSlice> =>
-          loadSlice({
+          tokenSlice({
             url: app.url,
-            method: 'POST',
-            path: '/oauth/token',
             headers: { 'content-type': 'application/json' },
             body: tokenRequestBody(client),
             connections: TOKEN_CONNECTIONS,
-            expectStatus: 200,
             ...s.tokens,
           })
         log(`cpu-flood: ${name}, idle`)

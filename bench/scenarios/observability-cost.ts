@@ -14,7 +14,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { TWO_CLAIMS_HOOK } from '../lib/hooks.js'
-import { alternate, http, loadSlice, mergeSlices } from '../lib/load.js'
+import { alternate, http, mergeSlices, tokenSlice } from '../lib/load.js'
 import { startAppServer, type AppEndpoint, type AppServer } from '../lib/processes.js'
 import { byProfile, type Scenario } from '../lib/scenario.js'
 import { createHook, createMachineClient, tokenRequestBody } from '../lib/setup.js'
@@ -138,13 +138,10 @@ export const observabilityCostScenario: Scenario = {
         VARIANTS,
         settings.rounds,
         (variant, warmup) =>
-          loadSlice({
+          tokenSlice({
             url: apps[variant].url,
-            method: 'POST',
-            path: '/oauth/token',
             body: bodies[variant],
             connections: settings.connections,
-            expectStatus: 200,
             ...(warmup ? settings.warmup : settings.slice),
           }),
         // A tracing process exports its last spans after its slice, in the next variant's.

@@ -8,7 +8,7 @@ import { pino } from 'pino'
 import { startProcessRunner } from '../../src/sandbox/process-runner.js'
 import type { HookRunner, RunRequest } from '../../src/sandbox/runner.js'
 import { CREDENTIALS_EXCHANGE_TEST_PAYLOAD, TWO_CLAIMS_HOOK } from '../lib/hooks.js'
-import { alternate, loadSlice, mergeSlices } from '../lib/load.js'
+import { alternate, mergeSlices, tokenSlice } from '../lib/load.js'
 import { startAppServer, startWebhookServer } from '../lib/processes.js'
 import { byProfile, type Scenario } from '../lib/scenario.js'
 import { createHook, createMachineClient, tokenRequestBody } from '../lib/setup.js'
@@ -86,13 +86,10 @@ export const tokenScenario: Scenario = {
       }
       log(`token: ${String(settings.rounds)} rounds × ${VARIANTS.length} variants`)
       const slices = await alternate(VARIANTS, settings.rounds, (variant, warmup) =>
-        loadSlice({
+        tokenSlice({
           url: server.apps[variant]?.url ?? '',
-          method: 'POST',
-          path: '/oauth/token',
           body: bodies[variant],
           connections: settings.connections,
-          expectStatus: 200,
           ...(warmup ? settings.warmup : settings.slice),
         }),
       )

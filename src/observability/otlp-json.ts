@@ -152,7 +152,7 @@ function optional(name: string, value: string | undefined): string {
 export function encodeResource(resource: Resource): string {
   return (
     `{"attributes":${encodeAttributes(resource.attributes)},"droppedAttributesCount":0` +
-    `${resource.schemaUrl ? `,"schemaUrl":${JSON.stringify(resource.schemaUrl)}` : ''}}`
+    `${optional('schemaUrl', resource.schemaUrl || undefined)}}`
   )
 }
 

@@ -39,9 +39,11 @@ const RESULT_HOOK_ERROR = 2
  * Compact run header: kind (u8), then id, deadlineAt and the six limits (f64 LE each: timeoutMs,
  * entryTimeoutMs, memoryMb, maxLogBytes, maxResultBytes, maxTimers), then hookId, versionKey and
  * traceparent (u32 LE byte length + UTF-8 each; a traceparent of length 0 is none). A traced call
- * keeps the compact header: with tracing on every call has a traceparent (issue 21). Compact result header: kind (u8), id (f64), the outcome (u8:
- * RESULT_*), cpuMs (f64), then the logs as JSON (u32 LE byte length + UTF-8; 0 for none). Numbers
- * travel as f64 so that any value the parsers accept round-trips.
+ * keeps the compact header: with tracing on every call has a traceparent (issue 21).
+ *
+ * Compact result header: kind (u8), id (f64), the outcome (u8: RESULT_*), cpuMs (f64), then the
+ * logs as JSON (u32 LE byte length + UTF-8; 0 for none). Numbers travel as f64 so that any value
+ * the parsers accept round-trips.
  */
 const RUN_FIXED_BYTES = 1 + 8 * 8 + 4 + 4 + 4
 const RESULT_FIXED_BYTES = 1 + 8 + 1 + 8 + 4
